@@ -1,0 +1,17 @@
+# Third-party dependencies, all from Debian packages (scripts/install-deps.sh installs them).
+find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(GTest REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(yaml-cpp REQUIRED)
+
+find_path(LEVELDB_INCLUDE_DIR leveldb/db.h REQUIRED)
+find_library(LEVELDB_LIBRARY leveldb REQUIRED)
+add_library(capstan_leveldb INTERFACE)
+target_include_directories(capstan_leveldb INTERFACE ${LEVELDB_INCLUDE_DIR})
+target_link_libraries(capstan_leveldb INTERFACE ${LEVELDB_LIBRARY})
+
+find_path(VALIJSON_INCLUDE_DIR valijson/validator.hpp REQUIRED)
+add_library(capstan_valijson INTERFACE)
+target_include_directories(capstan_valijson SYSTEM INTERFACE ${VALIJSON_INCLUDE_DIR})
