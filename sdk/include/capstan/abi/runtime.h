@@ -1,0 +1,76 @@
+/* Capstan plugin ABI, part 9 of 9: container runtime (CAPSTAN_KIND_RUNTIME), shaped after the
+ * CRI RuntimeService: a pod sandbox holds the shared namespaces; containers run inside it.
+ * Requests and responses are JSON documents named after CRI messages, in lowerCamelCase
+ * ("podSandboxId", "config", "logPath"...). Logs are files the runtime writes at the
+ * `logPath` the host gives, in the CRI log format; the host reads them itself.
+ * Threading: calls for different sandboxes may run concurrently when the plugin declares
+ * CAPSTAN_CAP_THREAD_SAFE; calls for one sandbox and its containers are serialized by the host,
+ * except `on_exec`, which may run concurrently with anything. Every entry is optional (NULL is
+ * UNIMPLEMENTED) except the sandbox and container lifecycle. Conventions: common.h. */
+#ifndef CAPSTAN_ABI_RUNTIME_H_
+#define CAPSTAN_ABI_RUNTIME_H_
+
+#include "capstan/abi/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CAPSTAN_RUNTIME_IFACE_MAJOR 1
+#define CAPSTAN_RUNTIME_IFACE_MINOR 0
+
+/* One runtime call: `request_json` in, `*out_response_json` out. NOT_FOUND for unknown IDs
+ * (except on stop/remove, which succeed on absent objects). */
+typedef capstan_rc (*capstan_runtime_rpc_fn)(capstan_plugin_state* state, capstan_call* call,
+                                             capstan_host_buf request_json,
+                                             capstan_plugin_buf* out_response_json);
+
+/* Standard streams of an exec session: file descriptors owned by the host, valid for the call;
+ * -1 when the stream is not attached. */
+typedef struct capstan_runtime_streams {
+  uint32_t struct_size;
+  int32_t stdin_fd;
+  int32_t stdout_fd;
+  int32_t stderr_fd;
+  /* 1 when a terminal was requested; stdout carries both streams then. */
+  int32_t tty;
+  uint32_t reserved0;
+} capstan_runtime_streams;
+
+typedef struct capstan_runtime_v1 {
+  uint32_t struct_size;
+  uint32_t reserved0;
+  /* Required: RunPodSandbox -> {"podSandboxId"}, StopPodSandbox, RemovePodSandbox,
+   * PodSandboxStatus -> {"status": {...}}. */
+  capstan_runtime_rpc_fn on_run_pod_sandbox;
+  capstan_runtime_rpc_fn on_stop_pod_sandbox;
+  capstan_runtime_rpc_fn on_remove_pod_sandbox;
+  capstan_runtime_rpc_fn on_pod_sandbox_status;
+  /* Required: CreateContainer -> {"containerId"}, StartContainer, StopContainer (with
+   * "timeout" seconds before SIGKILL), RemoveContainer, ContainerStatus -> {"status": {...}}. */
+  capstan_runtime_rpc_fn on_create_container;
+  capstan_runtime_rpc_fn on_start_container;
+  capstan_runtime_rpc_fn on_stop_container;
+  capstan_runtime_rpc_fn on_remove_container;
+  capstan_runtime_rpc_fn on_container_status;
+  /* Optional: ListPodSandbox / ListContainers with CRI filters (used to adopt on restart). */
+  capstan_runtime_rpc_fn on_list_pod_sandboxes;
+  capstan_runtime_rpc_fn on_list_containers;
+  /* Optional: ExecSync -> {"exitCode", "stdout", "stderr"} (base64), for probes. */
+  capstan_runtime_rpc_fn on_exec_sync;
+  /* Optional: ReopenContainerLog, after the host rotated the log file. */
+  capstan_runtime_rpc_fn on_reopen_container_log;
+  /* Optional: runs {"containerId","cmd":[...]} attached to `streams` until it exits; writes the
+   * exit code to `*out_exit_code`. Cancellation ends it (DEADLINE_EXCEEDED). */
+  capstan_rc (*on_exec)(capstan_plugin_state* state, capstan_call* call,
+                        capstan_host_buf request_json, const capstan_runtime_streams* streams,
+                        int32_t* out_exit_code);
+  /* Optional: UpdateContainerResources. */
+  capstan_runtime_rpc_fn on_update_container_resources;
+} capstan_runtime_v1;
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* CAPSTAN_ABI_RUNTIME_H_ */
