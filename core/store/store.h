@@ -1,0 +1,103 @@
+// `Store`: the revisioned key-value interface under the API server (etcd v3 semantics).
+// Backends: `LevelDbStore` (leveldb_store.h, embedded, default) and later an etcd v3 backend.
+// Nothing backend-specific appears here. Tests: tests/core/store/.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/common/status.h"
+
+namespace capstan::store {
+
+// One stored value. Revisions are global and strictly increasing across all keys: every
+// successful write (create, update, delete) gets the next revision.
+struct KeyValue {
+  std::string key;
+  std::string value;
+  int64_t create_revision = 0;  // revision of the create that made this key live
+  int64_t mod_revision = 0;     // revision of the last write to this key
+};
+
+enum class EventType : uint8_t { kPut, kDelete };
+
+// A change, as delivered to watchers. For kPut `kv` is the new value and `prev` the old one
+// (absent on create). For kDelete `kv.key` is the key, `kv.mod_revision` the delete's revision,
+// `kv.value` empty, and `prev` the value that was deleted.
+struct Event {
+  EventType type = EventType::kPut;
+  KeyValue kv;
+  std::optional<KeyValue> prev;
+};
+
+struct ListOptions {
+  // Keys that start with `prefix`, in byte order.
+  std::string prefix;
+  // Only keys strictly greater than this (for continue tokens); empty: from the start.
+  std::string start_after;
+  // At most this many items; 0: no limit.
+  int64_t limit = 0;
+  // Read at this revision; 0: the current one. A revision at or below CompactedRevision()
+  // fails with kGone; above CurrentRevision() fails with kInvalid ("future revision").
+  int64_t revision = 0;
+};
+
+struct ListResult {
+  std::vector<KeyValue> items;
+  int64_t revision = 0;  // the revision the list reflects
+  bool more = false;     // more keys match after the last item
+};
+
+// Receives batches of events in revision order from a store-owned thread. Must not block and
+// must not call back into the store's watch functions. A batch never splits one revision.
+using WatchCallback = std::function<void(std::span<const Event> events)>;
+
+// A registered watch; destroying it cancels delivery (no callback runs after the destructor
+// returns).
+class Watch {
+ public:
+  virtual ~Watch() = default;
+};
+
+// Thread-safe: every method may be called from any thread concurrently.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // The revision of the last acknowledged write (0 for an empty store).
+  virtual int64_t CurrentRevision() const = 0;
+  // History at or below this revision is gone; watches and lists there return kGone.
+  virtual int64_t CompactedRevision() const = 0;
+
+  // kNotFound when absent.
+  virtual Result<KeyValue> Get(std::string_view key) = 0;
+  virtual Result<ListResult> List(const ListOptions& options) = 0;
+
+  // Writes are durable when they return OK (fsync'd; batched with concurrent writers).
+  // Create: kAlreadyExists when the key is live.
+  virtual Result<KeyValue> Create(std::string_view key, std::string_view value) = 0;
+  // Update: `expected_mod_revision` 0 means unconditional; otherwise kConflict unless it equals
+  // the key's mod_revision. kNotFound when absent.
+  virtual Result<KeyValue> Update(std::string_view key, std::string_view value,
+                                  int64_t expected_mod_revision) = 0;
+  // Delete: returns the deleted value; same CAS rule as Update. kNotFound when absent.
+  virtual Result<KeyValue> Delete(std::string_view key, int64_t expected_mod_revision) = 0;
+
+  // Delivers every event on keys starting with `prefix` with revision > `after_revision`, first
+  // the retained history, then live events. kGone ("too old resource version") when
+  // `after_revision` < CompactedRevision().
+  virtual Result<std::unique_ptr<Watch>> WatchPrefix(std::string_view prefix,
+                                                     int64_t after_revision,
+                                                     WatchCallback callback) = 0;
+
+  // Drops history at or below `revision` (keeps current values). kInvalid above current.
+  virtual Status Compact(int64_t revision) = 0;
+};
+
+}  // namespace capstan::store
