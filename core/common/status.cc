@@ -12,27 +12,44 @@ struct CodeInfo {
 
 CodeInfo Info(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return {200, "", "ok"};
-    case StatusCode::kBadRequest: return {400, "BadRequest", "bad_request"};
-    case StatusCode::kInvalid: return {422, "Invalid", "invalid"};
-    case StatusCode::kNotFound: return {404, "NotFound", "not_found"};
-    case StatusCode::kAlreadyExists: return {409, "AlreadyExists", "already_exists"};
-    case StatusCode::kConflict: return {409, "Conflict", "conflict"};
-    case StatusCode::kGone: return {410, "Expired", "gone"};
-    case StatusCode::kUnauthenticated: return {401, "Unauthorized", "unauthenticated"};
-    case StatusCode::kForbidden: return {403, "Forbidden", "forbidden"};
-    case StatusCode::kMethodNotAllowed: return {405, "MethodNotAllowed", "method_not_allowed"};
-    case StatusCode::kNotAcceptable: return {406, "NotAcceptable", "not_acceptable"};
+    case StatusCode::kOk:
+      return {200, "", "ok"};
+    case StatusCode::kBadRequest:
+      return {400, "BadRequest", "bad_request"};
+    case StatusCode::kInvalid:
+      return {422, "Invalid", "invalid"};
+    case StatusCode::kNotFound:
+      return {404, "NotFound", "not_found"};
+    case StatusCode::kAlreadyExists:
+      return {409, "AlreadyExists", "already_exists"};
+    case StatusCode::kConflict:
+      return {409, "Conflict", "conflict"};
+    case StatusCode::kGone:
+      return {410, "Expired", "gone"};
+    case StatusCode::kUnauthenticated:
+      return {401, "Unauthorized", "unauthenticated"};
+    case StatusCode::kForbidden:
+      return {403, "Forbidden", "forbidden"};
+    case StatusCode::kMethodNotAllowed:
+      return {405, "MethodNotAllowed", "method_not_allowed"};
+    case StatusCode::kNotAcceptable:
+      return {406, "NotAcceptable", "not_acceptable"};
     case StatusCode::kUnsupportedMediaType:
       return {415, "UnsupportedMediaType", "unsupported_media_type"};
     case StatusCode::kRequestEntityTooLarge:
       return {413, "RequestEntityTooLarge", "request_entity_too_large"};
-    case StatusCode::kTooManyRequests: return {429, "TooManyRequests", "too_many_requests"};
-    case StatusCode::kUnavailable: return {503, "ServiceUnavailable", "unavailable"};
-    case StatusCode::kTimeout: return {504, "Timeout", "timeout"};
-    case StatusCode::kCancelled: return {499, "Cancelled", "cancelled"};
-    case StatusCode::kUnimplemented: return {501, "NotImplemented", "unimplemented"};
-    case StatusCode::kInternal: return {500, "InternalError", "internal"};
+    case StatusCode::kTooManyRequests:
+      return {429, "TooManyRequests", "too_many_requests"};
+    case StatusCode::kUnavailable:
+      return {503, "ServiceUnavailable", "unavailable"};
+    case StatusCode::kTimeout:
+      return {504, "Timeout", "timeout"};
+    case StatusCode::kCancelled:
+      return {499, "Cancelled", "cancelled"};
+    case StatusCode::kUnimplemented:
+      return {501, "NotImplemented", "unimplemented"};
+    case StatusCode::kInternal:
+      return {500, "InternalError", "internal"};
   }
   return {500, "InternalError", "internal"};
 }

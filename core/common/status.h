@@ -85,20 +85,24 @@ class [[nodiscard]] Status {
 inline Status BadRequestError(std::string m) { return {StatusCode::kBadRequest, std::move(m)}; }
 inline Status InvalidError(std::string m) { return {StatusCode::kInvalid, std::move(m)}; }
 inline Status NotFoundError(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-inline Status AlreadyExistsError(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
+inline Status AlreadyExistsError(std::string m) {
+  return {StatusCode::kAlreadyExists, std::move(m)};
+}
 inline Status ConflictError(std::string m) { return {StatusCode::kConflict, std::move(m)}; }
 inline Status GoneError(std::string m) { return {StatusCode::kGone, std::move(m)}; }
 inline Status ForbiddenError(std::string m) { return {StatusCode::kForbidden, std::move(m)}; }
 inline Status UnavailableError(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status TimeoutError(std::string m) { return {StatusCode::kTimeout, std::move(m)}; }
-inline Status UnimplementedError(std::string m) { return {StatusCode::kUnimplemented, std::move(m)}; }
+inline Status UnimplementedError(std::string m) {
+  return {StatusCode::kUnimplemented, std::move(m)};
+}
 inline Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
 // A value or a non-OK Status. Accessing the value of an error Result is a bug and aborts.
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "Result built from an OK Status has no value");
     if (std::get<Status>(v_).ok()) v_ = Status(StatusCode::kInternal, "OK status without value");
@@ -124,8 +128,8 @@ class [[nodiscard]] Result {
 }  // namespace capstan
 
 // Returns early from the enclosing function when `expr` yields a non-OK Status.
-#define CAPSTAN_RETURN_IF_ERROR(expr)            \
-  do {                                           \
-    ::capstan::Status capstan_status_ = (expr);  \
+#define CAPSTAN_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    ::capstan::Status capstan_status_ = (expr);        \
     if (!capstan_status_.ok()) return capstan_status_; \
   } while (0)

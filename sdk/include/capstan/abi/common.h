@@ -224,11 +224,12 @@ typedef capstan_rc (*capstan_host_post_v1_fn)(capstan_host_ctx* ctx, capstan_plu
 /* "capstan_host_cache_get_v1": one object from the host's informer cache as Kubernetes JSON.
  * Returns OK, NOT_FOUND, or UNAVAILABLE (kind not cached for this plugin). Thread-safe. */
 typedef capstan_rc (*capstan_host_cache_get_v1_fn)(capstan_host_ctx* ctx, capstan_host_str resource,
-                                                   capstan_host_str key, capstan_host_buf* out_json);
+                                                   capstan_host_str key,
+                                                   capstan_host_buf* out_json);
 /* "capstan_host_cache_list_v1": a JSON array of objects of `resource` in `ns` ({NULL,0}: all)
  * matching `label_selector` (Kubernetes syntax; {NULL,0}: everything). Thread-safe. */
-typedef capstan_rc (*capstan_host_cache_list_v1_fn)(capstan_host_ctx* ctx, capstan_host_str resource,
-                                                    capstan_host_str ns,
+typedef capstan_rc (*capstan_host_cache_list_v1_fn)(capstan_host_ctx* ctx,
+                                                    capstan_host_str resource, capstan_host_str ns,
                                                     capstan_host_str label_selector,
                                                     capstan_host_buf* out_json);
 /* "capstan_host_api_request_v1": a request to the API server as the plugin's identity. `method`
@@ -237,10 +238,12 @@ typedef capstan_rc (*capstan_host_cache_list_v1_fn)(capstan_host_ctx* ctx, capst
  * Writes the HTTP status to `*out_http_status` and the response body to `*out_body`.
  * Returns OK when a response arrived (whatever its status), UNAVAILABLE or DEADLINE_EXCEEDED
  * otherwise. Blocking; never call from a scheduler hot-path entry. */
-typedef capstan_rc (*capstan_host_api_request_v1_fn)(
-    capstan_host_ctx* ctx, capstan_call* call, capstan_host_str method, capstan_host_str path,
-    capstan_host_str content_type, capstan_host_buf body, int32_t* out_http_status,
-    capstan_host_buf* out_body);
+typedef capstan_rc (*capstan_host_api_request_v1_fn)(capstan_host_ctx* ctx, capstan_call* call,
+                                                     capstan_host_str method, capstan_host_str path,
+                                                     capstan_host_str content_type,
+                                                     capstan_host_buf body,
+                                                     int32_t* out_http_status,
+                                                     capstan_host_buf* out_body);
 
 /* ---- The descriptor -------------------------------------------------------------------- */
 

@@ -161,26 +161,26 @@ typedef struct capstan_sched_node_status {
 
 /* "capstan_host_sched_object_json_v1": the object's JSON; host-owned, valid for the cycle. */
 typedef capstan_rc (*capstan_host_sched_object_json_v1_fn)(capstan_host_ctx* ctx,
-                                                          capstan_sched_object* object,
-                                                          capstan_host_buf* out_json);
+                                                           capstan_sched_object* object,
+                                                           capstan_host_buf* out_json);
 /* "capstan_host_sched_node_pods_v1": views of the pods on snapshot node `node_index`;
  * host-owned, valid for the cycle. Thread-safe. */
 typedef capstan_rc (*capstan_host_sched_node_pods_v1_fn)(capstan_host_ctx* ctx,
-                                                        capstan_sched_cycle* cycle,
-                                                        uint32_t node_index,
-                                                        const capstan_sched_pod_view** out_pods,
-                                                        uint32_t* out_count);
+                                                         capstan_sched_cycle* cycle,
+                                                         uint32_t node_index,
+                                                         const capstan_sched_pod_view** out_pods,
+                                                         uint32_t* out_count);
 /* "capstan_host_sched_cycle_write_v1" / "..._read_v1": per-cycle data under a key (by convention
  * the plugin's name). The host copies `value`; a read returns a host-owned buffer valid for the
  * cycle, or NOT_FOUND. Writes happen in PreFilter/PreScore; reads may be concurrent. */
 typedef capstan_rc (*capstan_host_sched_cycle_write_v1_fn)(capstan_host_ctx* ctx,
+                                                           capstan_sched_cycle* cycle,
+                                                           capstan_host_str key,
+                                                           capstan_host_buf value);
+typedef capstan_rc (*capstan_host_sched_cycle_read_v1_fn)(capstan_host_ctx* ctx,
                                                           capstan_sched_cycle* cycle,
                                                           capstan_host_str key,
-                                                          capstan_host_buf value);
-typedef capstan_rc (*capstan_host_sched_cycle_read_v1_fn)(capstan_host_ctx* ctx,
-                                                         capstan_sched_cycle* cycle,
-                                                         capstan_host_str key,
-                                                         capstan_host_buf* out_value);
+                                                          capstan_host_buf* out_value);
 
 /* The extension points. Every entry is optional; NULL means the plugin does not take part. For
  * entries returning capstan_rc: OK passes; ERROR fails the cycle (pod requeued with backoff);
