@@ -23,13 +23,17 @@ Level GetLevel();
 inline bool Enabled(Level level) { return static_cast<int>(level) >= static_cast<int>(GetLevel()); }
 
 // Replaces the sink (default: stderr). The sink receives whole formatted lines without '\n' and
-// is called under the logger's mutex. Pass nullptr to restore stderr. For tests and daemons.
+// is called under the logger's mutex, so it must not log itself (that deadlocks). Pass nullptr
+// to restore stderr. Thread-safe; for tests and daemons.
 void SetSink(std::function<void(std::string_view line)> sink);
 
 using Field = std::pair<std::string_view, std::string_view>;
 
-// Emits one record. Values are quoted when they contain spaces, quotes, '=' or control
-// characters; quotes and backslashes are escaped.
+// Emits one record. Values are quoted when empty or when they contain spaces, quotes, '=',
+// backslashes or control characters; inside quotes, quotes and backslashes are escaped, newline,
+// CR and tab become \n \r \t and other control bytes \u00XX. `msg` is always quoted. Keys are
+// ours, not user input: characters that would break the line become '_'. Other bytes (UTF-8)
+// pass through. The timestamp is UTC with milliseconds.
 void Write(Level level, std::string_view component, std::string_view msg,
            std::initializer_list<Field> fields = {});
 
