@@ -5,7 +5,7 @@
 #   capstan_cc_binary(NAME n SRCS ... DEPS ...)
 
 set(CAPSTAN_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align
-    -Wunused -Woverloaded-virtual -Wnull-dereference -Wformat=2)
+    -Wunused -Woverloaded-virtual -Wformat=2)
 set(CAPSTAN_C_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes)
 
 function(capstan_apply_options target)
