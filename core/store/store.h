@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/common/status.h"
@@ -58,6 +59,12 @@ struct ListResult {
 // must not call back into the store's watch functions. A batch never splits one revision.
 using WatchCallback = std::function<void(std::span<const Event> events)>;
 
+// Called at most once, on the thread that runs the `WatchCallback`, when the store ends a watch
+// by itself; no callback of either kind follows it. Codes: kGone when the watcher fell behind
+// compaction ("too old resource version": re-list and watch again), kUnavailable when the store
+// is closing, kInternal when stored history is unreadable. Must not block.
+using WatchErrorCallback = std::function<void(const Status& status)>;
+
 // A registered watch; destroying it cancels delivery (no callback runs after the destructor
 // returns).
 class Watch {
@@ -90,11 +97,19 @@ class Store {
   virtual Result<KeyValue> Delete(std::string_view key, int64_t expected_mod_revision) = 0;
 
   // Delivers every event on keys starting with `prefix` with revision > `after_revision`, first
-  // the retained history, then live events. kGone ("too old resource version") when
-  // `after_revision` < CompactedRevision().
+  // the retained history, then live events, with no gap and no duplicate. kGone ("too old
+  // resource version") when `after_revision` < CompactedRevision(); an `after_revision` above
+  // CurrentRevision() waits for that revision. Writers never wait for watchers: a watcher that
+  // falls behind catches up from stored history, and ends with kGone via `on_error` (may be
+  // null) if compaction overtakes it.
   virtual Result<std::unique_ptr<Watch>> WatchPrefix(std::string_view prefix,
-                                                     int64_t after_revision,
-                                                     WatchCallback callback) = 0;
+                                                     int64_t after_revision, WatchCallback callback,
+                                                     WatchErrorCallback on_error) = 0;
+  // Same, without an error callback: a watch the store ends just stops delivering.
+  Result<std::unique_ptr<Watch>> WatchPrefix(std::string_view prefix, int64_t after_revision,
+                                             WatchCallback callback) {
+    return WatchPrefix(prefix, after_revision, std::move(callback), nullptr);
+  }
 
   // Drops history at or below `revision` (keeps current values). kInvalid above current.
   virtual Status Compact(int64_t revision) = 0;

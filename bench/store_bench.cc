@@ -1,0 +1,260 @@
+// store_bench: throughput and latency of `LevelDbStore` (core/store/leveldb_store.h) on this
+// machine's disk — group-committed durable writes at 1..256 concurrent writers, fsyncs per
+// write, a 10k-key list (current and at an old revision) and watch fan-out. Prints one JSON
+// object; results are kept in bench/results/store_leveldb.json. Not a pass/fail test.
+// Usage: store_bench [--dir=PATH] [--seconds=S] [--value_bytes=N]
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/store/leveldb_store.h"
+
+namespace capstan::store {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Config {
+  std::string dir;
+  double seconds = 2.0;
+  size_t value_bytes = 2048;
+};
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+double Percentile(std::vector<int64_t>& v, double p) {
+  if (v.empty()) return 0;
+  size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
+  return static_cast<double>(v[i]) / 1000.0;  // ns -> us
+}
+
+[[noreturn]] void Die(const std::string& what, const Status& s) {
+  std::fprintf(stderr, "store_bench: %s: %s\n", what.c_str(), s.ToString().c_str());
+  std::exit(1);
+}
+
+std::unique_ptr<LevelDbStore> OpenFresh(const Config& c, const std::string& name, bool sync) {
+  std::string dir = c.dir + "/" + name;
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  LevelDbStore::Options o;
+  o.sync = sync;
+  Result<std::unique_ptr<LevelDbStore>> s = LevelDbStore::Open(dir, o);
+  if (!s.ok()) Die("open " + dir, s.status());
+  return std::move(*s);
+}
+
+// Creates unique keys from `writers` threads for `seconds`; prints one JSON object.
+void RunWriters(const Config& c, const std::string& label, int writers, bool sync) {
+  std::unique_ptr<LevelDbStore> store = OpenFresh(c, label, sync);
+  const std::string value(c.value_bytes, 'v');
+  std::vector<std::vector<int64_t>> lat(static_cast<size_t>(writers));
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  const auto deadline = Clock::now() + std::chrono::duration<double>(c.seconds);
+  for (int t = 0; t < writers; ++t) {
+    threads.emplace_back([&, t] {
+      while (!go.load()) std::this_thread::yield();
+      const std::string prefix = "/registry/pods/ns" + std::to_string(t) + "/pod-";
+      for (int64_t i = 0; Clock::now() < deadline; ++i) {
+        int64_t start = NowNs();
+        Result<KeyValue> r = store->Create(prefix + std::to_string(i), value);
+        if (!r.ok()) Die("create", r.status());
+        lat[static_cast<size_t>(t)].push_back(NowNs() - start);
+      }
+    });
+  }
+  const int64_t begin = NowNs();
+  go = true;
+  for (std::thread& t : threads) t.join();
+  const double secs = static_cast<double>(NowNs() - begin) / 1e9;
+  std::vector<int64_t> all;
+  for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
+  LevelDbStore::Stats st = store->GetStats();
+  std::printf(
+      "{\"writers\": %d, \"sync\": %s, \"writes\": %lld, \"writes_per_s\": %.0f, "
+      "\"p50_us\": %.0f, \"p99_us\": %.0f, \"commits\": %lld, \"fsyncs_per_write\": %.4f}",
+      writers, sync ? "true" : "false", static_cast<long long>(st.writes),
+      static_cast<double>(st.writes) / secs, Percentile(all, 0.50), Percentile(all, 0.99),
+      static_cast<long long>(st.commits),
+      st.writes ? static_cast<double>(st.commits) / static_cast<double>(st.writes) : 0.0);
+}
+
+// Fills `n` keys with 64 writers.
+void Fill(LevelDbStore* store, const std::string& prefix, int n, const std::string& value) {
+  std::atomic<int> next{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 64; ++t) {
+    threads.emplace_back([&] {
+      for (int i = next++; i < n; i = next++) {
+        Result<KeyValue> r = store->Create(prefix + std::to_string(1000000 + i), value);
+        if (!r.ok()) Die("fill", r.status());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+}
+
+double TimeListMs(LevelDbStore* store, const ListOptions& o, size_t want) {
+  double best = 1e18;
+  for (int rep = 0; rep < 5; ++rep) {
+    int64_t start = NowNs();
+    Result<ListResult> r = store->List(o);
+    if (!r.ok()) Die("list", r.status());
+    if (r->items.size() != want) Die("list size", InternalError(std::to_string(r->items.size())));
+    best = std::min(best, static_cast<double>(NowNs() - start) / 1e6);
+  }
+  return best;
+}
+
+void RunList(const Config& c) {
+  constexpr int kKeys = 10000;
+  constexpr int kChanged = 1000;
+  std::unique_ptr<LevelDbStore> store = OpenFresh(c, "list", true);
+  const std::string value(c.value_bytes, 'v');
+  Fill(store.get(), "/registry/configmaps/default/cm-", kKeys, value);
+  Fill(store.get(), "/registry/secrets/default/s-", 2000, value);  // outside the prefix
+  const int64_t before = store->CurrentRevision();
+  for (int i = 0; i < kChanged; ++i) {
+    std::string key = "/registry/configmaps/default/cm-" + std::to_string(1000000 + i * 7);
+    if (!store->Update(key, value + "x", 0).ok()) Die("update", InternalError(key));
+  }
+  ListOptions now;
+  now.prefix = "/registry/configmaps/";
+  ListOptions old = now;
+  old.revision = before;
+  ListOptions page = now;
+  page.limit = 500;
+  const double now_ms = TimeListMs(store.get(), now, kKeys);
+  const double old_ms = TimeListMs(store.get(), old, kKeys);
+  const double page_ms = TimeListMs(store.get(), page, 500);
+  std::printf(
+      "{\"keys\": %d, \"value_bytes\": %zu, \"current_ms\": %.2f, \"keys_per_s\": %.0f, "
+      "\"at_revision_%d_events_back_ms\": %.2f, \"page_500_ms\": %.3f}",
+      kKeys, c.value_bytes, now_ms, kKeys / (now_ms / 1000.0), kChanged, old_ms, page_ms);
+}
+
+// `watchers` watches on one prefix; 64 writers create `events` keys stamped with their submit
+// time. Reports delivered events/s until every watcher saw every event, and submit-to-delivery
+// latency at the last watcher served.
+void RunFanout(const Config& c, int watchers, int events) {
+  std::unique_ptr<LevelDbStore> store = OpenFresh(c, "fanout", true);
+  std::atomic<int64_t> delivered{0};
+  std::vector<int64_t> lat;
+  lat.reserve(static_cast<size_t>(events));
+  std::vector<std::unique_ptr<Watch>> handles;
+  for (int w = 0; w < watchers; ++w) {
+    const bool sample = w == watchers - 1;
+    Result<std::unique_ptr<Watch>> h =
+        store->WatchPrefix("/registry/pods/", 0, [&, sample](std::span<const Event> batch) {
+          if (sample) {
+            const int64_t now = NowNs();
+            for (const Event& e : batch) lat.push_back(now - std::stoll(e.kv.value.substr(0, 20)));
+          }
+          delivered.fetch_add(std::ssize(batch), std::memory_order_release);
+        });
+    if (!h.ok()) Die("watch", h.status());
+    handles.push_back(std::move(*h));
+  }
+  const std::string pad(c.value_bytes > 20 ? c.value_bytes - 20 : 0, 'v');
+  std::atomic<int> next{0};
+  const int64_t begin = NowNs();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 64; ++t) {
+    threads.emplace_back([&] {
+      char stamp[32];
+      for (int i = next++; i < events; i = next++) {
+        std::snprintf(stamp, sizeof(stamp), "%020lld", static_cast<long long>(NowNs()));
+        Result<KeyValue> r =
+            store->Create("/registry/pods/default/p-" + std::to_string(i), stamp + pad);
+        if (!r.ok()) Die("create", r.status());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const int64_t writes_done = NowNs();
+  const int64_t want = static_cast<int64_t>(watchers) * events;
+  while (delivered.load() < want) std::this_thread::yield();
+  const int64_t end = NowNs();
+  handles.clear();
+  const double secs = static_cast<double>(end - begin) / 1e9;
+  std::printf(
+      "{\"watchers\": %d, \"events\": %d, \"delivered\": %lld, \"delivered_per_s\": %.0f, "
+      "\"writes_per_s\": %.0f, \"drain_after_writes_ms\": %.1f, \"last_watcher_p50_us\": %.0f, "
+      "\"last_watcher_p99_us\": %.0f}",
+      watchers, events, static_cast<long long>(want), static_cast<double>(want) / secs,
+      events / (static_cast<double>(writes_done - begin) / 1e9),
+      static_cast<double>(end - writes_done) / 1e6, Percentile(lat, 0.50), Percentile(lat, 0.99));
+}
+
+int Main(int argc, char** argv) {
+  Config c;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.starts_with("--dir="))
+      c.dir = a.substr(6);
+    else if (a.starts_with("--seconds="))
+      c.seconds = std::atof(a.c_str() + 10);
+    else if (a.starts_with("--value_bytes="))
+      c.value_bytes = std::strtoul(a.c_str() + 14, nullptr, 10);
+    else {
+      std::fprintf(stderr, "usage: store_bench [--dir=PATH] [--seconds=S] [--value_bytes=N]\n");
+      return 2;
+    }
+  }
+  bool own_dir = false;
+  if (c.dir.empty()) {
+    std::string tmpl = "/var/tmp/capstan-store-bench-XXXXXX";
+    if (mkdtemp(tmpl.data()) == nullptr) return 1;
+    c.dir = tmpl;
+    own_dir = true;
+  }
+  std::printf("{\n  \"benchmark\": \"store_leveldb\",\n  \"hardware_threads\": %u,\n",
+              std::thread::hardware_concurrency());
+  std::printf("  \"value_bytes\": %zu,\n  \"seconds_per_run\": %.1f,\n", c.value_bytes, c.seconds);
+  std::printf("  \"sequential_single_writer\": ");
+  RunWriters(c, "seq", 1, true);
+  std::printf(",\n  \"sequential_single_writer_nosync\": ");
+  RunWriters(c, "seq-nosync", 1, false);
+  std::printf(",\n  \"concurrent\": [\n");
+  const int kWriters[] = {1, 8, 64, 256};
+  for (size_t i = 0; i < std::size(kWriters); ++i) {
+    std::printf("    ");
+    RunWriters(c, "conc", kWriters[i], true);
+    std::printf(i + 1 < std::size(kWriters) ? ",\n" : "\n");
+    std::fflush(stdout);
+  }
+  std::printf("  ],\n  \"list\": ");
+  RunList(c);
+  std::printf(",\n  \"watch_fanout\": [\n");
+  const int kWatchers[] = {1, 100, 1000};
+  for (size_t i = 0; i < std::size(kWatchers); ++i) {
+    std::printf("    ");
+    RunFanout(c, kWatchers[i], 20000);
+    std::printf(i + 1 < std::size(kWatchers) ? ",\n" : "\n");
+    std::fflush(stdout);
+  }
+  std::printf("  ]\n}\n");
+  if (own_dir) {
+    std::error_code ec;
+    std::filesystem::remove_all(c.dir, ec);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace capstan::store
+
+int main(int argc, char** argv) { return capstan::store::Main(argc, argv); }

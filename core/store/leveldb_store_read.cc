@@ -1,0 +1,147 @@
+// Read paths of `LevelDbStore` (leveldb_store.h): Get and List on the published snapshot, List
+// at an older revision (current rows with later history reverted through each event's previous
+// value), and history reads for the watch hub. Writes are in leveldb_store.cc.
+#include <leveldb/db.h>
+#include <leveldb/iterator.h>
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/store/leveldb_adapter.h"
+#include "core/store/leveldb_store.h"
+#include "core/store/record.h"
+
+namespace capstan::store {
+namespace {
+
+Status TooOld(int64_t revision, int64_t compacted) {
+  return GoneError("too old resource version: " + std::to_string(revision) + " (" +
+                   std::to_string(compacted) + ")");
+}
+
+// The state at `at` of every key matching `o` that changed after `at`: for each such key the
+// `prev` of its first later event (nullopt: the key did not exist at `at`).
+using Reverts = std::map<std::string, std::optional<KeyValue>, std::less<>>;
+
+Status CollectReverts(leveldb::DB* db, const leveldb::ReadOptions& ro, int64_t at, int64_t last,
+                      const ListOptions& o, Reverts* out) {
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ro));
+  it->Seek(record::HistoryKey(at + 1));
+  for (int64_t rev = at + 1; rev <= last; ++rev, it->Next()) {
+    if (!it->Valid() || !it->key().starts_with(record::HistoryKey(rev))) {
+      CAPSTAN_RETURN_IF_ERROR(FromLevelDb(it->status(), "reading history"));
+      return InternalError("history row of revision " + std::to_string(rev) + " is missing");
+    }
+    Result<Event> e = record::DecodeEvent(rev, ToView(it->value()));
+    if (!e.ok()) return e.status();
+    const std::string& key = e->kv.key;
+    if (!key.starts_with(o.prefix) || (!o.start_after.empty() && key <= o.start_after)) continue;
+    out->try_emplace(key, std::move(e->prev));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<KeyValue> LevelDbStore::Get(std::string_view key) {
+  std::shared_ptr<const View> view = CurrentView();
+  leveldb::ReadOptions ro;
+  ro.snapshot = view->snapshot;
+  std::string data;
+  leveldb::Status st = db_->Get(ro, record::ValueKey(key), &data);
+  if (st.IsNotFound()) return NotFoundError("key \"" + std::string(key) + "\" not found");
+  CAPSTAN_RETURN_IF_ERROR(FromLevelDb(st, "reading key \"" + std::string(key) + "\""));
+  return record::DecodeValue(key, data);
+}
+
+Result<ListResult> LevelDbStore::List(const ListOptions& o) {
+  if (o.limit < 0) return InvalidError("list limit is negative");
+  if (o.revision < 0) return InvalidError("list at negative revision");
+  std::shared_ptr<const View> view = CurrentView();
+  const int64_t at = o.revision == 0 ? view->revision : o.revision;
+  if (o.revision != 0 && at <= view->compacted) return TooOld(at, view->compacted);
+  if (at > view->revision) {
+    return InvalidError("list at future revision " + std::to_string(at) + " (current " +
+                        std::to_string(view->revision) + ")");
+  }
+  leveldb::ReadOptions ro;
+  ro.snapshot = view->snapshot;
+  Reverts reverts;
+  if (at < view->revision) {
+    CAPSTAN_RETURN_IF_ERROR(CollectReverts(db_.get(), ro, at, view->revision, o, &reverts)
+                                .WithContext("list at revision " + std::to_string(at)));
+  }
+
+  ListResult result;
+  result.revision = at;
+  const size_t want =
+      o.limit > 0 ? static_cast<size_t>(o.limit) + 1 : std::numeric_limits<size_t>::max();
+  const std::string row_prefix = record::ValueKey(o.prefix);
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
+  it->Seek(record::ValueKey(std::max(std::string_view(o.prefix), std::string_view(o.start_after))));
+  auto rv = reverts.begin();
+  // Merge current rows with reverted keys; on equal keys the reverted state wins.
+  while (result.items.size() < want) {
+    std::string_view key;
+    bool have_row = false;
+    for (; it->Valid() && it->key().starts_with(row_prefix); it->Next()) {
+      key = ToView(it->key()).substr(record::kValuePrefix.size());
+      if (o.start_after.empty() || key > o.start_after) {
+        have_row = true;
+        break;
+      }
+    }
+    if (!have_row && rv == reverts.end()) break;
+    if (rv != reverts.end() && (!have_row || rv->first <= key)) {
+      if (have_row && rv->first == key) it->Next();
+      if (rv->second) result.items.push_back(std::move(*rv->second));
+      ++rv;
+      continue;
+    }
+    Result<KeyValue> kv = record::DecodeValue(key, ToView(it->value()));
+    if (!kv.ok()) return kv.status().WithContext("list");
+    result.items.push_back(std::move(*kv));
+    it->Next();
+  }
+  CAPSTAN_RETURN_IF_ERROR(FromLevelDb(it->status(), "list"));
+  if (result.items.size() == want && o.limit > 0) {
+    result.items.pop_back();
+    result.more = true;
+  }
+  return result;
+}
+
+Status LevelDbStore::ReadHistory(int64_t from, int64_t to, size_t max_events,
+                                 std::vector<Event>* out) const {
+  std::shared_ptr<const View> view = CurrentView();
+  if (from <= view->compacted) return TooOld(from - 1, view->compacted);
+  to = std::min(to, view->revision);
+  leveldb::ReadOptions ro;
+  ro.snapshot = view->snapshot;
+  ro.fill_cache = false;  // replays are one-off scans
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
+  it->Seek(record::HistoryKey(from));
+  Status st;
+  for (int64_t rev = from; rev <= to && out->size() < max_events && st.ok(); ++rev, it->Next()) {
+    if (!it->Valid() || !it->key().starts_with(record::HistoryKey(rev))) {
+      st = FromLevelDb(it->status(), "reading history");
+      if (st.ok())
+        st = InternalError("history row of revision " + std::to_string(rev) + " is missing");
+      break;
+    }
+    Result<Event> e = record::DecodeEvent(rev, ToView(it->value()));
+    if (!e.ok()) {
+      st = e.status();
+      break;
+    }
+    out->push_back(std::move(*e));
+  }
+  // Hand over the good events first; the next read starts at the bad row and reports it.
+  return out->empty() ? st : Status::Ok();
+}
+
+}  // namespace capstan::store
