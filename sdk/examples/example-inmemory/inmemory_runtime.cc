@@ -1,0 +1,259 @@
+// Example runtime plugin `example-inmemory`: the CRI state machine (see inmemory_runtime.h).
+#include "inmemory_runtime.h"
+
+#include <chrono>
+#include <optional>
+
+namespace capstan::examples {
+namespace {
+
+using sdk::json::Json;
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The request as an object; "" reads as {}.
+std::optional<Json> ParseRequest(std::string_view request_json) {
+  std::optional<Json> j = sdk::json::Parse(request_json.empty() ? "{}" : request_json);
+  if (j && !j->is_object()) return std::nullopt;
+  return j;
+}
+
+// The member `key` of an object, or an empty object.
+Json ObjectOrEmpty(const Json* parent, std::string_view key) {
+  const Json* v = parent != nullptr ? sdk::json::GetObject(*parent, key) : nullptr;
+  return v != nullptr ? *v : Json::object();
+}
+
+// proto3 JSON renders int64 as a string.
+std::string Int64(int64_t v) { return std::to_string(v); }
+
+// The wanted state of a CRI filter ({"state": {"state": "X"}}), or "".
+std::string FilterState(const Json* filter) {
+  const Json* state = filter != nullptr ? sdk::json::GetObject(*filter, "state") : nullptr;
+  return state != nullptr ? sdk::json::GetString(*state, "state").value_or("") : "";
+}
+
+}  // namespace
+
+#define CAPSTAN_EXAMPLE_PARSE(req, json)        \
+  std::optional<Json> req = ParseRequest(json); \
+  if (!req) return sdk::Status::Invalid("request is not a JSON object")
+
+sdk::Status InMemoryRuntime::Init(const sdk::Host& host, std::string_view config_json) {
+  (void)host;
+  std::optional<Json> config = sdk::json::Parse(config_json);
+  if (!config || !config->is_object()) return sdk::Status::Invalid("config is not a JSON object");
+  max_sandboxes_ = sdk::json::GetInt(*config, "maxSandboxes").value_or(max_sandboxes_);
+  pod_ip_ = sdk::json::GetString(*config, "podIp").value_or("");
+  return sdk::Status::Ok();
+}
+
+Json InMemoryRuntime::SandboxJson(const std::string& id, const Sandbox& s) const {
+  return Json{{"id", id},
+              {"metadata", s.metadata},
+              {"state", s.ready ? "SANDBOX_READY" : "SANDBOX_NOTREADY"},
+              {"createdAt", Int64(s.created_at)},
+              {"network", {{"ip", pod_ip_}}},
+              {"labels", s.labels},
+              {"annotations", s.annotations}};
+}
+
+Json InMemoryRuntime::ContainerJson(const std::string& id, const Container& c) const {
+  return Json{{"id", id},
+              {"podSandboxId", c.sandbox_id},
+              {"metadata", c.metadata},
+              {"image", {{"image", c.image}}},
+              {"imageRef", c.image},
+              {"state", c.state},
+              {"createdAt", Int64(c.created_at)},
+              {"startedAt", Int64(c.started_at)},
+              {"finishedAt", Int64(c.finished_at)},
+              {"exitCode", c.exit_code},
+              {"logPath", c.log_path}};
+}
+
+void InMemoryRuntime::StopLocked(Container* c) {
+  if (c->state == "CONTAINER_EXITED") return;
+  c->state = "CONTAINER_EXITED";
+  c->finished_at = NowNs();
+  c->exit_code = 0;  // nothing ran, so the "process" always exits cleanly
+}
+
+sdk::Status InMemoryRuntime::RunPodSandbox(sdk::Call&, std::string_view request_json,
+                                           std::string* response_json) {
+  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  const Json* config = sdk::json::GetObject(*req, "config");
+  Json metadata = ObjectOrEmpty(config, "metadata");
+  if (!sdk::json::GetString(metadata, "name")) {
+    return sdk::Status::Invalid("config.metadata.name is required");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (static_cast<int64_t>(sandboxes_.size()) >= max_sandboxes_) {
+    return sdk::Status::RetryLater("sandbox limit reached", 1000);
+  }
+  std::string id = "sandbox-" + std::to_string(next_id_++);
+  sandboxes_[id] = Sandbox{metadata, ObjectOrEmpty(config, "labels"),
+                           ObjectOrEmpty(config, "annotations"), true, NowNs()};
+  *response_json = sdk::json::Dump(Json{{"podSandboxId", id}});
+  return sdk::Status::Ok();
+}
+
+sdk::Status InMemoryRuntime::StopPodSandbox(sdk::Call&, std::string_view request_json,
+                                            std::string* response_json) {
+  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::string id = sdk::json::GetString(*req, "podSandboxId").value_or("");
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = sandboxes_.find(id);
+  if (it != sandboxes_.end()) {
+    it->second.ready = false;
+    for (auto& [cid, c] : containers_) {
+      if (c.sandbox_id == id) StopLocked(&c);
+    }
+  }
+  *response_json = "{}";
+  return sdk::Status::Ok();
+}
+
+sdk::Status InMemoryRuntime::RemovePodSandbox(sdk::Call&, std::string_view request_json,
+                                              std::string* response_json) {
+  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::string id = sdk::json::GetString(*req, "podSandboxId").value_or("");
+  std::lock_guard<std::mutex> lock(mu_);
+  sandboxes_.erase(id);
+  for (auto it = containers_.begin(); it != containers_.end();) {
+    it = it->second.sandbox_id == id ? containers_.erase(it) : std::next(it);
+  }
+  *response_json = "{}";
+  return sdk::Status::Ok();
+}
+
+sdk::Status InMemoryRuntime::PodSandboxStatus(sdk::Call&, std::string_view request_json,
+                                              std::string* response_json) {
+  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::string id = sdk::json::GetString(*req, "podSandboxId").value_or("");
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = sandboxes_.find(id);
+  if (it == sandboxes_.end()) return sdk::Status::NotFound("sandbox " + id + " not found");
+  *response_json = sdk::json::Dump(Json{{"status", SandboxJson(id, it->second)}});
+  return sdk::Status::Ok();
+}
+
+sdk::Status InMemoryRuntime::CreateContainer(sdk::Call&, std::string_view request_json,
+                                             std::string* response_json) {
+  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::string sandbox_id = sdk::json::GetString(*req, "podSandboxId").value_or("");
+  const Json* config = sdk::json::GetObject(*req, "config");
+  Json metadata = ObjectOrEmpty(config, "metadata");
+  Json image = ObjectOrEmpty(config, "image");
+  if (!sdk::json::GetString(metadata, "name")) {
+    return sdk::Status::Invalid("config.metadata.name is required");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto sb = sandboxes_.find(sandbox_id);
+  if (sb == sandboxes_.end()) return sdk::Status::NotFound("sandbox " + sandbox_id + " not found");
+  if (!sb->second.ready) return sdk::Status::Invalid("sandbox " + sandbox_id + " is not ready");
+  std::string id = "container-" + std::to_string(next_id_++);
+  Container c;
+  c.sandbox_id = sandbox_id;
+  c.metadata = metadata;
+  c.image = sdk::json::GetString(image, "image").value_or("");
+  c.log_path = config != nullptr ? sdk::json::GetString(*config, "logPath").value_or("") : "";
+  c.created_at = NowNs();
+  containers_[id] = std::move(c);
+  *response_json = sdk::json::Dump(Json{{"containerId", id}});
+  return sdk::Status::Ok();
+}
+
+sdk::Status InMemoryRuntime::StartContainer(sdk::Call&, std::string_view request_json,
+                                            std::string* response_json) {
+  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::string id = sdk::json::GetString(*req, "containerId").value_or("");
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = containers_.find(id);
+  if (it == containers_.end()) return sdk::Status::NotFound("container " + id + " not found");
+  if (it->second.state != "CONTAINER_CREATED") {
+    return sdk::Status::Invalid("container " + id + " is " + it->second.state);
+  }
+  it->second.state = "CONTAINER_RUNNING";
+  it->second.started_at = NowNs();
+  *response_json = "{}";
+  return sdk::Status::Ok();
+}
+
+sdk::Status InMemoryRuntime::StopContainer(sdk::Call&, std::string_view request_json,
+                                           std::string* response_json) {
+  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::string id = sdk::json::GetString(*req, "containerId").value_or("");
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = containers_.find(id);
+  if (it != containers_.end()) StopLocked(&it->second);
+  *response_json = "{}";
+  return sdk::Status::Ok();
+}
+
+sdk::Status InMemoryRuntime::RemoveContainer(sdk::Call&, std::string_view request_json,
+                                             std::string* response_json) {
+  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::string id = sdk::json::GetString(*req, "containerId").value_or("");
+  std::lock_guard<std::mutex> lock(mu_);
+  containers_.erase(id);
+  *response_json = "{}";
+  return sdk::Status::Ok();
+}
+
+sdk::Status InMemoryRuntime::ContainerStatus(sdk::Call&, std::string_view request_json,
+                                             std::string* response_json) {
+  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::string id = sdk::json::GetString(*req, "containerId").value_or("");
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = containers_.find(id);
+  if (it == containers_.end()) return sdk::Status::NotFound("container " + id + " not found");
+  *response_json = sdk::json::Dump(Json{{"status", ContainerJson(id, it->second)}});
+  return sdk::Status::Ok();
+}
+
+sdk::Status InMemoryRuntime::ListPodSandbox(sdk::Call&, std::string_view request_json,
+                                            std::string* response_json) {
+  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  const Json* filter = sdk::json::GetObject(*req, "filter");
+  std::string want_id = filter != nullptr ? sdk::json::GetString(*filter, "id").value_or("") : "";
+  std::string want_state = FilterState(filter);
+  Json items = Json::array();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [id, s] : sandboxes_) {
+    Json item = SandboxJson(id, s);
+    if (!want_id.empty() && id != want_id) continue;
+    if (!want_state.empty() && item["state"] != want_state) continue;
+    items.push_back(std::move(item));
+  }
+  *response_json = sdk::json::Dump(Json{{"items", items}});
+  return sdk::Status::Ok();
+}
+
+sdk::Status InMemoryRuntime::ListContainers(sdk::Call&, std::string_view request_json,
+                                            std::string* response_json) {
+  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  const Json* filter = sdk::json::GetObject(*req, "filter");
+  std::string want_id = filter != nullptr ? sdk::json::GetString(*filter, "id").value_or("") : "";
+  std::string want_sandbox =
+      filter != nullptr ? sdk::json::GetString(*filter, "podSandboxId").value_or("") : "";
+  std::string want_state = FilterState(filter);
+  Json items = Json::array();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [id, c] : containers_) {
+    if (!want_id.empty() && id != want_id) continue;
+    if (!want_sandbox.empty() && c.sandbox_id != want_sandbox) continue;
+    if (!want_state.empty() && c.state != want_state) continue;
+    items.push_back(ContainerJson(id, c));
+  }
+  *response_json = sdk::json::Dump(Json{{"containers", items}});
+  return sdk::Status::Ok();
+}
+
+#undef CAPSTAN_EXAMPLE_PARSE
+
+}  // namespace capstan::examples
