@@ -6,6 +6,18 @@ namespace capstan::plugin {
 PluginInstance::PluginInstance(std::shared_ptr<const Library> library, std::string name)
     : library_(std::move(library)), name_(std::move(name)) {}
 
+Status PluginInstance::ValidateConfig(const Library& library, const std::string& instance_name,
+                                      const nlohmann::json& config) {
+  const std::string context = "config for plugin '" + instance_name + "' is invalid";
+  if (library.schema() != nullptr) {
+    Status s = library.schema()->Validate(config);
+    if (!s.ok()) return InvalidError(context + " " + s.message());
+  } else if (!config.is_object()) {
+    return InvalidError(context + ": must be a JSON object (the plugin has no schema)");
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<PluginInstance>> PluginInstance::Create(
     std::shared_ptr<const Library> library, InstanceOptions options) {
   const PluginInfo& info = library->info();
@@ -13,13 +25,7 @@ Result<std::unique_ptr<PluginInstance>> PluginInstance::Create(
     return InvalidError("instance name \"" + options.name + "\" of plugin '" + info.name +
                         "' is invalid: want [a-z0-9][a-z0-9._-]*");
   }
-  const std::string config_context = "config for plugin '" + options.name + "' is invalid";
-  if (library->schema() != nullptr) {
-    Status s = library->schema()->Validate(options.config);
-    if (!s.ok()) return InvalidError(config_context + " " + s.message());
-  } else if (!options.config.is_object()) {
-    return InvalidError(config_context + ": must be a JSON object (the plugin has no schema)");
-  }
+  CAPSTAN_RETURN_IF_ERROR(ValidateConfig(*library, options.name, options.config));
   CAPSTAN_RETURN_IF_ERROR(library->object().AcquireInstance(info, options.name));
 
   std::unique_ptr<PluginInstance> instance(new PluginInstance(library, options.name));

@@ -42,6 +42,11 @@ class PluginInstance {
   //   on_init failure as CallOutcome::ToStatus ("initializing plugin 'x' instance 'y': RC: ...").
   static Result<std::unique_ptr<PluginInstance>> Create(std::shared_ptr<const Library> library,
                                                         InstanceOptions options);
+  // The config check Create() does first: the schema, or "must be an object" without one.
+  // Errors: kInvalid "config for plugin '<instance_name>' is invalid at /path: why".
+  static Status ValidateConfig(const Library& library, const std::string& instance_name,
+                               const nlohmann::json& config);
+
   // Drains posted tasks, then calls `on_destroy`.
   ~PluginInstance();
   PluginInstance(const PluginInstance&) = delete;
