@@ -3,14 +3,17 @@
 // write, a 10k-key list (current and at an old revision) and watch fan-out. Prints one JSON
 // object; results are kept in bench/results/store_leveldb.json. Not a pass/fail test.
 // Usage: store_bench [--dir=PATH] [--seconds=S] [--value_bytes=N]
+// [--only=writers|async|list|fanout]
 #include <stdlib.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,6 +29,7 @@ struct Config {
   std::string dir;
   double seconds = 2.0;
   size_t value_bytes = 2048;
+  std::string only;  // run just this section: "writers", "async", "list" or "fanout"
 };
 
 int64_t NowNs() {
@@ -89,6 +93,48 @@ void RunWriters(const Config& c, const std::string& label, int writers, bool syn
       writers, sync ? "true" : "false", static_cast<long long>(st.writes),
       static_cast<double>(st.writes) / secs, Percentile(all, 0.50), Percentile(all, 0.99),
       static_cast<long long>(st.commits),
+      st.writes ? static_cast<double>(st.commits) / static_cast<double>(st.writes) : 0.0);
+}
+
+// One thread keeps `window` CreateAsync calls in flight for `seconds` (how an Asio server would
+// drive the store without blocking threads); prints one JSON object.
+void RunAsync(const Config& c, int window) {
+  std::unique_ptr<LevelDbStore> store = OpenFresh(c, "async", true);
+  const std::string value(c.value_bytes, 'v');
+  std::mutex mu;
+  std::condition_variable cv;
+  int inflight = 0;
+  std::vector<int64_t> lat;
+  const auto deadline = Clock::now() + std::chrono::duration<double>(c.seconds);
+  const int64_t begin = NowNs();
+  for (int64_t i = 0; Clock::now() < deadline; ++i) {
+    {
+      std::unique_lock lk(mu);
+      cv.wait(lk, [&] { return inflight < window; });
+      ++inflight;
+    }
+    const int64_t start = NowNs();
+    store->CreateAsync("/registry/pods/async/pod-" + std::to_string(i), value,
+                       [&, start](Result<KeyValue> r) {
+                         if (!r.ok()) Die("create async", r.status());
+                         const int64_t took = NowNs() - start;
+                         std::lock_guard lk(mu);
+                         lat.push_back(took);
+                         --inflight;
+                         cv.notify_one();
+                       });
+  }
+  {
+    std::unique_lock lk(mu);
+    cv.wait(lk, [&] { return inflight == 0; });
+  }
+  const double secs = static_cast<double>(NowNs() - begin) / 1e9;
+  LevelDbStore::Stats st = store->GetStats();
+  std::printf(
+      "{\"in_flight\": %d, \"writes\": %lld, \"writes_per_s\": %.0f, \"p50_us\": %.0f, "
+      "\"p99_us\": %.0f, \"commits\": %lld, \"fsyncs_per_write\": %.4f}",
+      window, static_cast<long long>(st.writes), static_cast<double>(st.writes) / secs,
+      Percentile(lat, 0.50), Percentile(lat, 0.99), static_cast<long long>(st.commits),
       st.writes ? static_cast<double>(st.commits) / static_cast<double>(st.writes) : 0.0);
 }
 
@@ -207,10 +253,14 @@ int Main(int argc, char** argv) {
       c.dir = a.substr(6);
     else if (a.starts_with("--seconds="))
       c.seconds = std::atof(a.c_str() + 10);
+    else if (a.starts_with("--only="))
+      c.only = a.substr(7);
     else if (a.starts_with("--value_bytes="))
       c.value_bytes = std::strtoul(a.c_str() + 14, nullptr, 10);
     else {
-      std::fprintf(stderr, "usage: store_bench [--dir=PATH] [--seconds=S] [--value_bytes=N]\n");
+      std::fprintf(stderr,
+                   "usage: store_bench [--dir=PATH] [--seconds=S] [--value_bytes=N] "
+                   "[--only=writers|async|list|fanout]\n");
       return 2;
     }
   }
@@ -223,30 +273,47 @@ int Main(int argc, char** argv) {
   }
   std::printf("{\n  \"benchmark\": \"store_leveldb\",\n  \"hardware_threads\": %u,\n",
               std::thread::hardware_concurrency());
-  std::printf("  \"value_bytes\": %zu,\n  \"seconds_per_run\": %.1f,\n", c.value_bytes, c.seconds);
-  std::printf("  \"sequential_single_writer\": ");
-  RunWriters(c, "seq", 1, true);
-  std::printf(",\n  \"sequential_single_writer_nosync\": ");
-  RunWriters(c, "seq-nosync", 1, false);
-  std::printf(",\n  \"concurrent\": [\n");
-  const int kWriters[] = {1, 8, 64, 256};
-  for (size_t i = 0; i < std::size(kWriters); ++i) {
-    std::printf("    ");
-    RunWriters(c, "conc", kWriters[i], true);
-    std::printf(i + 1 < std::size(kWriters) ? ",\n" : "\n");
-    std::fflush(stdout);
+  std::printf("  \"value_bytes\": %zu,\n  \"seconds_per_run\": %.1f", c.value_bytes, c.seconds);
+  auto want = [&](const char* section) { return c.only.empty() || c.only == section; };
+  if (want("writers")) {
+    std::printf(",\n  \"sequential_single_writer\": ");
+    RunWriters(c, "seq", 1, true);
+    std::printf(",\n  \"sequential_single_writer_nosync\": ");
+    RunWriters(c, "seq-nosync", 1, false);
+    std::printf(",\n  \"concurrent\": [\n");
+    const int kWriters[] = {1, 8, 64, 256};
+    for (size_t i = 0; i < std::size(kWriters); ++i) {
+      std::printf("    ");
+      RunWriters(c, "conc", kWriters[i], true);
+      std::printf(i + 1 < std::size(kWriters) ? ",\n" : "\n  ]");
+      std::fflush(stdout);
+    }
   }
-  std::printf("  ],\n  \"list\": ");
-  RunList(c);
-  std::printf(",\n  \"watch_fanout\": [\n");
-  const int kWatchers[] = {1, 100, 1000};
-  for (size_t i = 0; i < std::size(kWatchers); ++i) {
-    std::printf("    ");
-    RunFanout(c, kWatchers[i], 20000);
-    std::printf(i + 1 < std::size(kWatchers) ? ",\n" : "\n");
-    std::fflush(stdout);
+  if (want("async")) {
+    std::printf(",\n  \"async_one_thread\": [\n");
+    const int kWindows[] = {1, 64, 256, 1024};
+    for (size_t i = 0; i < std::size(kWindows); ++i) {
+      std::printf("    ");
+      RunAsync(c, kWindows[i]);
+      std::printf(i + 1 < std::size(kWindows) ? ",\n" : "\n  ]");
+      std::fflush(stdout);
+    }
   }
-  std::printf("  ]\n}\n");
+  if (want("list")) {
+    std::printf(",\n  \"list\": ");
+    RunList(c);
+  }
+  if (want("fanout")) {
+    std::printf(",\n  \"watch_fanout\": [\n");
+    const int kWatchers[] = {1, 100, 1000};
+    for (size_t i = 0; i < std::size(kWatchers); ++i) {
+      std::printf("    ");
+      RunFanout(c, kWatchers[i], 20000);
+      std::printf(i + 1 < std::size(kWatchers) ? ",\n" : "\n  ]");
+      std::fflush(stdout);
+    }
+  }
+  std::printf("\n}\n");
   if (own_dir) {
     std::error_code ec;
     std::filesystem::remove_all(c.dir, ec);

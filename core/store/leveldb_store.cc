@@ -1,14 +1,14 @@
-// `LevelDbStore` opening, recovery and the write path (leveldb_store.h): callers enqueue a
-// `Request` and block; the committer thread validates each against the latest state plus the
-// batch so far, assigns revisions, writes one WriteBatch (values, history rows, meta) with one
-// sync, publishes a new read view and the events, then wakes every caller. Reads are in
-// leveldb_store_read.cc.
+// `LevelDbStore` opening and recovery, read views, and request submission (leveldb_store.h):
+// synchronous callers enqueue a `Request` on their stack and block until the committer
+// (leveldb_store_commit.cc) finishes it; asynchronous ones hand it over with a callback. Reads
+// are in leveldb_store_read.cc.
 #include "core/store/leveldb_store.h"
 
 #include <leveldb/cache.h>
 #include <leveldb/db.h>
 #include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -21,168 +21,6 @@
 #include "core/store/record.h"
 
 namespace capstan::store {
-namespace {
-
-// Compaction deletes at most this many history rows per WriteBatch.
-constexpr int64_t kCompactChunk = 65536;
-// Auto-compaction deletes at most max(this, 2 x writes) rows per commit, to spread a backlog.
-constexpr int64_t kAutoCompactMinRows = 1024;
-
-std::string Quoted(std::string_view key) { return "key \"" + std::string(key) + "\""; }
-
-}  // namespace
-
-// One caller's write, alive on the caller's stack until `done` is released.
-struct LevelDbStore::Request {
-  enum class Op : uint8_t { kCreate, kUpdate, kDelete, kCompact };
-  Op op = Op::kCreate;
-  std::string_view key;
-  std::string_view value;
-  int64_t revision = 0;  // expected mod revision (0: any), or the compaction target
-  Status status;
-  KeyValue result;
-  std::binary_semaphore done{0};
-};
-
-// Accumulates validated writes for one WriteBatch. Committer thread only.
-class LevelDbStore::Batch {
- public:
-  explicit Batch(LevelDbStore* store) : s_(store), rev_(store->committed_) {}
-
-  void Add(Request* r);
-  // Writes, publishes and completes everything added; a no-op when empty.
-  void Commit();
-
- private:
-  // The key's state as of the batch so far: nullopt when absent.
-  Result<std::optional<KeyValue>> Lookup(std::string_view key);
-  void Apply(Request* r, Event event);
-
-  LevelDbStore* s_;
-  int64_t rev_;
-  leveldb::WriteBatch wb_;
-  std::vector<Event> events_;
-  std::vector<Request*> requests_;
-  std::vector<Request*> succeeded_;
-  // Key -> index in events_ of its latest event in this batch. Keys point into requests.
-  std::unordered_map<std::string_view, size_t> overlay_;
-};
-
-Result<std::optional<KeyValue>> LevelDbStore::Batch::Lookup(std::string_view key) {
-  if (auto it = overlay_.find(key); it != overlay_.end()) {
-    const Event& e = events_[it->second];
-    if (e.type == EventType::kDelete) return std::optional<KeyValue>();
-    return std::optional<KeyValue>(e.kv);
-  }
-  std::string data;
-  leveldb::Status st = s_->db_->Get(leveldb::ReadOptions(), record::ValueKey(key), &data);
-  if (st.IsNotFound()) return std::optional<KeyValue>();
-  if (!st.ok()) return FromLevelDb(st, "reading " + Quoted(key));
-  Result<KeyValue> kv = record::DecodeValue(key, data);
-  if (!kv.ok()) return kv.status();
-  return std::optional<KeyValue>(std::move(*kv));
-}
-
-void LevelDbStore::Batch::Add(Request* r) {
-  requests_.push_back(r);
-  if (!s_->failed_.ok()) {
-    r->status = s_->failed_;
-    return;
-  }
-  Result<std::optional<KeyValue>> cur = Lookup(r->key);
-  if (!cur.ok()) {
-    r->status = cur.status();
-    return;
-  }
-  std::optional<KeyValue>& prev = *cur;
-  if (r->op == Request::Op::kCreate) {
-    if (prev) {
-      r->status = AlreadyExistsError(Quoted(r->key) + " already exists");
-      return;
-    }
-  } else if (!prev) {
-    r->status = NotFoundError(Quoted(r->key) + " not found");
-    return;
-  } else if (r->revision != 0 && r->revision != prev->mod_revision) {
-    r->status =
-        ConflictError(Quoted(r->key) + ": expected mod revision " + std::to_string(r->revision) +
-                      ", found " + std::to_string(prev->mod_revision));
-    return;
-  }
-  const int64_t rev = rev_ + 1;
-  Event e;
-  e.kv.key = std::string(r->key);
-  e.kv.mod_revision = rev;
-  if (r->op == Request::Op::kDelete) {
-    e.type = EventType::kDelete;
-    r->result = *prev;
-  } else {
-    e.type = EventType::kPut;
-    e.kv.value = std::string(r->value);
-    e.kv.create_revision = prev ? prev->create_revision : rev;
-    r->result = e.kv;
-  }
-  e.prev = std::move(prev);
-  Apply(r, std::move(e));
-}
-
-void LevelDbStore::Batch::Apply(Request* r, Event event) {
-  rev_ = event.kv.mod_revision;
-  std::string row;
-  if (event.type == EventType::kPut) {
-    record::EncodeValue(event.kv, &row);
-    wb_.Put(record::ValueKey(r->key), row);
-    row.clear();
-  } else {
-    wb_.Delete(record::ValueKey(r->key));
-  }
-  record::EncodeEvent(event, &row);
-  wb_.Put(record::HistoryKey(rev_), row);
-  overlay_[r->key] = events_.size();
-  events_.push_back(std::move(event));
-  succeeded_.push_back(r);
-}
-
-void LevelDbStore::Batch::Commit() {
-  if (requests_.empty()) return;
-  int64_t compacted = s_->committed_compacted_;
-  if (!events_.empty()) {
-    const int64_t window = s_->options_.history_revisions;
-    if (window > 0 && rev_ - compacted > window) {
-      const auto max_rows = std::max<int64_t>(kAutoCompactMinRows, 2 * std::ssize(events_));
-      const int64_t target = std::min(rev_ - window, compacted + max_rows);
-      for (int64_t r = compacted + 1; r <= target; ++r) wb_.Delete(record::HistoryKey(r));
-      compacted = target;
-      wb_.Put(ToSlice(record::kMetaCompacted), record::EncodeRevision(compacted));
-    }
-    wb_.Put(ToSlice(record::kMetaCurrent), record::EncodeRevision(rev_));
-    leveldb::WriteOptions wo;
-    wo.sync = s_->options_.sync;
-    Status st = FromLevelDb(
-        s_->db_->Write(wo, &wb_),
-        "committing revisions " + std::to_string(s_->committed_ + 1) + ".." + std::to_string(rev_));
-    s_->stat_commits_.fetch_add(1, std::memory_order_relaxed);
-    if (!st.ok()) {
-      // The batch may or may not be on disk; refuse further writes until a restart recovers.
-      s_->failed_ = UnavailableError(st.message());
-      for (Request* r : succeeded_) r->status = s_->failed_;
-      succeeded_.clear();
-    } else {
-      s_->committed_ = rev_;
-      const bool compacted_moved = compacted != s_->committed_compacted_;
-      s_->committed_compacted_ = compacted;
-      s_->Publish(rev_, compacted);
-      if (compacted_moved) s_->hub_->SetCompacted(compacted);
-      s_->hub_->Publish(std::make_shared<const std::vector<Event>>(std::move(events_)));
-    }
-  }
-  s_->stat_writes_.fetch_add(std::ssize(succeeded_), std::memory_order_relaxed);
-  s_->stat_failed_.fetch_add(std::ssize(requests_) - std::ssize(succeeded_),
-                             std::memory_order_relaxed);
-  // Releasing lets a caller destroy its Request (and the keys overlay_ points to): do it last.
-  for (Request* r : requests_) r->done.release();
-  requests_.clear();
-}
 
 LevelDbStore::LevelDbStore(std::string dir, Options options)
     : dir_(std::move(dir)), options_(std::move(options)) {}
@@ -219,7 +57,10 @@ Status LevelDbStore::Init() {
         return ReadHistory(from, to, max, out);
       },
       options_.watch);
-  committer_ = std::thread([this] { CommitLoop(); });
+  committer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "store-commit");
+    CommitLoop();
+  });
   return Status::Ok();
 }
 
@@ -256,10 +97,10 @@ Status LevelDbStore::LoadMeta() {
                          " is above current " + std::to_string(committed_));
   }
   if (committed_compacted_ < committed_) {
-    st = db_->Get(leveldb::ReadOptions(), record::HistoryKey(committed_), &data);
+    st = db_->Get(leveldb::ReadOptions(), record::EventRowKey(committed_), &data);
     if (st.IsNotFound()) {
-      return InternalError(where + ": history row of current revision " +
-                           std::to_string(committed_) + " is missing");
+      return InternalError(where + ": event row of current revision " + std::to_string(committed_) +
+                           " is missing");
     }
     CAPSTAN_RETURN_IF_ERROR(FromLevelDb(st, "reading history of " + where));
   }
@@ -309,6 +150,31 @@ LevelDbStore::Stats LevelDbStore::GetStats() const {
   return Stats{stat_commits_.load(), stat_writes_.load(), stat_failed_.load()};
 }
 
+void LevelDbStore::Finish(Request* r) {
+  if (!r->callback) {
+    r->done.release();
+    return;
+  }
+  std::unique_ptr<Request> owned(r);
+  if (r->status.ok()) {
+    r->callback(std::move(r->result));
+  } else {
+    r->callback(std::move(r->status));
+  }
+}
+
+void LevelDbStore::SubmitAsync(std::unique_ptr<Request> r) {
+  {
+    std::lock_guard lk(queue_mu_);
+    if (!stopping_) {
+      queue_.push_back(r.release());
+      queue_cv_.notify_one();
+      return;
+    }
+  }
+  r->callback(UnavailableError("store is closing"));
+}
+
 Result<KeyValue> LevelDbStore::Submit(Request* r) {
   {
     std::lock_guard lk(queue_mu_);
@@ -322,37 +188,40 @@ Result<KeyValue> LevelDbStore::Submit(Request* r) {
 }
 
 Result<KeyValue> LevelDbStore::Create(std::string_view key, std::string_view value) {
-  Request r;
-  r.op = Request::Op::kCreate;
-  r.key = key;
-  r.value = value;
+  Request r(Request::Op::kCreate, key, value, 0);
   return Submit(&r);
 }
 
 Result<KeyValue> LevelDbStore::Update(std::string_view key, std::string_view value,
                                       int64_t expected_mod_revision) {
-  Request r;
-  r.op = Request::Op::kUpdate;
-  r.key = key;
-  r.value = value;
-  r.revision = expected_mod_revision;
+  Request r(Request::Op::kUpdate, key, value, expected_mod_revision);
   return Submit(&r);
 }
 
 Result<KeyValue> LevelDbStore::Delete(std::string_view key, int64_t expected_mod_revision) {
-  Request r;
-  r.op = Request::Op::kDelete;
-  r.key = key;
-  r.revision = expected_mod_revision;
+  Request r(Request::Op::kDelete, key, {}, expected_mod_revision);
   return Submit(&r);
 }
 
+void LevelDbStore::CreateAsync(std::string_view key, std::string_view value, WriteCallback done) {
+  SubmitAsync(std::make_unique<Request>(Request::Op::kCreate, key, value, 0, std::move(done)));
+}
+
+void LevelDbStore::UpdateAsync(std::string_view key, std::string_view value,
+                               int64_t expected_mod_revision, WriteCallback done) {
+  SubmitAsync(std::make_unique<Request>(Request::Op::kUpdate, key, value, expected_mod_revision,
+                                        std::move(done)));
+}
+
+void LevelDbStore::DeleteAsync(std::string_view key, int64_t expected_mod_revision,
+                               WriteCallback done) {
+  SubmitAsync(std::make_unique<Request>(Request::Op::kDelete, key, std::string_view(),
+                                        expected_mod_revision, std::move(done)));
+}
+
 Status LevelDbStore::Compact(int64_t revision) {
-  Request r;
-  r.op = Request::Op::kCompact;
-  r.revision = revision;
-  Result<KeyValue> done = Submit(&r);
-  return done.status();
+  Request r(Request::Op::kCompact, {}, {}, revision);
+  return Submit(&r).status();
 }
 
 Result<std::unique_ptr<Watch>> LevelDbStore::WatchPrefix(std::string_view prefix,
@@ -360,71 +229,6 @@ Result<std::unique_ptr<Watch>> LevelDbStore::WatchPrefix(std::string_view prefix
                                                          WatchCallback callback,
                                                          WatchErrorCallback on_error) {
   return hub_->Add(prefix, after_revision, std::move(callback), std::move(on_error));
-}
-
-void LevelDbStore::CommitLoop() {
-  std::vector<Request*> requests;
-  for (;;) {
-    requests.clear();
-    {
-      std::unique_lock lk(queue_mu_);
-      queue_cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued is done
-      while (!queue_.empty() && requests.size() < options_.max_batch) {
-        requests.push_back(queue_.front());
-        queue_.pop_front();
-      }
-    }
-    CommitRequests(requests);
-  }
-}
-
-void LevelDbStore::CommitRequests(const std::vector<Request*>& requests) {
-  auto batch = std::make_unique<Batch>(this);
-  for (Request* r : requests) {
-    if (r->op != Request::Op::kCompact) {
-      batch->Add(r);
-      continue;
-    }
-    // Compaction sees every write queued before it.
-    batch->Commit();
-    CompactNow(r);
-    batch = std::make_unique<Batch>(this);
-  }
-  batch->Commit();
-}
-
-void LevelDbStore::CompactNow(Request* r) {
-  if (!failed_.ok()) {
-    r->status = failed_;
-  } else if (r->revision > committed_) {
-    r->status = InvalidError("compact to future revision " + std::to_string(r->revision) +
-                             " (current " + std::to_string(committed_) + ")");
-  } else if (r->revision > committed_compacted_) {
-    r->status = CompactRange(r->revision, options_.sync);
-  }
-  r->done.release();
-}
-
-Status LevelDbStore::CompactRange(int64_t target, bool sync) {
-  while (committed_compacted_ < target) {
-    const int64_t end = std::min(target, committed_compacted_ + kCompactChunk);
-    leveldb::WriteBatch wb;
-    for (int64_t r = committed_compacted_ + 1; r <= end; ++r) wb.Delete(record::HistoryKey(r));
-    wb.Put(ToSlice(record::kMetaCompacted), record::EncodeRevision(end));
-    leveldb::WriteOptions wo;
-    wo.sync = sync && end == target;
-    Status st = FromLevelDb(db_->Write(wo, &wb), "compacting to revision " + std::to_string(end));
-    if (wo.sync) stat_commits_.fetch_add(1, std::memory_order_relaxed);
-    if (!st.ok()) {
-      failed_ = UnavailableError(st.message());
-      return failed_;
-    }
-    committed_compacted_ = end;
-    Publish(committed_, end);
-    hub_->SetCompacted(end);
-  }
-  return Status::Ok();
 }
 
 }  // namespace capstan::store

@@ -1,8 +1,9 @@
 // `LevelDbStore`: the embedded `Store` backend (store.h) on LevelDB. Writes go through one
 // committer thread that group-commits every pending request in one synced WriteBatch (one
-// fdatasync per batch); history rows make watches and old-revision lists survive restarts.
-// Row layout in record.h, watch delivery in watch_hub.h, reads in leveldb_store_read.cc.
-// Tests in tests/core/store/leveldb_store_test.cc and leveldb_store_watch_test.cc.
+// fdatasync per batch); revision-keyed event rows make watches and old-revision lists survive
+// restarts. Row layout in record.h; opening in leveldb_store.cc, commits in
+// leveldb_store_commit.cc, reads in leveldb_store_read.cc, watch delivery in watch_hub.h.
+// Tests in tests/core/store/leveldb_store*_test.cc.
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <semaphore>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -84,6 +86,13 @@ class LevelDbStore final : public Store {
   Result<KeyValue> Update(std::string_view key, std::string_view value,
                           int64_t expected_mod_revision) override;
   Result<KeyValue> Delete(std::string_view key, int64_t expected_mod_revision) override;
+  // `done` runs on the committer thread right after the batch is durable and visible; a slow
+  // callback delays the next batch.
+  void CreateAsync(std::string_view key, std::string_view value, WriteCallback done) override;
+  void UpdateAsync(std::string_view key, std::string_view value, int64_t expected_mod_revision,
+                   WriteCallback done) override;
+  void DeleteAsync(std::string_view key, int64_t expected_mod_revision,
+                   WriteCallback done) override;
   using Store::WatchPrefix;
   Result<std::unique_ptr<Watch>> WatchPrefix(std::string_view prefix, int64_t after_revision,
                                              WatchCallback callback,
@@ -93,7 +102,30 @@ class LevelDbStore final : public Store {
   Stats GetStats() const;
 
  private:
-  struct Request;
+  // One caller's write. Synchronous requests live on the caller's stack until `done` is released
+  // and borrow its key and value; asynchronous ones own copies and are freed after `callback`.
+  struct Request {
+    enum class Op : uint8_t { kCreate, kUpdate, kDelete, kCompact };
+
+    Request(Op o, std::string_view k, std::string_view v, int64_t rev)
+        : op(o), key(k), value(v), revision(rev) {}
+    Request(Op o, std::string_view k, std::string_view v, int64_t rev, WriteCallback cb)
+        : op(o), owned_key(k), owned_value(v), revision(rev), callback(std::move(cb)) {
+      key = owned_key;
+      value = owned_value;
+    }
+
+    Op op;
+    std::string owned_key;
+    std::string owned_value;
+    std::string_view key;
+    std::string_view value;
+    int64_t revision;        // expected mod revision (0: any), or the compaction target
+    WriteCallback callback;  // set for asynchronous requests
+    Status status;
+    KeyValue result;
+    std::binary_semaphore done{0};
+  };
   class Batch;
   // What readers see: a LevelDB snapshot taken right after a durable commit, and its revisions.
   // The shared_ptr deleter releases the snapshot.
@@ -107,11 +139,19 @@ class LevelDbStore final : public Store {
   Status Init();
   Status LoadMeta();
   Result<KeyValue> Submit(Request* request);
+  void SubmitAsync(std::unique_ptr<Request> request);
+  // Hands `request` its outcome: wakes a synchronous caller or runs and frees an async one.
+  static void Finish(Request* request);
   void CommitLoop();
   void CommitRequests(const std::vector<Request*>& requests);
   void Publish(int64_t revision, int64_t compacted);
   void CompactNow(Request* request);
   Status CompactRange(int64_t target, bool sync);
+  // Adds to `wb` the deletes that compact history from `from` (exclusive) to `to`: every event
+  // row, and each value row those events superseded. Events above `committed_` are taken from
+  // `pending` (the batch being built, starting at committed_ + 1).
+  void AddCompaction(int64_t from, int64_t to, const std::vector<Event>& pending,
+                     leveldb::WriteBatch* wb);
   std::shared_ptr<const View> CurrentView() const;
   Status ReadHistory(int64_t from, int64_t to, size_t max_events, std::vector<Event>* out) const;
 

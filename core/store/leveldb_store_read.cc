@@ -1,6 +1,6 @@
-// Read paths of `LevelDbStore` (leveldb_store.h): Get and List on the published snapshot, List
-// at an older revision (current rows with later history reverted through each event's previous
-// value), and history reads for the watch hub. Writes are in leveldb_store.cc.
+// Read paths of `LevelDbStore` (leveldb_store.h) on the published snapshot: Get; List, also at
+// an older revision (live key rows with later events reverted to their previous values); and
+// history reads for the watch hub. Writes are in leveldb_store_commit.cc.
 #include <leveldb/db.h>
 #include <leveldb/iterator.h>
 
@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/store/leveldb_adapter.h"
+#include "core/store/leveldb_rows.h"
 #include "core/store/leveldb_store.h"
 #include "core/store/record.h"
 
@@ -23,24 +24,31 @@ Status TooOld(int64_t revision, int64_t compacted) {
                    std::to_string(compacted) + ")");
 }
 
-// The state at `at` of every key matching `o` that changed after `at`: for each such key the
-// `prev` of its first later event (nullopt: the key did not exist at `at`).
-using Reverts = std::map<std::string, std::optional<KeyValue>, std::less<>>;
+// Positions `it` at event row `rev` or explains why it is not there.
+Status ExpectEventRow(leveldb::Iterator* it, int64_t rev) {
+  if (it->Valid() && it->key() == record::EventRowKey(rev)) return Status::Ok();
+  CAPSTAN_RETURN_IF_ERROR(FromLevelDb(it->status(), "reading history"));
+  return InternalError("store event row of revision " + std::to_string(rev) + " is missing");
+}
+
+// The key rows at `at` of every key matching `o` that changed after `at`: for each such key, the
+// state before its first later event (nullopt: the key was not live at `at`).
+using Reverts = std::map<std::string, std::optional<record::KeyRow>, std::less<>>;
 
 Status CollectReverts(leveldb::DB* db, const leveldb::ReadOptions& ro, int64_t at, int64_t last,
                       const ListOptions& o, Reverts* out) {
   std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ro));
-  it->Seek(record::HistoryKey(at + 1));
+  it->Seek(record::EventRowKey(at + 1));
   for (int64_t rev = at + 1; rev <= last; ++rev, it->Next()) {
-    if (!it->Valid() || !it->key().starts_with(record::HistoryKey(rev))) {
-      CAPSTAN_RETURN_IF_ERROR(FromLevelDb(it->status(), "reading history"));
-      return InternalError("history row of revision " + std::to_string(rev) + " is missing");
-    }
-    Result<Event> e = record::DecodeEvent(rev, ToView(it->value()));
+    CAPSTAN_RETURN_IF_ERROR(ExpectEventRow(it.get(), rev));
+    Result<record::EventRow> e = record::DecodeEventRow(rev, ToView(it->value()));
     if (!e.ok()) return e.status();
-    const std::string& key = e->kv.key;
+    const std::string& key = e->key;
     if (!key.starts_with(o.prefix) || (!o.start_after.empty() && key <= o.start_after)) continue;
-    out->try_emplace(key, std::move(e->prev));
+    std::optional<record::KeyRow> before;
+    if (e->prev_mod_revision != 0)
+      before = record::KeyRow{e->create_revision, e->prev_mod_revision};
+    out->try_emplace(key, before);
   }
   return Status::Ok();
 }
@@ -51,11 +59,10 @@ Result<KeyValue> LevelDbStore::Get(std::string_view key) {
   std::shared_ptr<const View> view = CurrentView();
   leveldb::ReadOptions ro;
   ro.snapshot = view->snapshot;
-  std::string data;
-  leveldb::Status st = db_->Get(ro, record::ValueKey(key), &data);
-  if (st.IsNotFound()) return NotFoundError("key \"" + std::string(key) + "\" not found");
-  CAPSTAN_RETURN_IF_ERROR(FromLevelDb(st, "reading key \"" + std::string(key) + "\""));
-  return record::DecodeValue(key, data);
+  Result<std::optional<record::KeyRow>> row = ReadKeyRow(db_.get(), ro, key);
+  if (!row.ok()) return row.status();
+  if (!*row) return NotFoundError("key \"" + std::string(key) + "\" not found");
+  return ReadKeyValue(db_.get(), ro, key, **row);
 }
 
 Result<ListResult> LevelDbStore::List(const ListOptions& o) {
@@ -80,32 +87,41 @@ Result<ListResult> LevelDbStore::List(const ListOptions& o) {
   result.revision = at;
   const size_t want =
       o.limit > 0 ? static_cast<size_t>(o.limit) + 1 : std::numeric_limits<size_t>::max();
-  const std::string row_prefix = record::ValueKey(o.prefix);
+  const std::string row_prefix = record::KeyRowKey(o.prefix);
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
-  it->Seek(record::ValueKey(std::max(std::string_view(o.prefix), std::string_view(o.start_after))));
+  it->Seek(
+      record::KeyRowKey(std::max(std::string_view(o.prefix), std::string_view(o.start_after))));
   auto rv = reverts.begin();
-  // Merge current rows with reverted keys; on equal keys the reverted state wins.
+  // Merge live key rows with reverted keys; on equal keys the reverted state wins.
   while (result.items.size() < want) {
     std::string_view key;
     bool have_row = false;
     for (; it->Valid() && it->key().starts_with(row_prefix); it->Next()) {
-      key = ToView(it->key()).substr(record::kValuePrefix.size());
+      key = ToView(it->key()).substr(record::kKeyPrefix.size());
       if (o.start_after.empty() || key > o.start_after) {
         have_row = true;
         break;
       }
     }
     if (!have_row && rv == reverts.end()) break;
+    std::string emit_key;
+    std::optional<record::KeyRow> emit;
     if (rv != reverts.end() && (!have_row || rv->first <= key)) {
       if (have_row && rv->first == key) it->Next();
-      if (rv->second) result.items.push_back(std::move(*rv->second));
+      emit_key = rv->first;
+      emit = rv->second;
       ++rv;
-      continue;
+    } else {
+      emit_key = std::string(key);
+      Result<record::KeyRow> row = record::DecodeKeyRow(key, ToView(it->value()));
+      if (!row.ok()) return row.status().WithContext("list");
+      emit = *row;
+      it->Next();
     }
-    Result<KeyValue> kv = record::DecodeValue(key, ToView(it->value()));
+    if (!emit) continue;
+    Result<KeyValue> kv = ReadKeyValue(db_.get(), ro, emit_key, *emit);
     if (!kv.ok()) return kv.status().WithContext("list");
     result.items.push_back(std::move(*kv));
-    it->Next();
   }
   CAPSTAN_RETURN_IF_ERROR(FromLevelDb(it->status(), "list"));
   if (result.items.size() == want && o.limit > 0) {
@@ -122,18 +138,15 @@ Status LevelDbStore::ReadHistory(int64_t from, int64_t to, size_t max_events,
   to = std::min(to, view->revision);
   leveldb::ReadOptions ro;
   ro.snapshot = view->snapshot;
-  ro.fill_cache = false;  // replays are one-off scans
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
-  it->Seek(record::HistoryKey(from));
+  it->Seek(record::EventRowKey(from));
   Status st;
-  for (int64_t rev = from; rev <= to && out->size() < max_events && st.ok(); ++rev, it->Next()) {
-    if (!it->Valid() || !it->key().starts_with(record::HistoryKey(rev))) {
-      st = FromLevelDb(it->status(), "reading history");
-      if (st.ok())
-        st = InternalError("history row of revision " + std::to_string(rev) + " is missing");
-      break;
-    }
-    Result<Event> e = record::DecodeEvent(rev, ToView(it->value()));
+  for (int64_t rev = from; rev <= to && out->size() < max_events; ++rev, it->Next()) {
+    st = ExpectEventRow(it.get(), rev);
+    if (!st.ok()) break;
+    Result<record::EventRow> row = record::DecodeEventRow(rev, ToView(it->value()));
+    Result<Event> e =
+        row.ok() ? ReadEvent(db_.get(), ro, rev, std::move(*row)) : Result<Event>(row.status());
     if (!e.ok()) {
       st = e.status();
       break;

@@ -1,7 +1,6 @@
 // Encoding of LevelDB rows for `LevelDbStore`; see record.h for the layout contract.
-//   value record: 0x01 varint(create) varint(mod) value-bytes...
-//   event record: 0x02 type varint(len) key [put: varint(create) varint(len) value]
-//                 flags [prev: varint(create) varint(mod) prev-value-bytes...]
+//   key row:   0x01 varint(create) varint(mod)
+//   event row: 0x02 type varint(len) key varint(create) varint(prev_mod)
 #include "core/store/record.h"
 
 #include <limits>
@@ -9,9 +8,8 @@
 namespace capstan::store::record {
 namespace {
 
-constexpr char kValueTag = 0x01;
-constexpr char kEventTag = 0x02;
-constexpr uint8_t kHasPrev = 0x01;
+constexpr char kKeyRowTag = 0x01;
+constexpr char kEventRowTag = 0x02;
 
 void PutVarint(uint64_t v, std::string* out) {
   while (v >= 0x80) {
@@ -31,7 +29,7 @@ class Reader {
 
   uint8_t Byte() {
     if (data_.empty()) return Fail();
-    uint8_t b = static_cast<uint8_t>(data_[0]);
+    auto b = static_cast<uint8_t>(data_[0]);
     data_.remove_prefix(1);
     return b;
   }
@@ -59,11 +57,6 @@ class Reader {
     data_.remove_prefix(static_cast<size_t>(n));
     return s;
   }
-  std::string_view Rest() {
-    std::string_view s = data_;
-    data_ = {};
-    return s;
-  }
 
  private:
   uint8_t Fail() {
@@ -77,38 +70,39 @@ class Reader {
 };
 
 Status Corrupt(std::string_view what, std::string_view detail) {
-  return InternalError("corrupt store record " + std::string(what) + ": " + std::string(detail));
+  return InternalError("corrupt store row " + std::string(what) + ": " + std::string(detail));
 }
 
-std::string HistoryName(int64_t revision) { return "at revision " + std::to_string(revision); }
-
-}  // namespace
-
-std::string ValueKey(std::string_view key) {
-  std::string k;
-  k.reserve(kValuePrefix.size() + key.size());
-  k.append(kValuePrefix);
-  k.append(key);
-  return k;
-}
-
-std::string HistoryKey(int64_t revision) {
-  std::string k(kHistoryPrefix);
+std::string RevisionKey(std::string_view prefix, int64_t revision) {
+  std::string k(prefix);
   auto v = static_cast<uint64_t>(revision);
   for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((v >> (i * 8)) & 0xff));
   return k;
 }
 
-Result<int64_t> ParseHistoryKey(std::string_view row_key) {
-  if (row_key.size() != kHistoryPrefix.size() + 8 || !row_key.starts_with(kHistoryPrefix)) {
-    return Corrupt("history key", "bad length or prefix");
+}  // namespace
+
+std::string KeyRowKey(std::string_view key) {
+  std::string k;
+  k.reserve(kKeyPrefix.size() + key.size());
+  k.append(kKeyPrefix);
+  k.append(key);
+  return k;
+}
+
+std::string EventRowKey(int64_t revision) { return RevisionKey(kEventPrefix, revision); }
+std::string ValueRowKey(int64_t revision) { return RevisionKey(kValuePrefix, revision); }
+
+Result<int64_t> ParseRevisionKey(std::string_view prefix, std::string_view row_key) {
+  if (row_key.size() != prefix.size() + 8 || !row_key.starts_with(prefix)) {
+    return Corrupt("key", "not a revision key under \"" + std::string(prefix) + "\"");
   }
   uint64_t v = 0;
-  for (size_t i = kHistoryPrefix.size(); i < row_key.size(); ++i) {
+  for (size_t i = prefix.size(); i < row_key.size(); ++i) {
     v = (v << 8) | static_cast<uint8_t>(row_key[i]);
   }
   if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-    return Corrupt("history key", "revision out of range");
+    return Corrupt("key", "revision out of range");
   }
   return static_cast<int64_t>(v);
 }
@@ -126,80 +120,55 @@ Result<int64_t> DecodeRevision(std::string_view data) {
   return v;
 }
 
-void EncodeValue(const KeyValue& kv, std::string* out) {
-  out->push_back(kValueTag);
-  PutVarint(static_cast<uint64_t>(kv.create_revision), out);
-  PutVarint(static_cast<uint64_t>(kv.mod_revision), out);
-  out->append(kv.value);
+void EncodeKeyRow(const KeyRow& row, std::string* out) {
+  out->push_back(kKeyRowTag);
+  PutVarint(static_cast<uint64_t>(row.create_revision), out);
+  PutVarint(static_cast<uint64_t>(row.mod_revision), out);
 }
 
-Result<KeyValue> DecodeValue(std::string_view key, std::string_view data) {
+Result<KeyRow> DecodeKeyRow(std::string_view key, std::string_view data) {
+  const std::string where = "of key \"" + std::string(key) + "\"";
   Reader r(data);
-  if (r.Byte() != kValueTag) return Corrupt("for key \"" + std::string(key) + "\"", "bad tag");
-  KeyValue kv;
-  kv.key = std::string(key);
-  kv.create_revision = r.Varint();
-  kv.mod_revision = r.Varint();
-  if (!r.ok() || kv.create_revision <= 0 || kv.mod_revision < kv.create_revision) {
-    return Corrupt("for key \"" + std::string(key) + "\"", "bad revisions");
+  if (r.Byte() != kKeyRowTag) return Corrupt(where, "bad tag");
+  KeyRow row;
+  row.create_revision = r.Varint();
+  row.mod_revision = r.Varint();
+  if (!r.ok() || !r.empty()) return Corrupt(where, "truncated or trailing bytes");
+  if (row.create_revision <= 0 || row.mod_revision < row.create_revision) {
+    return Corrupt(where, "bad revisions");
   }
-  kv.value = std::string(r.Rest());
-  return kv;
+  return row;
 }
 
-void EncodeEvent(const Event& event, std::string* out) {
-  out->push_back(kEventTag);
-  out->push_back(static_cast<char>(event.type));
-  PutVarint(event.kv.key.size(), out);
-  out->append(event.kv.key);
-  if (event.type == EventType::kPut) {
-    PutVarint(static_cast<uint64_t>(event.kv.create_revision), out);
-    PutVarint(event.kv.value.size(), out);
-    out->append(event.kv.value);
-  }
-  out->push_back(static_cast<char>(event.prev ? kHasPrev : 0));
-  if (event.prev) {
-    PutVarint(static_cast<uint64_t>(event.prev->create_revision), out);
-    PutVarint(static_cast<uint64_t>(event.prev->mod_revision), out);
-    out->append(event.prev->value);
-  }
+void EncodeEventRow(const EventRow& row, std::string* out) {
+  out->push_back(kEventRowTag);
+  out->push_back(static_cast<char>(row.type));
+  PutVarint(row.key.size(), out);
+  out->append(row.key);
+  PutVarint(static_cast<uint64_t>(row.create_revision), out);
+  PutVarint(static_cast<uint64_t>(row.prev_mod_revision), out);
 }
 
-Result<Event> DecodeEvent(int64_t revision, std::string_view data) {
-  const std::string where = HistoryName(revision);
+Result<EventRow> DecodeEventRow(int64_t revision, std::string_view data) {
+  const std::string where = "at revision " + std::to_string(revision);
   Reader r(data);
-  if (r.Byte() != kEventTag) return Corrupt(where, "bad tag");
-  Event e;
-  uint8_t type = r.Byte();
+  if (r.Byte() != kEventRowTag) return Corrupt(where, "bad tag");
+  EventRow row;
+  const uint8_t type = r.Byte();
   if (type > static_cast<uint8_t>(EventType::kDelete)) return Corrupt(where, "bad event type");
-  e.type = static_cast<EventType>(type);
-  e.kv.key = std::string(r.Bytes(r.Varint()));
-  e.kv.mod_revision = revision;
-  if (e.type == EventType::kPut) {
-    e.kv.create_revision = r.Varint();
-    e.kv.value = std::string(r.Bytes(r.Varint()));
-    if (r.ok() && (e.kv.create_revision <= 0 || e.kv.create_revision > revision)) {
-      return Corrupt(where, "bad create revision");
-    }
-  }
-  uint8_t flags = r.Byte();
-  if (!r.ok() || (flags & ~kHasPrev) != 0) return Corrupt(where, "truncated or bad flags");
-  if (flags & kHasPrev) {
-    KeyValue prev;
-    prev.key = e.kv.key;
-    prev.create_revision = r.Varint();
-    prev.mod_revision = r.Varint();
-    if (!r.ok() || prev.create_revision <= 0 || prev.mod_revision < prev.create_revision ||
-        prev.mod_revision >= revision) {
-      return Corrupt(where, "bad previous value");
-    }
-    prev.value = std::string(r.Rest());
-    e.prev = std::move(prev);
-  } else if (!r.empty()) {
-    return Corrupt(where, "trailing bytes");
-  }
-  if (e.type == EventType::kDelete && !e.prev) return Corrupt(where, "delete without value");
-  return e;
+  row.type = static_cast<EventType>(type);
+  row.key = std::string(r.Bytes(r.Varint()));
+  row.create_revision = r.Varint();
+  row.prev_mod_revision = r.Varint();
+  if (!r.ok() || !r.empty()) return Corrupt(where, "truncated or trailing bytes");
+  const int64_t create = row.create_revision;
+  const int64_t prev = row.prev_mod_revision;
+  // A create starts a life at its own revision; updates and deletes follow a value of that
+  // life written earlier.
+  const bool valid = prev == 0 ? (row.type == EventType::kPut && create == revision)
+                               : (create >= 1 && prev >= create && prev < revision);
+  if (!valid) return Corrupt(where, "bad revisions");
+  return row;
 }
 
 }  // namespace capstan::store::record

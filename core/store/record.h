@@ -1,7 +1,11 @@
-// Binary layout of everything `LevelDbStore` keeps in LevelDB: row keys (values, history, meta)
-// and the compact varint encoding of value records and history events. Decoding validates every
-// length, so a damaged row becomes a kInternal Status, never a crash. Used by leveldb_store.cc;
-// tests in tests/core/store/record_test.cc.
+// Binary layout of everything `LevelDbStore` keeps in LevelDB. Each value is stored once:
+//   k/<key>      -> key row: create and mod revision of the live key (absent when deleted)
+//   r/<rev:8 BE> -> event row: type, key, create revision, revision of the previous value
+//   v/<rev:8 BE> -> the raw value written at <rev> (puts only)
+//   m/...        -> meta: format, current and compacted revision
+// A value row lives while its value is current or is some retained event's previous value.
+// Decoding validates every length, so a damaged row becomes kInternal, never a crash.
+// Used by leveldb_store*.cc; tests in tests/core/store/record_test.cc.
 #pragma once
 
 #include <cstdint>
@@ -13,32 +17,45 @@
 
 namespace capstan::store::record {
 
-// Row key prefixes. They sort history < values < meta, so each kind is one contiguous range.
-inline constexpr std::string_view kHistoryPrefix = "h/";  // + 8-byte big-endian revision
-inline constexpr std::string_view kValuePrefix = "k/";    // + user key
+inline constexpr std::string_view kKeyPrefix = "k/";
+inline constexpr std::string_view kEventPrefix = "r/";
+inline constexpr std::string_view kValuePrefix = "v/";
 inline constexpr std::string_view kMetaFormat = "m/format";
 inline constexpr std::string_view kMetaCurrent = "m/current";
 inline constexpr std::string_view kMetaCompacted = "m/compacted";
-inline constexpr std::string_view kFormatVersion = "capstan-store-1";
+inline constexpr std::string_view kFormatVersion = "capstan-store-2";
 
-std::string ValueKey(std::string_view key);
-// Big-endian, so byte order equals revision order. `revision` must be >= 0.
-std::string HistoryKey(int64_t revision);
-// Inverse of HistoryKey; kInternal when `row_key` is not a well-formed history key.
-Result<int64_t> ParseHistoryKey(std::string_view row_key);
+struct KeyRow {
+  int64_t create_revision = 0;
+  int64_t mod_revision = 0;
+};
+
+// One write. Its own revision is the row key. `prev_mod_revision` names the value row the key
+// had before (0 for a create); a put's new value is the value row at its own revision.
+struct EventRow {
+  EventType type = EventType::kPut;
+  std::string key;
+  int64_t create_revision = 0;  // of the key's life this event belongs to
+  int64_t prev_mod_revision = 0;
+};
+
+std::string KeyRowKey(std::string_view key);
+// Big-endian revisions, so byte order is revision order. `revision` must be >= 0.
+std::string EventRowKey(int64_t revision);
+std::string ValueRowKey(int64_t revision);
+// Inverse of EventRowKey / ValueRowKey for `prefix`; kInternal when malformed.
+Result<int64_t> ParseRevisionKey(std::string_view prefix, std::string_view row_key);
 
 // A revision counter stored as a meta value.
 std::string EncodeRevision(int64_t revision);
 Result<int64_t> DecodeRevision(std::string_view data);
 
-// The current value of `kv.key` (the key itself is the row key, not repeated).
-void EncodeValue(const KeyValue& kv, std::string* out);
-// kInternal naming `key` when `data` is not a value record.
-Result<KeyValue> DecodeValue(std::string_view key, std::string_view data);
+void EncodeKeyRow(const KeyRow& row, std::string* out);
+// kInternal naming `key` when `data` is not a key row.
+Result<KeyRow> DecodeKeyRow(std::string_view key, std::string_view data);
 
-// One history event; its revision is the row key, so `event.kv.mod_revision` is not stored.
-void EncodeEvent(const Event& event, std::string* out);
-// kInternal naming `revision` when `data` is not an event record.
-Result<Event> DecodeEvent(int64_t revision, std::string_view data);
+void EncodeEventRow(const EventRow& row, std::string* out);
+// kInternal naming `revision` when `data` is not an event row that can exist at `revision`.
+Result<EventRow> DecodeEventRow(int64_t revision, std::string_view data);
 
 }  // namespace capstan::store::record

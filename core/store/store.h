@@ -72,6 +72,9 @@ class Watch {
   virtual ~Watch() = default;
 };
 
+// Completion of an asynchronous write: the result the synchronous call would have returned.
+using WriteCallback = std::function<void(Result<KeyValue> result)>;
+
 // Thread-safe: every method may be called from any thread concurrently.
 class Store {
  public:
@@ -95,6 +98,24 @@ class Store {
                                   int64_t expected_mod_revision) = 0;
   // Delete: returns the deleted value; same CAS rule as Update. kNotFound when absent.
   virtual Result<KeyValue> Delete(std::string_view key, int64_t expected_mod_revision) = 0;
+
+  // Non-blocking forms of Create, Update and Delete, for callers that must not wait for a disk
+  // sync (Asio handlers). The key and value are copied before returning. `done` runs exactly
+  // once, when the write is durable or has failed — on a store-owned thread, in commit order,
+  // or on the caller's thread before returning — and must not block or call the synchronous
+  // write methods (post the work elsewhere). These defaults run the synchronous call inline;
+  // backends with a commit thread override them.
+  virtual void CreateAsync(std::string_view key, std::string_view value, WriteCallback done) {
+    done(Create(key, value));
+  }
+  virtual void UpdateAsync(std::string_view key, std::string_view value,
+                           int64_t expected_mod_revision, WriteCallback done) {
+    done(Update(key, value, expected_mod_revision));
+  }
+  virtual void DeleteAsync(std::string_view key, int64_t expected_mod_revision,
+                           WriteCallback done) {
+    done(Delete(key, expected_mod_revision));
+  }
 
   // Delivers every event on keys starting with `prefix` with revision > `after_revision`, first
   // the retained history, then live events, with no gap and no duplicate. kGone ("too old

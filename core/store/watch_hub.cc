@@ -3,6 +3,8 @@
 // does not starve live ones.
 #include "core/store/watch_hub.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <span>
@@ -56,7 +58,10 @@ std::shared_ptr<WatchHub> WatchHub::Start(int64_t revision, int64_t compacted, H
   if (options.max_events_per_turn == 0) options.max_events_per_turn = 1;
   std::shared_ptr<WatchHub> hub(new WatchHub(revision, compacted, std::move(reader), options));
   std::lock_guard lk(hub->mu_);
-  hub->thread_ = std::thread([raw = hub.get()] { raw->Run(); });
+  hub->thread_ = std::thread([raw = hub.get()] {
+    pthread_setname_np(pthread_self(), "store-watch");
+    raw->Run();
+  });
   hub->thread_id_ = hub->thread_.get_id();
   return hub;
 }

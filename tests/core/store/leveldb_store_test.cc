@@ -65,9 +65,36 @@ void PutRaw(const std::string& dir, const std::string& key, const std::string& v
   delete db;
 }
 
+// Deletes one raw row; the store must be closed.
+void DeleteRaw(const std::string& dir, const std::string& key) {
+  leveldb::DB* db = nullptr;
+  ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), dir, &db).ok());
+  ASSERT_TRUE(db->Delete(leveldb::WriteOptions(), key).ok());
+  delete db;
+}
+
+// Counts raw rows whose key starts with `prefix`; the store must be closed.
+int CountRaw(const std::string& dir, const std::string& prefix) {
+  leveldb::DB* db = nullptr;
+  if (!leveldb::DB::Open(leveldb::Options(), dir, &db).ok()) return -1;
+  int n = 0;
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++n;
+  it.reset();
+  delete db;
+  return n;
+}
+
+std::string RevKey(char prefix, int64_t rev) {
+  std::string k = {prefix, '/'};
+  for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((rev >> (i * 8)) & 0xff));
+  return k;
+}
+
 class LevelDbStoreTest : public ::testing::Test {
  protected:
   void SetUp() override { store_ = MustOpen(dir_.path()); }
+  void CheckListAt(int64_t rev, const std::map<std::string, std::string>& state);
   void Reopen(LevelDbStore::Options options = {}) {
     store_.reset();
     store_ = MustOpen(dir_.path(), options);
@@ -219,26 +246,42 @@ TEST_F(LevelDbStoreTest, ListAtEveryOlderRevisionMatchesThatRevisionsState) {
   now["/p/9"] = "late";
   record(store_->Create("/p/9", "late"));
 
-  for (const auto& [rev, state] : model) {
-    for (int64_t limit : {0, 2}) {
-      ListOptions o = Opts("/p/", "/p/0", limit, rev);
-      Result<ListResult> r = store_->List(o);
-      ASSERT_TRUE(r.ok()) << r.status().ToString();
-      std::vector<std::pair<std::string, std::string>> want;
-      for (const auto& [k, v] : state) {
-        if (k.starts_with("/p/") && k > "/p/0") want.emplace_back(k, v);
+  auto check = [&](int64_t above) {
+    for (const auto& [rev, state] : model) {
+      if (rev <= above) {
+        EXPECT_EQ(store_->List(At(rev)).status().code(), StatusCode::kGone) << rev;
+        continue;
       }
-      bool more = limit > 0 && std::ssize(want) > limit;
-      if (more) want.resize(static_cast<size_t>(limit));
-      std::vector<std::pair<std::string, std::string>> got;
-      for (const KeyValue& kv : r->items) {
-        got.emplace_back(kv.key, kv.value);
-        EXPECT_LE(kv.mod_revision, rev);
-      }
-      EXPECT_EQ(got, want) << "revision " << rev << " limit " << limit;
-      EXPECT_EQ(r->more, more) << "revision " << rev;
-      EXPECT_EQ(r->revision, rev);
+      CheckListAt(rev, state);
     }
+  };
+  check(0);
+  // Compaction keeps every value a later revision can still see, also across a restart.
+  ASSERT_TRUE(store_->Compact(8).ok());
+  check(8);
+  Reopen();
+  check(8);
+}
+
+void LevelDbStoreTest::CheckListAt(int64_t rev, const std::map<std::string, std::string>& state) {
+  for (int64_t limit : {0, 2}) {
+    ListOptions o = Opts("/p/", "/p/0", limit, rev);
+    Result<ListResult> r = store_->List(o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<std::pair<std::string, std::string>> want;
+    for (const auto& [k, v] : state) {
+      if (k.starts_with("/p/") && k > "/p/0") want.emplace_back(k, v);
+    }
+    bool more = limit > 0 && std::ssize(want) > limit;
+    if (more) want.resize(static_cast<size_t>(limit));
+    std::vector<std::pair<std::string, std::string>> got;
+    for (const KeyValue& kv : r->items) {
+      got.emplace_back(kv.key, kv.value);
+      EXPECT_LE(kv.mod_revision, rev);
+    }
+    EXPECT_EQ(got, want) << "revision " << rev << " limit " << limit;
+    EXPECT_EQ(r->more, more) << "revision " << rev;
+    EXPECT_EQ(r->revision, rev);
   }
 }
 
@@ -301,11 +344,55 @@ TEST_F(LevelDbStoreTest, ReopenRecoversRevisionsValuesAndHistory) {
   ASSERT_TRUE(w.ok());
   ASSERT_TRUE(c.WaitForEvents(4));
   EXPECT_EQ(c.revisions(), (std::vector<int64_t>{2, 3, 4, 5}));
+  // The update at 3 replays with its previous value, although that was written at 1.
+  std::vector<Event> replayed = c.events();
+  ASSERT_TRUE(replayed[1].prev.has_value());
+  EXPECT_EQ(replayed[1].prev->value, "1");
+  EXPECT_EQ(replayed[1].prev->mod_revision, 1);
+  EXPECT_EQ(replayed[2].type, EventType::kDelete);
+  EXPECT_EQ(replayed[2].prev->value, "2");
   // New writes continue the revision sequence.
   Result<KeyValue> d = store_->Create("/d", "6");
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->mod_revision, 6);
   ASSERT_TRUE(c.WaitForEvents(5));
+}
+
+TEST_F(LevelDbStoreTest, CompactionDeletesSupersededValuesAndKeepsLiveOnes) {
+  ASSERT_TRUE(store_->Create("/a", "a1").ok());  // 1
+  ASSERT_TRUE(store_->Create("/b", "b1").ok());  // 2
+  for (int i = 2; i <= 5; ++i) {
+    ASSERT_TRUE(store_->Update("/a", "a" + std::to_string(i), 0).ok());  // 3..6
+  }
+  ASSERT_TRUE(store_->Create("/c", "c1").ok());  // 7
+  ASSERT_TRUE(store_->Delete("/c", 0).ok());     // 8
+  ASSERT_TRUE(store_->Compact(4).ok());
+  store_.reset();
+  // The values of revisions 1 and 3 were superseded at or below 4; the rest is still visible.
+  EXPECT_EQ(CountRaw(dir_.path(), "v/"), 5);  // /b@2 /a@4 /a@5 /a@6 /c@7
+  EXPECT_EQ(CountRaw(dir_.path(), "r/"), 4);  // events 5..8
+  store_ = MustOpen(dir_.path());
+  ASSERT_TRUE(store_->Compact(8).ok());
+  store_.reset();
+  EXPECT_EQ(CountRaw(dir_.path(), "v/"), 2);  // the live /a@6 and /b@2
+  EXPECT_EQ(CountRaw(dir_.path(), "r/"), 0);
+  EXPECT_EQ(CountRaw(dir_.path(), "k/"), 2);
+  store_ = MustOpen(dir_.path());
+  EXPECT_EQ(store_->Get("/a")->value, "a5");
+  EXPECT_EQ(store_->Get("/b")->value, "b1");
+  EXPECT_EQ(store_->Get("/c").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(LevelDbStoreTest, AMissingValueRowIsAnInternalError) {
+  ASSERT_TRUE(store_->Create("/a", "v").ok());
+  ASSERT_TRUE(store_->Create("/b", "v").ok());
+  store_.reset();
+  DeleteRaw(dir_.path(), RevKey('v', 1));
+  store_ = MustOpen(dir_.path());
+  EXPECT_EQ(store_->Get("/a").status().code(), StatusCode::kInternal);
+  EXPECT_EQ(store_->List({}).status().code(), StatusCode::kInternal);
+  EXPECT_EQ(store_->Delete("/a", 0).status().code(), StatusCode::kInternal);
+  EXPECT_TRUE(store_->Get("/b").ok());
 }
 
 TEST_F(LevelDbStoreTest, ConcurrentWritersAreAllDurableWithUniqueDenseRevisions) {
@@ -387,7 +474,7 @@ TEST_F(LevelDbStoreTest, ACorruptValueRowIsAnInternalErrorAndOtherKeysStillWork)
 TEST_F(LevelDbStoreTest, ACorruptHistoryRowFailsOldListsAndReplayingWatches) {
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(store_->Create("/k" + std::to_string(i), "v").ok());
   store_.reset();
-  PutRaw(dir_.path(), "h/" + std::string("\0\0\0\0\0\0\0\x03", 8), "junk");
+  PutRaw(dir_.path(), RevKey('r', 3), "junk");
   store_ = MustOpen(dir_.path());
   ASSERT_NE(store_, nullptr);
   EXPECT_EQ(store_->List(At(1)).status().code(), StatusCode::kInternal);
