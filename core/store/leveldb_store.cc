@@ -23,13 +23,13 @@
 namespace capstan::store {
 
 LevelDbStore::LevelDbStore(std::string dir, Options options)
-    : dir_(std::move(dir)), options_(std::move(options)) {}
+    : dir_(std::move(dir)), options_(options) {}
 
 Result<std::unique_ptr<LevelDbStore>> LevelDbStore::Open(const std::string& dir, Options options) {
   if (dir.empty()) return InvalidError("store directory is empty");
   if (options.max_batch == 0) return InvalidError("store max_batch must be at least 1");
   if (options.history_revisions < 0) return InvalidError("store history_revisions is negative");
-  std::unique_ptr<LevelDbStore> store(new LevelDbStore(dir, std::move(options)));
+  std::unique_ptr<LevelDbStore> store(new LevelDbStore(dir, options));
   Status st = store->Init();
   if (!st.ok()) return st;
   return Result<std::unique_ptr<LevelDbStore>>(std::move(store));
@@ -46,6 +46,7 @@ Status LevelDbStore::Init() {
   lo.filter_policy = filter_.get();
   lo.block_cache = cache_.get();
   lo.write_buffer_size = options_.write_buffer_bytes;
+  if (options_.env != nullptr) lo.env = options_.env;
   leveldb::DB* raw = nullptr;
   CAPSTAN_RETURN_IF_ERROR(FromLevelDb(leveldb::DB::Open(lo, dir_, &raw), "opening store " + dir_));
   db_.reset(raw);

@@ -26,6 +26,7 @@
 namespace leveldb {
 class Cache;
 class DB;
+class Env;
 class FilterPolicy;
 class Snapshot;
 class WriteBatch;
@@ -51,6 +52,9 @@ class LevelDbStore final : public Store {
     size_t block_cache_bytes = 8u << 20;
     size_t write_buffer_bytes = 8u << 20;
     WatchHub::Options watch;
+    // File system for LevelDB; null means the real one. Not owned; must outlive the store.
+    // For fault-injection tests.
+    leveldb::Env* env = nullptr;
   };
 
   // Counters since Open(), for benchmarks and metrics.

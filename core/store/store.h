@@ -104,16 +104,18 @@ class Store {
   // once, when the write is durable or has failed — on a store-owned thread, in commit order,
   // or on the caller's thread before returning — and must not block or call the synchronous
   // write methods (post the work elsewhere). These defaults run the synchronous call inline;
-  // backends with a commit thread override them.
-  virtual void CreateAsync(std::string_view key, std::string_view value, WriteCallback done) {
+  // backends with a commit thread override them. (`done` is by value so overrides can keep it.)
+  virtual void CreateAsync(std::string_view key, std::string_view value,
+                           WriteCallback done) {  // NOLINT(performance-unnecessary-value-param)
     done(Create(key, value));
   }
   virtual void UpdateAsync(std::string_view key, std::string_view value,
-                           int64_t expected_mod_revision, WriteCallback done) {
+                           int64_t expected_mod_revision,
+                           WriteCallback done) {  // NOLINT(performance-unnecessary-value-param)
     done(Update(key, value, expected_mod_revision));
   }
   virtual void DeleteAsync(std::string_view key, int64_t expected_mod_revision,
-                           WriteCallback done) {
+                           WriteCallback done) {  // NOLINT(performance-unnecessary-value-param)
     done(Delete(key, expected_mod_revision));
   }
 

@@ -86,10 +86,12 @@ void WatchHub::Publish(std::shared_ptr<const std::vector<Event>> events) {
   if (!events || events->empty()) return;
   size_t bytes = 0;
   for (const Event& e : *events) bytes += EventBytes(e);
+  const int64_t first = events->front().kv.mod_revision;
+  const int64_t last = events->back().kv.mod_revision;
   std::lock_guard lk(mu_);
-  tail_.push_back({events->front().kv.mod_revision, events, bytes});
+  tail_.push_back({first, std::move(events), bytes});
   tail_bytes_ += bytes;
-  latest_ = events->back().kv.mod_revision;
+  latest_ = last;
   while (tail_.size() > 1 && tail_bytes_ > options_.tail_bytes) {
     tail_bytes_ -= tail_.front().bytes;
     tail_.pop_front();

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <leveldb/db.h>
+#include <leveldb/env.h>
 
 #include <algorithm>
 #include <atomic>
@@ -485,6 +486,64 @@ TEST_F(LevelDbStoreTest, ACorruptHistoryRowFailsOldListsAndReplayingWatches) {
   ASSERT_TRUE(c.WaitForError());
   EXPECT_EQ(c.error()->code(), StatusCode::kInternal);
   EXPECT_EQ(c.revisions(), (std::vector<int64_t>{1, 2}));
+}
+
+// A file system whose syncs fail while `fail_syncs` is set.
+class FaultyEnv : public leveldb::EnvWrapper {
+ public:
+  FaultyEnv() : leveldb::EnvWrapper(leveldb::Env::Default()) {}
+
+  leveldb::Status NewWritableFile(const std::string& name, leveldb::WritableFile** out) override {
+    leveldb::Status s = target()->NewWritableFile(name, out);
+    if (s.ok()) *out = new File(*out, this);
+    return s;
+  }
+
+  std::atomic<bool> fail_syncs{false};
+
+ private:
+  class File : public leveldb::WritableFile {
+   public:
+    File(leveldb::WritableFile* base, FaultyEnv* env) : base_(base), env_(env) {}
+    leveldb::Status Append(const leveldb::Slice& data) override { return base_->Append(data); }
+    leveldb::Status Close() override { return base_->Close(); }
+    leveldb::Status Flush() override { return base_->Flush(); }
+    leveldb::Status Sync() override {
+      if (env_->fail_syncs) return leveldb::Status::IOError("injected sync failure");
+      return base_->Sync();
+    }
+
+   private:
+    std::unique_ptr<leveldb::WritableFile> base_;
+    FaultyEnv* env_;
+  };
+};
+
+TEST(LevelDbStoreFaultTest, AFailedSyncFailsTheBatchAndEveryLaterWriteUntilReopen) {
+  TempDir dir;
+  FaultyEnv env;
+  LevelDbStore::Options o;
+  o.env = &env;
+  std::unique_ptr<LevelDbStore> store = MustOpen(dir.path(), o);
+  ASSERT_TRUE(store->Create("/a", "v").ok());
+  env.fail_syncs = true;
+  Result<KeyValue> failed = store->Create("/b", "v");
+  EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(failed.status().message().find("injected sync failure"), std::string::npos);
+  env.fail_syncs = false;
+  // The outcome on disk is unknown, so the store refuses writes but still serves reads.
+  EXPECT_EQ(store->Create("/c", "v").status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(store->Compact(1).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(store->CurrentRevision(), 1);
+  EXPECT_TRUE(store->Get("/a").ok());
+  store.reset();
+  store = MustOpen(dir.path());
+  ASSERT_NE(store, nullptr);
+  const int64_t rev = store->CurrentRevision();
+  EXPECT_TRUE(rev == 1 || rev == 2) << rev;
+  Result<KeyValue> c = store->Create("/c", "v");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->mod_revision, rev + 1);
 }
 
 struct BadOpenCase {
