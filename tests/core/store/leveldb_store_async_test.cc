@@ -14,6 +14,7 @@
 namespace capstan::store {
 namespace {
 
+using testing::MustOpen;
 using testing::TempDir;
 
 // Collects async results in completion order.
@@ -40,12 +41,6 @@ class Results {
   std::condition_variable cv_;
   std::vector<Result<KeyValue>> results_;
 };
-
-std::unique_ptr<LevelDbStore> MustOpen(const std::string& dir) {
-  Result<std::unique_ptr<LevelDbStore>> s = LevelDbStore::Open(dir);
-  EXPECT_TRUE(s.ok()) << s.status().ToString();
-  return s.ok() ? std::move(*s) : nullptr;
-}
 
 TEST(LevelDbStoreAsyncTest, AsyncWritesHaveTheOutcomesOfSynchronousOnesInCommitOrder) {
   TempDir dir;
