@@ -193,13 +193,16 @@ void RunList(const Config& c) {
 }
 
 // `watchers` watches on one prefix; 64 writers create `events` keys stamped with their submit
-// time. Reports delivered events/s until every watcher saw every event, and submit-to-delivery
-// latency at the last watcher served.
+// time. Reports delivered events/s until every watcher saw every event and, at the last watcher
+// served, the latency from submit to delivery and from the writer's acknowledgement to delivery
+// (0 when delivery came first: events are published before writers are woken).
 void RunFanout(const Config& c, int watchers, int events) {
   std::unique_ptr<LevelDbStore> store = OpenFresh(c, "fanout", true);
   std::atomic<int64_t> delivered{0};
-  std::vector<int64_t> lat;
-  lat.reserve(static_cast<size_t>(events));
+  std::vector<int64_t> submit_lat;
+  std::vector<int64_t> delivered_at(static_cast<size_t>(events));
+  std::vector<int64_t> acked_at(static_cast<size_t>(events));
+  const std::string prefix = "/registry/pods/default/p-";
   std::vector<std::unique_ptr<Watch>> handles;
   for (int w = 0; w < watchers; ++w) {
     const bool sample = w == watchers - 1;
@@ -207,7 +210,10 @@ void RunFanout(const Config& c, int watchers, int events) {
         store->WatchPrefix("/registry/pods/", 0, [&, sample](std::span<const Event> batch) {
           if (sample) {
             const int64_t now = NowNs();
-            for (const Event& e : batch) lat.push_back(now - std::stoll(e.kv.value.substr(0, 20)));
+            for (const Event& e : batch) {
+              submit_lat.push_back(now - std::stoll(e.kv.value.substr(0, 20)));
+              delivered_at[std::stoul(e.kv.key.substr(prefix.size()))] = now;
+            }
           }
           delivered.fetch_add(std::ssize(batch), std::memory_order_release);
         });
@@ -223,26 +229,34 @@ void RunFanout(const Config& c, int watchers, int events) {
       char stamp[32];
       for (int i = next++; i < events; i = next++) {
         std::snprintf(stamp, sizeof(stamp), "%020lld", static_cast<long long>(NowNs()));
-        Result<KeyValue> r =
-            store->Create("/registry/pods/default/p-" + std::to_string(i), stamp + pad);
+        Result<KeyValue> r = store->Create(prefix + std::to_string(i), stamp + pad);
         if (!r.ok()) Die("create", r.status());
+        acked_at[static_cast<size_t>(i)] = NowNs();
       }
     });
   }
   for (std::thread& t : threads) t.join();
   const int64_t writes_done = NowNs();
   const int64_t want = static_cast<int64_t>(watchers) * events;
-  while (delivered.load() < want) std::this_thread::yield();
+  while (delivered.load(std::memory_order_acquire) < want) std::this_thread::yield();
   const int64_t end = NowNs();
   handles.clear();
+  std::vector<int64_t> ack_lag;
+  for (size_t i = 0; i < delivered_at.size(); ++i) {
+    ack_lag.push_back(std::max<int64_t>(0, delivered_at[i] - acked_at[i]));
+  }
   const double secs = static_cast<double>(end - begin) / 1e9;
   std::printf(
       "{\"watchers\": %d, \"events\": %d, \"delivered\": %lld, \"delivered_per_s\": %.0f, "
-      "\"writes_per_s\": %.0f, \"drain_after_writes_ms\": %.1f, \"last_watcher_p50_us\": %.0f, "
-      "\"last_watcher_p99_us\": %.0f}",
+      "\"writes_per_s\": %.0f, \"drain_after_writes_ms\": %.1f, "
+      "\"last_watcher_submit_to_delivery_p50_us\": %.0f, "
+      "\"last_watcher_submit_to_delivery_p99_us\": %.0f, "
+      "\"last_watcher_ack_to_delivery_p50_us\": %.0f, "
+      "\"last_watcher_ack_to_delivery_p99_us\": %.0f}",
       watchers, events, static_cast<long long>(want), static_cast<double>(want) / secs,
       events / (static_cast<double>(writes_done - begin) / 1e9),
-      static_cast<double>(end - writes_done) / 1e6, Percentile(lat, 0.50), Percentile(lat, 0.99));
+      static_cast<double>(end - writes_done) / 1e6, Percentile(submit_lat, 0.50),
+      Percentile(submit_lat, 0.99), Percentile(ack_lag, 0.50), Percentile(ack_lag, 0.99));
 }
 
 int Main(int argc, char** argv) {

@@ -177,6 +177,10 @@ void LevelDbStore::SubmitAsync(std::unique_ptr<Request> r) {
 }
 
 Result<KeyValue> LevelDbStore::Submit(Request* r) {
+  if (std::this_thread::get_id() == committer_.get_id()) {
+    // Waiting here would wait for this very thread.
+    return InternalError("synchronous store write from a store callback (use the Async form)");
+  }
   {
     std::lock_guard lk(queue_mu_);
     if (stopping_) return UnavailableError("store is closing");

@@ -91,7 +91,7 @@ class LevelDbStore final : public Store {
                           int64_t expected_mod_revision) override;
   Result<KeyValue> Delete(std::string_view key, int64_t expected_mod_revision) override;
   // `done` runs on the committer thread right after the batch is durable and visible; a slow
-  // callback delays the next batch.
+  // callback delays the next batch. A synchronous write from `done` fails with kInternal.
   void CreateAsync(std::string_view key, std::string_view value, WriteCallback done) override;
   void UpdateAsync(std::string_view key, std::string_view value, int64_t expected_mod_revision,
                    WriteCallback done) override;

@@ -1,6 +1,6 @@
 // Tests for the asynchronous writes of core/store/leveldb_store.h (CreateAsync, UpdateAsync,
 // DeleteAsync): same outcomes as the synchronous calls, commit-order completion, owned copies of
-// the arguments, chaining from a callback, and draining on close.
+// the arguments, chaining from a callback, no self-deadlock, and draining on close.
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -90,6 +90,19 @@ TEST(LevelDbStoreAsyncTest, ACallbackMayIssueTheNextAsyncWrite) {
   ASSERT_TRUE(results.WaitFor(10));
   for (const Result<KeyValue>& r : results.Take()) EXPECT_TRUE(r.ok());
   EXPECT_EQ(store->CurrentRevision(), 10);
+}
+
+TEST(LevelDbStoreAsyncTest, ASynchronousWriteFromACallbackFailsInsteadOfDeadlocking) {
+  TempDir dir;
+  std::unique_ptr<LevelDbStore> store = MustOpen(dir.path());
+  Results results;
+  store->CreateAsync("/a", "v", [&](Result<KeyValue> r) {
+    ASSERT_TRUE(r.ok());
+    results.Callback()(store->Create("/b", "v"));
+  });
+  ASSERT_TRUE(results.WaitFor(1));
+  EXPECT_EQ(results.Take()[0].status().code(), StatusCode::kInternal);
+  EXPECT_TRUE(store->Create("/b", "v").ok());
 }
 
 TEST(LevelDbStoreAsyncTest, ClosingTheStoreFinishesEveryQueuedAsyncWriteDurably) {
