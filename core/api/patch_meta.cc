@@ -211,11 +211,31 @@ class PatchIndexBuilder {
     } else if (is_array) {
       node->type_ = NodeType::kArray;
       node->elements_ = NodeFor(*items);
+      node->list_map_key_defaults_ = KeyDefaults(*items, node->list_map_keys_);
     } else if (is_map) {
       node->type_ = NodeType::kMap;
       node->elements_ = NodeFor(*values);
     }
     return node;
+  }
+
+  // The `default`s of the list-map key properties of an item schema (apply uses them for items
+  // that omit a key, e.g. a container port without `protocol`).
+  Json KeyDefaults(const Json& item_schema, const std::vector<std::string>& keys) const {
+    if (keys.empty()) return nullptr;
+    std::string_view ref = RefName(item_schema);
+    const Json* target = ref.empty() ? &item_schema : Schema(ref);
+    if (target == nullptr) return nullptr;
+    auto props = target->find("properties");
+    if (props == target->end() || !props->is_object()) return nullptr;
+    Json defaults = nullptr;
+    for (const std::string& key : keys) {
+      auto prop = props->find(key);
+      if (prop == props->end() || !prop->is_object()) continue;
+      auto value = prop->find("default");
+      if (value != prop->end()) defaults[key] = *value;
+    }
+    return defaults;
   }
 
   // Marks what leads to markers (a fixpoint, since shapes can be recursive), then unlinks the rest.

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -51,6 +52,9 @@ class PatchNode {
   bool replace() const { return strategy_ & kReplace; }
   ListType list_type() const { return list_type_; }
   const std::vector<std::string>& list_map_keys() const { return list_map_keys_; }
+  // Schema defaults of list-map key fields an item may omit, as an object such as
+  // {"containerPort": 0, "protocol": "TCP"}; null when none of the keys has a default.
+  const nlohmann::json& list_map_key_defaults() const { return list_map_key_defaults_; }
   MapType map_type() const { return map_type_; }
 
  private:
@@ -67,6 +71,7 @@ class PatchNode {
   MapType map_type_ = MapType::kUnspecified;
   std::string merge_key_;
   std::vector<std::string> list_map_keys_;
+  nlohmann::json list_map_key_defaults_;
   const Shape* shape_ = nullptr;  // objects; shared between positions of the same `$ref`
   const PatchNode* elements_ = nullptr;
 };
