@@ -34,6 +34,13 @@ class WriteBatch;
 
 namespace capstan::store {
 
+// Durability: a write returns (or its async callback runs) only after the WriteBatch holding it
+// was fdatasync'd; concurrent writes share one batch and one sync. Reads see exactly the
+// acknowledged state (a LevelDB snapshot published after each commit), never a half-committed
+// batch. Watches: every watcher is a cursor over the revision stream served by one notifier
+// thread; writers never wait for it; a watcher that falls out of the in-memory tail replays
+// from disk, and ends with kGone if compaction overtakes it (see store.h, watch_hub.h).
+//
 // Thread-safety: every method may be called from any thread (the `Store` contract). State is
 // split three ways: the request queue behind `queue_mu_`; the published read view behind
 // `view_mu_`; everything about writing (next revision, sticky failure, compaction progress) is
@@ -49,6 +56,7 @@ class LevelDbStore final : public Store {
     // false skips fdatasync: acknowledged writes survive a process crash but not a power loss.
     // For tests and benchmarks only.
     bool sync = true;
+    // LevelDB's block cache and memtable size; both grow only with use.
     size_t block_cache_bytes = 8u << 20;
     size_t write_buffer_bytes = 8u << 20;
     WatchHub::Options watch;
@@ -59,7 +67,9 @@ class LevelDbStore final : public Store {
 
   // Counters since Open(), for benchmarks and metrics.
   struct Stats {
-    int64_t commits = 0;        // synced WriteBatches (= fdatasyncs when `sync`)
+    // WriteBatches written by the committer: one log fdatasync each when `sync` (LevelDB adds
+    // its own syncs, off the write path, when it writes table files).
+    int64_t commits = 0;
     int64_t writes = 0;         // successful creates, updates and deletes
     int64_t failed_writes = 0;  // rejected by CAS, existence checks or I/O errors
   };
