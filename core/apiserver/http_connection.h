@@ -1,0 +1,155 @@
+// Internal to the HTTPS server: `HttpRuntime` (state shared by the server, its connections and
+// exchanges) and `HttpConnection` (one TLS connection: handshake, request parsing, response
+// queue, timeouts, streams, upgrade hand-over). Public API: http_server.h, http_exchange.h.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/apiserver/http_exchange.h"
+#include "core/apiserver/http_server.h"
+
+namespace capstan::apiserver {
+
+// Owned jointly by the server and every connection, so the io_context outlives any
+// connection a handler still references. Registry methods are thread-safe (mutex).
+struct HttpRuntime {
+  HttpServerOptions options;
+  HttpHandler handler;
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  boost::asio::io_context ioc;
+  std::atomic<bool> stopping{false};  // Stop() began: no new keep-alive, no new accepts
+  std::atomic<bool> stopped{false};   // io threads gone: exchanges must not post any more
+
+  explicit HttpRuntime(int threads) : ioc(threads) {}
+
+  uint64_t Register(const std::shared_ptr<HttpConnection>& connection);
+  void Unregister(uint64_t id);
+  std::vector<std::shared_ptr<HttpConnection>> Snapshot();
+  size_t OpenCount();
+  // Waits until no connection is open or `deadline` passes; returns true when none is open.
+  bool WaitAllClosed(std::chrono::steady_clock::time_point deadline);
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t next_id_ = 1;
+  std::unordered_map<uint64_t, std::weak_ptr<HttpConnection>> open_;
+};
+
+// Every private method runs on the connection's strand; public `Post*` methods may be called
+// from any thread and post there.
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+ public:
+  HttpConnection(std::shared_ptr<HttpRuntime> runtime, boost::asio::ip::tcp::socket socket);
+  ~HttpConnection();
+
+  void Start();
+  void PostBeginShutdown();
+  void PostForceClose();
+
+  using StatePtr = std::shared_ptr<ExchangeState>;
+  void PostRespond(StatePtr state, int status, HttpHeaders headers, std::string body);
+  void PostStartStream(StatePtr state, int status, HttpHeaders headers);
+  void PostChunk(StatePtr state, std::string data);
+  void PostEndStream(StatePtr state);
+  void PostCut(StatePtr state);
+  void PostOnClosed(StatePtr state, std::function<void()> callback);
+  void PostTakeOver(StatePtr state, std::function<void(TakenSocket)> callback);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  struct OutItem {
+    std::string data;
+    StatePtr account;  // stream chunk whose payload counts toward queued_bytes
+    size_t accounted = 0;
+  };
+
+  template <typename F>
+  void Post(F&& f);
+
+  void OnHandshake(const boost::system::error_code& ec);
+  bool ShouldRead() const;
+  void DoRead();
+  void OnRead(const boost::system::error_code& ec, size_t n);
+  void ProcessInput();
+  void MaybeSendContinue();
+  void Dispatch();
+  void FailRequest(int status, std::string_view reason, std::string_view message);
+  void Enqueue(std::string data, StatePtr account = nullptr, size_t accounted = 0);
+  void DoWrite();
+  void OnWrite(const boost::system::error_code& ec);
+  void FinishExchange(bool close);
+  void Respond(const StatePtr& state, int status, const HttpHeaders& headers, std::string body);
+  void StartStream(const StatePtr& state, int status, const HttpHeaders& headers);
+  void Chunk(const StatePtr& state, std::string data);
+  void EndStream(const StatePtr& state);
+  void BeginShutdown();
+  void TakeOver(const StatePtr& state, std::function<void(TakenSocket)> callback);
+  void CompleteTakeOver();
+  void GracefulClose();
+  void Close();
+  void AbortExchange();
+  void SetReadDeadline(std::chrono::milliseconds after);
+  void UpdateTimer();
+  void OnTimer(const boost::system::error_code& ec, uint64_t generation);
+
+  const std::shared_ptr<HttpRuntime> runtime_;
+  const HttpServerOptions& options_;
+  const boost::asio::any_io_executor executor_;  // the strand; copied so any thread may post
+  TlsStream stream_;
+  boost::asio::steady_timer timer_;
+  boost::beast::flat_buffer read_buf_;
+  std::optional<Parser> parser_;
+  uint64_t id_ = 0;
+  std::string remote_ip_;
+  uint16_t remote_port_ = 0;
+  TlsPeer peer_;
+
+  // Current exchange (at most one: requests are served in order).
+  StatePtr current_;
+  std::vector<std::function<void()>> on_closed_;
+  bool current_keep_alive_ = true;
+  bool current_head_ = false;
+  bool current_http10_ = false;
+  bool current_upgrade_ = false;
+  bool streaming_ = false;  // StartStream's head is queued
+  bool stream_chunked_ = false;
+  bool stream_close_ = false;
+  std::function<void(TakenSocket)> takeover_;
+
+  std::vector<OutItem> queue_;
+  std::vector<OutItem> inflight_;
+  std::string coalesced_;
+
+  Clock::time_point read_deadline_ = Clock::time_point::max();
+  Clock::time_point write_deadline_ = Clock::time_point::max();
+  uint64_t timer_generation_ = 0;
+  bool timer_pending_ = false;
+
+  bool handshaken_ = false;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool continue_sent_ = false;
+  bool close_after_write_ = false;
+  bool shutting_down_ = false;  // TLS close_notify in progress
+  bool closed_ = false;
+  bool taken_ = false;
+};
+
+}  // namespace capstan::apiserver

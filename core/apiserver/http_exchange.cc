@@ -1,0 +1,76 @@
+// `HttpExchange` (http_exchange.h): validates the response sequence with an atomic phase on
+// the caller's thread, then posts the work to the connection (http_connection.cc).
+#include "core/apiserver/http_exchange.h"
+
+#include "core/apiserver/http_connection.h"
+
+namespace capstan::apiserver {
+
+HttpExchange::HttpExchange(std::shared_ptr<HttpConnection> connection,
+                           std::shared_ptr<ExchangeState> state, HttpRequest request,
+                           size_t max_stream_queued_bytes)
+    : connection_(std::move(connection)),
+      state_(std::move(state)),
+      request_(std::move(request)),
+      max_stream_queued_bytes_(max_stream_queued_bytes) {}
+
+HttpExchange::~HttpExchange() {
+  if (Transition(ExchangeState::kPending, ExchangeState::kDone)) {
+    connection_->PostRespond(
+        state_, 500, {{"Content-Type", "application/json"}},
+        ErrorStatusJson(500, "InternalError", "the request handler did not respond"));
+  } else if (Transition(ExchangeState::kStreaming, ExchangeState::kDone)) {
+    connection_->PostEndStream(state_);
+  }
+}
+
+bool HttpExchange::Transition(int from, int to) {
+  return state_->phase.compare_exchange_strong(from, to, std::memory_order_acq_rel);
+}
+
+bool HttpExchange::Respond(int status, HttpHeaders headers, std::string body) {
+  if (!Transition(ExchangeState::kPending, ExchangeState::kDone)) return false;
+  connection_->PostRespond(state_, status, std::move(headers), std::move(body));
+  return true;
+}
+
+bool HttpExchange::StartStream(int status, HttpHeaders headers) {
+  if (closed() || !Transition(ExchangeState::kPending, ExchangeState::kStreaming)) return false;
+  connection_->PostStartStream(state_, status, std::move(headers));
+  return true;
+}
+
+bool HttpExchange::WriteChunk(std::string data) {
+  if (state_->phase.load(std::memory_order_acquire) != ExchangeState::kStreaming || closed()) {
+    return false;
+  }
+  if (data.empty()) return true;
+  size_t n = data.size();
+  size_t before = state_->queued_bytes.fetch_add(n, std::memory_order_acq_rel);
+  if (before + n > max_stream_queued_bytes_) {
+    state_->queued_bytes.fetch_sub(n, std::memory_order_acq_rel);
+    state_->closed.store(true, std::memory_order_release);
+    connection_->PostCut(state_);
+    return false;
+  }
+  connection_->PostChunk(state_, std::move(data));
+  return true;
+}
+
+bool HttpExchange::EndStream() {
+  if (!Transition(ExchangeState::kStreaming, ExchangeState::kDone)) return false;
+  connection_->PostEndStream(state_);
+  return true;
+}
+
+void HttpExchange::OnClosed(std::function<void()> callback) {
+  connection_->PostOnClosed(state_, std::move(callback));
+}
+
+bool HttpExchange::TakeOverSocket(std::function<void(TakenSocket)> on_taken) {
+  if (!Transition(ExchangeState::kPending, ExchangeState::kUpgraded)) return false;
+  connection_->PostTakeOver(state_, std::move(on_taken));
+  return true;
+}
+
+}  // namespace capstan::apiserver

@@ -1,0 +1,115 @@
+// `HttpExchange`: one request and its response, handed to the server's handler
+// (http_server.h). A handler answers with `Respond`, or streams with `StartStream` /
+// `WriteChunk` / `EndStream` (watch), or takes the socket over for a protocol upgrade
+// (WebSocket/SPDY exec and port-forward). The connection side lives in http_connection.cc.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/apiserver/http_request.h"
+#include "core/apiserver/http_response.h"
+
+namespace capstan::apiserver {
+
+class HttpConnection;
+
+// The TLS stream type an upgraded connection continues on. Its executor is the connection's
+// strand; the new owner must keep using only that executor (or its own strand) for I/O.
+using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+
+// What `TakeOverSocket` hands over. `stream` is null when the connection was already gone.
+struct TakenSocket {
+  std::unique_ptr<TlsStream> stream;
+  // Bytes the client sent after the request head, already decrypted; the new protocol's
+  // first input. Usually empty (clients wait for the 101).
+  std::string buffered;
+};
+
+// Shared between an exchange and its connection. Internal; exposed only so both sides can
+// hold it.
+struct ExchangeState {
+  enum Phase : int { kPending, kStreaming, kDone, kUpgraded };
+  std::atomic<int> phase{kPending};
+  std::atomic<bool> closed{false};      // client gone, stream cut or server stopping
+  std::atomic<size_t> queued_bytes{0};  // stream bytes accepted but not yet written
+};
+
+// Thread-safety: every method may be called from any thread (store commit thread, watch
+// notifier, a worker pool); each call is posted to the connection's strand and takes effect
+// in call order for calls made from one thread. Methods never block and never throw.
+//
+// Lifetime: the handler receives a shared_ptr and may keep it as long as it likes; it keeps
+// the connection's memory (not its socket) alive. Dropping the last reference without having
+// responded answers 500; dropping it mid-stream ends the stream as `EndStream` would.
+//
+// Response rules: exactly one of `Respond`, `StartStream` (then `WriteChunk`* and
+// `EndStream`) or `TakeOverSocket` takes effect; later calls that break this are ignored and
+// return false where they return a value.
+class HttpExchange {
+ public:
+  HttpExchange(std::shared_ptr<HttpConnection> connection, std::shared_ptr<ExchangeState> state,
+               HttpRequest request, size_t max_stream_queued_bytes);
+  ~HttpExchange();
+  HttpExchange(const HttpExchange&) = delete;
+  HttpExchange& operator=(const HttpExchange&) = delete;
+
+  const HttpRequest& request() const { return request_; }
+
+  // Sends a complete response with `Content-Length: body.size()` (no body for 1xx/204 or
+  // HEAD). The server owns Content-Length, Transfer-Encoding and Connection; such handler
+  // headers are dropped. Returns false when a response was already started.
+  bool Respond(int status, HttpHeaders headers, std::string body);
+
+  // Starts a chunked response (close-delimited for HTTP/1.0 clients). Returns false when a
+  // response was already started or the client is gone.
+  bool StartStream(int status, HttpHeaders headers);
+
+  // Queues `data` as one chunk, written as soon as the socket allows (chunks queued while a
+  // write is in flight go out together in the next write). Empty data is ignored.
+  // Back-pressure: when the bytes queued but not yet written would exceed the server's
+  // `max_stream_queued_bytes`, the stream is cut instead — the connection is closed, `closed()`
+  // turns true and `OnClosed` callbacks run — because a client that reads slower than we
+  // produce would otherwise grow memory without bound; a watch client then re-lists.
+  // Returns false when the data was not queued (no stream, client gone, or just cut).
+  bool WriteChunk(std::string data);
+
+  // Writes the terminating chunk; the connection then serves the next request (keep-alive).
+  // Returns false when no stream is open.
+  bool EndStream();
+
+  // Runs `callback` once, on the connection's strand, when the exchange ends before its
+  // response completed: client disconnect, stream cut by back-pressure, write timeout, or
+  // server Stop(). Never runs after a normal completion (Respond/EndStream). Registered after
+  // the fact, it runs right away (posted). Callbacks must not block.
+  void OnClosed(std::function<void()> callback);
+
+  // True once the exchange ended abnormally (see OnClosed). Racy by nature: a false answer
+  // may be stale by the time the caller acts, so writers also check WriteChunk's result.
+  bool closed() const { return state_->closed.load(std::memory_order_acquire); }
+
+  // Protocol upgrade hook (WebSocket for exec/attach/port-forward, SPDY): detaches the TLS
+  // stream from the HTTP server and passes it to `on_taken` on the connection's strand,
+  // after any earlier pipelined responses are flushed and without writing anything; the new
+  // owner writes the 101 itself (e.g. beast::websocket::stream::async_accept(request)). The
+  // server no longer reads, writes, times out or closes that socket, and Stop() does not
+  // track it. The server does not read ahead on upgrade requests, so `buffered` holds only
+  // bytes the client sent eagerly. Returns false (and does not call `on_taken`) when a
+  // response was already started; when the client is already gone `on_taken` gets a null
+  // stream.
+  bool TakeOverSocket(std::function<void(TakenSocket)> on_taken);
+
+ private:
+  bool Transition(int from, int to);
+
+  std::shared_ptr<HttpConnection> connection_;
+  std::shared_ptr<ExchangeState> state_;
+  HttpRequest request_;
+  size_t max_stream_queued_bytes_;
+};
+
+}  // namespace capstan::apiserver
