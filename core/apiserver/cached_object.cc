@@ -51,8 +51,7 @@ std::string ReadFieldPath(const nlohmann::json& object, std::string_view dotted_
 }
 
 Result<CachedObject> DecodeStoredObject(std::string_view key, std::string_view stored,
-                                        int64_t revision,
-                                        const std::vector<std::string>& field_paths) {
+                                        int64_t revision, const FieldExtractor& extract) {
   nlohmann::json obj = nlohmann::json::parse(stored, nullptr, /*allow_exceptions=*/false);
   if (!obj.is_object()) {
     return InternalError("stored object at \"" + std::string(key) + "\" is not a JSON object");
@@ -73,9 +72,7 @@ Result<CachedObject> DecodeStoredObject(std::string_view key, std::string_view s
     }
   }  // nlohmann objects iterate in key order, so `labels` is sorted already.
   meta["resourceVersion"] = std::to_string(revision);
-  for (const std::string& path : field_paths) {
-    out.fields.emplace_back(path, ReadFieldPath(obj, path));
-  }
+  if (extract) extract(obj, &out.fields);
   std::sort(out.fields.begin(), out.fields.end());
   out.json = obj.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return out;

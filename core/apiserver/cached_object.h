@@ -43,13 +43,14 @@ using CachedObjectPtr = std::shared_ptr<const CachedObject>;
 using ObjectDecoder = std::function<Result<CachedObject>(
     std::string_view key, std::string_view stored, int64_t revision)>;
 
+// Fills `out` with (field-selector name, value) pairs read from a parsed object.
+using FieldExtractor = std::function<void(const nlohmann::json& object, StringPairs* out)>;
+
 // The default decoder: parses the JSON, reads metadata, sets metadata.resourceVersion to
-// `revision`, and extracts `field_paths` (dotted paths such as "spec.nodeName"; scalar values
-// become strings, missing ones ""). Errors: kInternal naming the key when the bytes are not a
-// JSON object.
+// `revision`, and records the fields `extract` yields (may be empty). Errors: kInternal naming
+// the key when the bytes are not a JSON object.
 Result<CachedObject> DecodeStoredObject(std::string_view key, std::string_view stored,
-                                        int64_t revision,
-                                        const std::vector<std::string>& field_paths);
+                                        int64_t revision, const FieldExtractor& extract);
 
 // Reads a dotted path ("spec.nodeName") from an object; "" when missing or not a scalar.
 std::string ReadFieldPath(const nlohmann::json& object, std::string_view dotted_path);

@@ -279,8 +279,9 @@ ApiResult<WriteResult> RestStorage::WriteUpdate(const WriteContext& ctx,
     } else {
       obj["status"] = std::move(status);
     }
-  } else if (info_.has_status) {
-    // The main resource ignores status changes.
+  } else if (info_.has_status && subresource != "binding") {
+    // The main resource ignores status changes. (pods/binding sets spec.nodeName and the
+    // PodScheduled condition together.)
     if (old_obj.contains("status")) {
       obj["status"] = old_obj["status"];
     } else {
@@ -290,12 +291,13 @@ ApiResult<WriteResult> RestStorage::WriteUpdate(const WriteContext& ctx,
   if (SpecChanged(old_obj, obj) && old_meta.contains("generation")) {
     Meta(obj)["generation"] = old_meta["generation"].get<int64_t>() + 1;
   }
-  CAPSTAN_RETURN_IF_ERROR_AS(strategy_->PrepareForUpdate(obj, old_obj));
+  if (subresource.empty()) CAPSTAN_RETURN_IF_ERROR_AS(strategy_->PrepareForUpdate(obj, old_obj));
   CAPSTAN_RETURN_IF_ERROR_AS(
       RunAdmission(ctx, Admission::Operation::kUpdate, subresource, obj, &old_obj));
   std::vector<StatusCause> causes;
   ValidateObjectMeta(obj["metadata"], info_.namespaced, info_.name_rule, &causes);
-  strategy_->ValidateUpdate(obj, old_obj, &causes);
+  // Subresources other than the main object are validated by their handlers.
+  if (subresource.empty()) strategy_->ValidateUpdate(obj, old_obj, &causes);
   if (!causes.empty()) {
     ApiError e{InvalidObjectError(info_.kind, name, causes), {}};
     e.details = {name, info_.group, info_.kind, "", causes, 0};

@@ -34,7 +34,7 @@ class RestStorageTest : public ::testing::Test {
     WatchCache::Options copts;
     copts.prefix = ResourcePrefix("", "configmaps");
     copts.decoder = [](std::string_view key, std::string_view bytes, int64_t rev) {
-      return DecodeStoredObject(key, bytes, rev, {});
+      return DecodeStoredObject(key, bytes, rev, nullptr);
     };
     auto cache = hub_->AddResource(std::move(copts));
     ASSERT_TRUE(cache.ok());

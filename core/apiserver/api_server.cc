@@ -1,0 +1,349 @@
+// ApiServer (api_server.h): set-up, the request pipeline (authn → authz → dispatch), replies,
+// and the non-resource endpoints (/healthz, /version, discovery, OpenAPI, /metrics).
+#include "core/apiserver/api_server.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+
+#include "core/apiserver/table.h"
+
+namespace capstan::apiserver {
+namespace {
+
+std::string StorageKey(std::string_view group, std::string_view plural) {
+  std::string k(group);
+  k += '/';
+  k += plural;
+  return k;
+}
+
+NameRule NameRuleFor(const api::ResourceInfo& r) {
+  if (r.group.empty() && (r.plural == "namespaces" || r.plural == "services")) {
+    return NameRule::kDnsLabel;
+  }
+  if (r.group == "rbac.authorization.k8s.io") return NameRule::kPathSegment;
+  return NameRule::kDnsSubdomain;
+}
+
+}  // namespace
+
+const std::string* RequestContext::Query(std::string_view name) const {
+  for (const auto& [k, v] : request().query.entries()) {
+    if (k == name) return &v;
+  }
+  return nullptr;
+}
+
+std::string ForbiddenMessage(const UserInfo& user, const RequestInfo& info,
+                             const std::string& reason) {
+  std::string m;
+  if (info.is_resource_request) {
+    m = info.resource + (info.name.empty() ? "" : " \"" + info.name + "\"") +
+        " is forbidden: User \"" + user.name + "\" cannot " + info.verb + " resource \"" +
+        info.resource + (info.subresource.empty() ? "" : "/" + info.subresource) +
+        "\" in API group \"" + info.api_group + "\"";
+    m += info.namespace_name.empty() ? " at the cluster scope"
+                                     : " in the namespace \"" + info.namespace_name + "\"";
+  } else {
+    m = "forbidden: User \"" + user.name + "\" cannot " + info.verb + " path \"" + info.path + "\"";
+  }
+  if (!reason.empty()) m += ": " + reason;
+  return m;
+}
+
+ApiServer::ApiServer(store::Store* store, Authenticator* authn, Authorizer* authz,
+                     Admission* admission, ApiServerOptions options)
+    : store_(store),
+      authn_(authn),
+      authz_(authz),
+      admission_(admission),
+      options_(std::move(options)),
+      workers_(static_cast<size_t>(std::max(1, options_.worker_threads))) {}
+
+Result<std::unique_ptr<ApiServer>> ApiServer::Create(store::Store* store, Authenticator* authn,
+                                                     Authorizer* authz, Admission* admission,
+                                                     ApiServerOptions options) {
+  std::unique_ptr<ApiServer> server(
+      new ApiServer(store, authn, authz, admission, std::move(options)));
+  CAPSTAN_RETURN_IF_ERROR(server->Init());
+  return server;
+}
+
+Status ApiServer::Init() {
+  registry_ = std::make_unique<api::Registry>(api::BuiltinResources());
+  api::DiscoveryOptions dopts;
+  dopts.server_address = options_.advertise_address;
+  discovery_ = std::make_unique<api::Discovery>(*registry_, dopts);
+  Result<std::filesystem::path> dir = api::FindOpenApiDir(options_.openapi_dir);
+  if (!dir.ok()) return dir.status().WithContext("finding the OpenAPI documents");
+  Result<std::unique_ptr<api::OpenApi>> openapi = api::OpenApi::Load(*dir, registry_.get());
+  if (!openapi.ok()) return openapi.status().WithContext("loading the OpenAPI documents");
+  openapi_ = std::move(*openapi);
+  hub_ = std::make_unique<CacheHub>(store_);
+  CAPSTAN_RETURN_IF_ERROR(hub_->Start());
+  for (const api::ResourceInfo& r : registry_->Snapshot()->resources()) {
+    CAPSTAN_RETURN_IF_ERROR(AddStorage(r));
+  }
+  timer_thread_ = std::thread([this] {
+    auto guard = boost::asio::make_work_guard(timers_);
+    timers_.run();
+  });
+  return Status::Ok();
+}
+
+Status ApiServer::AddStorage(const api::ResourceInfo& r) {
+  std::string key = StorageKey(r.group, r.plural);
+  if (storages_.count(key) != 0) return Status::Ok();  // another version of the same resource
+  if (!r.HasVerb("create") && !r.HasVerb("list")) return Status::Ok();  // virtual (reviews)
+  StorageEntry entry;
+  entry.fields = selector::SelectableFields::ForResource(r.group, r.plural, r.namespaced);
+  WatchCache::Options copts;
+  copts.prefix = ResourcePrefix(r.group, r.plural);
+  std::vector<selector::SelectableField> extra;
+  for (const selector::SelectableField& f : entry.fields.fields()) {
+    if (f.name != "metadata.name" && f.name != "metadata.namespace") extra.push_back(f);
+  }
+  copts.decoder = [extra](std::string_view k, std::string_view bytes, int64_t rev) {
+    return DecodeStoredObject(k, bytes, rev, [&extra](const nlohmann::json& obj, StringPairs* out) {
+      std::string scratch;
+      for (const selector::SelectableField& f : extra) {
+        out->emplace_back(f.name, std::string(selector::SelectableFieldValue(obj, f, scratch)));
+      }
+    });
+  };
+  Result<WatchCache*> cache = hub_->AddResource(std::move(copts));
+  if (!cache.ok()) return cache.status();
+  ResourceInfo info;
+  info.group = r.group;
+  info.version = r.version;
+  info.kind = r.kind;
+  info.plural = r.plural;
+  info.namespaced = r.namespaced;
+  info.has_status = r.FindSubresource("status") != nullptr;
+  info.name_rule = NameRuleFor(r);
+  std::shared_ptr<ResourceStrategy> strategy =
+      options_.strategy_factory ? options_.strategy_factory(r) : nullptr;
+  entry.storage = std::make_unique<RestStorage>(info, std::move(strategy), store_, hub_.get(),
+                                                *cache, options_.clock);
+  storages_.emplace(std::move(key), std::move(entry));
+  return Status::Ok();
+}
+
+ApiServer::~ApiServer() { Shutdown(); }
+
+void ApiServer::Shutdown() {
+  if (shut_down_.exchange(true)) return;
+  workers_.join();
+  timers_.stop();
+  if (timer_thread_.joinable()) timer_thread_.join();
+}
+
+RestStorage* ApiServer::StorageFor(std::string_view group, std::string_view plural) const {
+  auto it = storages_.find(StorageKey(group, plural));
+  return it == storages_.end() ? nullptr : it->second.storage.get();
+}
+
+void ApiServer::Handle(std::shared_ptr<HttpExchange> exchange) {
+  if (shut_down_.load()) {
+    exchange->Respond(503, {{"Content-Type", "application/json"}},
+                      FailureStatus(UnavailableError("the server is shutting down")).dump());
+    return;
+  }
+  boost::asio::post(workers_, [this, ex = std::move(exchange)]() { Serve(ex); });
+}
+
+void ApiServer::ReplyJson(const RequestContext& ctx, int status, std::string body,
+                          std::string_view content_type) {
+  ctx.exchange->Respond(status, {{"Content-Type", std::string(content_type)}}, std::move(body));
+}
+
+void ApiServer::ReplyError(const RequestContext& ctx, const Status& status,
+                           const StatusDetails& details) {
+  HttpHeaders headers = {{"Content-Type", "application/json"}};
+  if (details.retry_after_seconds > 0) {
+    headers.emplace_back("Retry-After", std::to_string(details.retry_after_seconds));
+  }
+  ctx.exchange->Respond(HttpStatus(status.code()), std::move(headers),
+                        FailureStatus(status, details).dump());
+}
+
+void ApiServer::ReplyApiError(const RequestContext& ctx, const ApiError& error) {
+  StatusDetails details = error.details;
+  if (details.kind == "$cas") details.kind = ctx.info.resource;
+  ReplyError(ctx, error.status, details);
+}
+
+void ApiServer::ReplyObject(const RequestContext& ctx, int status,
+                            const nlohmann::json& object) const {
+  std::string_view accept = ctx.request().Header("accept").value_or("");
+  if (accept.find("as=Table") != std::string_view::npos && ctx.resource != nullptr &&
+      object.value("kind", "") == ctx.resource->kind) {
+    IncludeObject include =
+        ParseIncludeObject(ctx.Query("includeObject") ? *ctx.Query("includeObject") : "");
+    nlohmann::json table = BuildTable(ctx.resource->group, ctx.resource->kind, {object}, include,
+                                      NowMs(), object["metadata"].value("resourceVersion", ""), "");
+    ReplyJson(ctx, status, table.dump(), "application/json;as=Table;v=v1;g=meta.k8s.io");
+    return;
+  }
+  ReplyJson(ctx, status, object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void ApiServer::Serve(const std::shared_ptr<HttpExchange>& exchange) {
+  ++requests_total_;
+  RequestContext ctx;
+  ctx.exchange = exchange;
+  const HttpRequest& req = exchange->request();
+  bool watch = false;
+  if (auto w = req.query.Get("watch"); w && (*w == "true" || *w == "1")) watch = true;
+  ctx.info = ParseRequestInfo(req.method, req.path, watch);
+
+  UserInfo anonymous;
+  anonymous.name = "system:anonymous";
+  anonymous.groups = {"system:unauthenticated"};
+  Result<UserInfo> user =
+      authn_ != nullptr ? authn_->Authenticate(req) : Result<UserInfo>(anonymous);
+  if (!user.ok()) {
+    ReplyError(ctx, Status(StatusCode::kUnauthenticated, "Unauthorized"));
+    return;
+  }
+  ctx.user = std::move(*user);
+  if (authz_ != nullptr) {
+    Status allowed = authz_->Authorize(ctx.user, ctx.info);
+    if (!allowed.ok()) {
+      StatusDetails details{ctx.info.name, ctx.info.api_group, ctx.info.resource, "", {}, 0};
+      ReplyError(ctx, ForbiddenError(ForbiddenMessage(ctx.user, ctx.info, allowed.message())),
+                 details);
+      return;
+    }
+  }
+  if (!ctx.info.is_resource_request) {
+    if (!ServeNonResource(ctx)) {
+      ReplyError(ctx, NotFoundError("the server could not find the requested resource"));
+    }
+    return;
+  }
+  ServeResource(ctx);
+}
+
+bool ApiServer::ServeNonResource(RequestContext& ctx) {
+  const HttpRequest& req = ctx.request();
+  const std::string& path = req.path;
+  if (path == "/healthz" || path == "/livez" || path == "/readyz" ||
+      path.rfind("/healthz/", 0) == 0 || path.rfind("/livez/", 0) == 0 ||
+      path.rfind("/readyz/", 0) == 0) {
+    ReplyJson(ctx, 200, "ok", "text/plain; charset=utf-8");
+    return true;
+  }
+  if (path == "/metrics") {
+    std::string body =
+        "# HELP apiserver_request_total Requests served.\n"
+        "# TYPE apiserver_request_total counter\n"
+        "apiserver_request_total " +
+        std::to_string(requests_total_.load()) +
+        "\n"
+        "# HELP capstan_store_revision Current store revision.\n"
+        "# TYPE capstan_store_revision gauge\n"
+        "capstan_store_revision " +
+        std::to_string(store_->CurrentRevision()) + "\n";
+    ReplyJson(ctx, 200, std::move(body), "text/plain; version=0.0.4");
+    return true;
+  }
+  std::string_view accept = req.Header("accept").value_or("");
+  Result<api::ServedDocument> doc = NotFoundError("");
+  if (api::Discovery::IsDiscoveryPath(path)) {
+    doc = discovery_->Serve(path, accept);
+  } else if (api::OpenApi::IsOpenApiPath(path)) {
+    doc = openapi_->Serve(path, req.query.Get("hash").value_or(""), accept);
+  } else {
+    return false;
+  }
+  if (!doc.ok()) {
+    if (doc.status().code() == StatusCode::kNotFound) return false;
+    ReplyError(ctx, doc.status());
+    return true;
+  }
+  HttpHeaders headers = {{"Content-Type", doc->content_type}};
+  if (!doc->etag.empty()) headers.emplace_back("ETag", doc->etag);
+  if (!doc->cache_control.empty()) headers.emplace_back("Cache-Control", doc->cache_control);
+  if (!doc->location.empty()) headers.emplace_back("Location", doc->location);
+  ctx.exchange->Respond(doc->http_status, std::move(headers), doc->body ? *doc->body : "");
+  return true;
+}
+
+void ApiServer::ServeResource(RequestContext& ctx) {
+  const RequestInfo& info = ctx.info;
+  ctx.resource = registry_->Find(info.api_group, info.api_version, info.resource);
+  if (!ctx.resource) {
+    ReplyError(ctx, NotFoundError("the server could not find the requested resource"));
+    return;
+  }
+  if (!ctx.resource->namespaced && !info.namespace_name.empty() && info.resource != "namespaces") {
+    ReplyError(ctx, NotFoundError("the server could not find the requested resource"));
+    return;
+  }
+  auto entry = storages_.find(StorageKey(ctx.resource->group, ctx.resource->plural));
+  if (entry != storages_.end()) {
+    ctx.storage = entry->second.storage.get();
+    ctx.fields = &entry->second.fields;
+  }
+  const std::string& sub = info.subresource;
+  if (!sub.empty() && sub != "status") {
+    if (ctx.resource->FindSubresource(sub) == nullptr) {
+      ReplyError(ctx, NotFoundError("the server could not find the requested resource"));
+      return;
+    }
+    if (sub == "scale") return Scale(ctx);
+    if (sub == "binding") return Binding(ctx);
+    if (sub == "eviction") return Eviction(ctx);
+    ReplyError(ctx, Status(StatusCode::kMethodNotAllowed,
+                           "the " + sub + " subresource is not served yet"));
+    return;
+  }
+  if (ctx.storage == nullptr) {
+    ReplyError(ctx, Status(StatusCode::kMethodNotAllowed,
+                           "the server does not allow this method on the requested resource"));
+    return;
+  }
+  const std::string& verb = info.verb;
+  if (verb == "get") return Get(ctx);
+  if (verb == "list") return List(ctx);
+  if (verb == "watch") return Watch(ctx);
+  if (verb == "create") return Create(ctx);
+  if (verb == "update") return Update(ctx);
+  if (verb == "patch") return Patch(ctx);
+  if (verb == "delete") return Delete(ctx);
+  if (verb == "deletecollection") return DeleteCollection(ctx);
+  ReplyError(ctx, Status(StatusCode::kMethodNotAllowed,
+                         "the server does not allow this method on the requested resource"));
+}
+
+WriteContext ApiServer::MakeWriteContext(const RequestContext& ctx, bool dry_run,
+                                         std::string field_manager) const {
+  WriteContext w;
+  w.user = ctx.user.name;
+  w.field_manager = std::move(field_manager);
+  w.dry_run = dry_run;
+  w.admission = admission_;
+  return w;
+}
+
+Status ApiServer::CheckNamespaceForCreate(const RequestContext& ctx) const {
+  if (!ctx.resource->namespaced) return Status::Ok();
+  RestStorage* namespaces = StorageFor("", "namespaces");
+  if (namespaces == nullptr) return Status::Ok();
+  ApiResult<CachedObjectPtr> ns = namespaces->Get("", ctx.info.namespace_name);
+  if (auto* e = std::get_if<ApiError>(&ns)) {
+    if (e->status.code() == StatusCode::kNotFound) {
+      return NotFoundError("namespaces \"" + ctx.info.namespace_name + "\" not found");
+    }
+    return e->status;
+  }
+  const CachedObjectPtr& obj = std::get<CachedObjectPtr>(ns);
+  if (obj->json.find("\"deletionTimestamp\"") != std::string::npos) {
+    return ForbiddenError("unable to create new content in namespace " + ctx.info.namespace_name +
+                          " because it is being terminated");
+  }
+  return Status::Ok();
+}
+
+}  // namespace capstan::apiserver

@@ -1,0 +1,142 @@
+// `ApiServer`: the Kubernetes REST API over the HTTP layer (http_server.h). It authenticates and
+// authorizes every request, serves discovery and OpenAPI (core/api), and dispatches resource
+// requests to one `RestStorage` per resource; reads come from the watch caches. Reads are in
+// api_reads.cc, writes in api_writes.cc, subresources in api_subresources.cc, the rest here.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "core/api/discovery.h"
+#include "core/api/openapi.h"
+#include "core/api/resource.h"
+#include "core/apiserver/auth.h"
+#include "core/apiserver/cache_hub.h"
+#include "core/apiserver/http_exchange.h"
+#include "core/apiserver/rest_storage.h"
+#include "core/patch/patch_schema.h"
+#include "core/selector/selectable_fields.h"
+#include "core/store/store.h"
+
+namespace capstan::apiserver {
+
+struct ApiServerOptions {
+  // Where the upstream OpenAPI documents are; empty: api::FindOpenApiDir's search.
+  std::string openapi_dir;
+  // host:port reported in discovery (`serverAddressByClientCIDRs`).
+  std::string advertise_address = "127.0.0.1:6443";
+  // Threads that run request handlers (they block on durable writes; a fixed pool, never one
+  // per request).
+  int worker_threads = 16;
+  // Watches end after this many seconds when the client gave no timeoutSeconds.
+  int64_t default_watch_timeout_seconds = 1800;
+  int64_t bookmark_interval_ms = 60000;
+  // Makes per-resource strategies (defaulting, validation, allocation); null: none.
+  std::function<std::shared_ptr<ResourceStrategy>(const api::ResourceInfo&)> strategy_factory;
+  Clock clock = SystemClockMs;
+};
+
+class ApiServer;
+
+// What one request handler needs, resolved once by the dispatcher.
+struct RequestContext {
+  std::shared_ptr<HttpExchange> exchange;
+  RequestInfo info;
+  UserInfo user;
+  std::shared_ptr<const api::ResourceInfo> resource;  // null for non-resource requests
+  RestStorage* storage = nullptr;
+  const selector::SelectableFields* fields = nullptr;
+
+  const HttpRequest& request() const { return exchange->request(); }
+  // The first value of a query parameter, or null. The pointer lives as long as the request.
+  const std::string* Query(std::string_view name) const;
+};
+
+// Thread-safe. Handle() may be called from any io thread; work runs on the worker pool.
+class ApiServer {
+ public:
+  // `store`, `authn`, `authz` and `admission` (may be null) are borrowed and must outlive the
+  // server. Errors: the OpenAPI documents cannot be found; the caches cannot be primed.
+  static Result<std::unique_ptr<ApiServer>> Create(store::Store* store, Authenticator* authn,
+                                                   Authorizer* authz, Admission* admission,
+                                                   ApiServerOptions options);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // The HttpHandler: queues the exchange for a worker.
+  void Handle(std::shared_ptr<HttpExchange> exchange);
+  // Ends open watches (their streams close) and stops the workers. Idempotent.
+  void Shutdown();
+
+  const api::Registry& registry() const { return *registry_; }
+  CacheHub& hub() { return *hub_; }
+  // The storage of a built-in or registered resource, or null.
+  RestStorage* StorageFor(std::string_view group, std::string_view plural) const;
+
+  // Replies (used by the per-verb files).
+  static void ReplyJson(const RequestContext& ctx, int status, std::string body,
+                        std::string_view content_type = "application/json");
+  static void ReplyError(const RequestContext& ctx, const Status& status,
+                         const StatusDetails& details = {});
+  static void ReplyApiError(const RequestContext& ctx, const ApiError& error);
+  void ReplyObject(const RequestContext& ctx, int status, const nlohmann::json& object) const;
+
+ private:
+  ApiServer(store::Store* store, Authenticator* authn, Authorizer* authz, Admission* admission,
+            ApiServerOptions options);
+  Status Init();
+  Status AddStorage(const api::ResourceInfo& resource);
+  void Serve(const std::shared_ptr<HttpExchange>& exchange);
+  bool ServeNonResource(RequestContext& ctx);
+  void ServeResource(RequestContext& ctx);
+
+  // api_reads.cc
+  void Get(RequestContext& ctx);
+  void List(RequestContext& ctx);
+  void Watch(RequestContext& ctx);
+  // api_writes.cc
+  void Create(RequestContext& ctx);
+  void Update(RequestContext& ctx);
+  void Patch(RequestContext& ctx);
+  void Delete(RequestContext& ctx);
+  void DeleteCollection(RequestContext& ctx);
+  // api_subresources.cc
+  void Scale(RequestContext& ctx);
+  void Binding(RequestContext& ctx);
+  void Eviction(RequestContext& ctx);
+  Status CheckNamespaceForCreate(const RequestContext& ctx) const;
+  std::unique_ptr<patch::PatchSchema> PatchSchemaFor(const api::ResourceInfo& resource) const;
+
+  WriteContext MakeWriteContext(const RequestContext& ctx, bool dry_run,
+                                std::string field_manager) const;
+  int64_t NowMs() const { return options_.clock(); }
+
+  store::Store* store_;
+  Authenticator* authn_;
+  Authorizer* authz_;
+  Admission* admission_;
+  ApiServerOptions options_;
+  std::unique_ptr<api::Registry> registry_;
+  std::unique_ptr<api::Discovery> discovery_;
+  std::unique_ptr<api::OpenApi> openapi_;
+  std::unique_ptr<CacheHub> hub_;
+  struct StorageEntry {
+    std::unique_ptr<RestStorage> storage;
+    selector::SelectableFields fields;
+  };
+  std::map<std::string, StorageEntry, std::less<>> storages_;  // "group/plural"; fixed after Init
+  boost::asio::thread_pool workers_;
+  boost::asio::io_context timers_;
+  std::thread timer_thread_;
+  std::atomic<bool> shut_down_{false};
+  std::atomic<int64_t> requests_total_{0};
+};
+
+}  // namespace capstan::apiserver

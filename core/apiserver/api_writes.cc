@@ -1,0 +1,200 @@
+// Writes (api_server.h): create, update, patch (JSON, merge, strategic merge, apply), delete and
+// deletecollection. Object semantics live in RestStorage; this file decodes and replies.
+#include "core/apiserver/api_server.h"
+#include "core/apiserver/body_codec.h"
+#include "core/apiserver/query_options.h"
+#include "core/patch/json_patch.h"
+#include "core/patch/strategic_merge_patch.h"
+#include "core/selector/label_selector.h"
+
+namespace capstan::apiserver {
+namespace {
+
+// kubectl's default field managers when none is given, as upstream derives them.
+std::string FieldManagerOf(const RequestContext& ctx, const WriteOptions& opts) {
+  if (!opts.field_manager.empty()) return opts.field_manager;
+  std::string ua(ctx.request().Header("user-agent").value_or("unknown"));
+  return ua.substr(0, ua.find('/'));
+}
+
+// Fills apiVersion/kind when absent and rejects a body for another kind.
+Status CheckKind(const RequestContext& ctx, nlohmann::json& obj) {
+  if (!obj.is_object()) return BadRequestError("the request body must be a JSON object");
+  std::string api_version = obj.value("apiVersion", "");
+  std::string kind = obj.value("kind", "");
+  if (!kind.empty() && kind != ctx.resource->kind) {
+    return BadRequestError("the API version in the data (" + api_version +
+                           ") does not match the expected API version (" +
+                           ctx.resource->ApiVersion() + ")" + " or the kind (" + kind +
+                           ") does not match the expected kind (" + ctx.resource->kind + ")");
+  }
+  if (!api_version.empty() && api_version != ctx.resource->ApiVersion()) {
+    // Other served versions of the same group convert trivially for the kinds we serve.
+    std::string group = api_version.find('/') == std::string::npos
+                            ? ""
+                            : api_version.substr(0, api_version.find('/'));
+    if (group != ctx.resource->group) {
+      return BadRequestError("the API version in the data (" + api_version +
+                             ") does not match the expected API version (" +
+                             ctx.resource->ApiVersion() + ")");
+    }
+  }
+  obj["apiVersion"] = ctx.resource->ApiVersion();
+  obj["kind"] = ctx.resource->kind;
+  return Status::Ok();
+}
+
+}  // namespace
+
+void ApiServer::Create(RequestContext& ctx) {
+  Result<WriteOptions> opts = ParseWriteOptions([&](std::string_view n) { return ctx.Query(n); });
+  if (!opts.ok()) return ReplyError(ctx, opts.status());
+  Result<nlohmann::json> body = DecodeBody(ctx.request());
+  if (!body.ok()) return ReplyError(ctx, body.status());
+  Status kind_ok = CheckKind(ctx, *body);
+  if (!kind_ok.ok()) return ReplyError(ctx, kind_ok);
+  if (ctx.resource->namespaced && ctx.info.namespace_name.empty()) {
+    return ReplyError(ctx, NotFoundError("the server could not find the requested resource"));
+  }
+  Status ns_ok = CheckNamespaceForCreate(ctx);
+  if (!ns_ok.ok()) return ReplyError(ctx, ns_ok);
+  WriteContext wctx = MakeWriteContext(ctx, opts->dry_run, FieldManagerOf(ctx, *opts));
+  ApiResult<WriteResult> r = ctx.storage->Create(wctx, ctx.info.namespace_name, std::move(*body));
+  if (auto* e = std::get_if<ApiError>(&r)) return ReplyApiError(ctx, *e);
+  ReplyObject(ctx, 201, std::get<WriteResult>(r).object);
+}
+
+void ApiServer::Update(RequestContext& ctx) {
+  Result<WriteOptions> opts = ParseWriteOptions([&](std::string_view n) { return ctx.Query(n); });
+  if (!opts.ok()) return ReplyError(ctx, opts.status());
+  Result<nlohmann::json> body = DecodeBody(ctx.request());
+  if (!body.ok()) return ReplyError(ctx, body.status());
+  Status kind_ok = CheckKind(ctx, *body);
+  if (!kind_ok.ok()) return ReplyError(ctx, kind_ok);
+  if (ctx.resource->namespaced) {
+    std::string body_ns = (*body)["metadata"].value("namespace", "");
+    if (!body_ns.empty() && body_ns != ctx.info.namespace_name) {
+      return ReplyError(ctx, BadRequestError("the namespace of the provided object does not "
+                                             "match the namespace sent on the request"));
+    }
+  }
+  WriteContext wctx = MakeWriteContext(ctx, opts->dry_run, FieldManagerOf(ctx, *opts));
+  ApiResult<WriteResult> r = ctx.storage->Update(wctx, ctx.info.namespace_name, ctx.info.name,
+                                                 ctx.info.subresource, std::move(*body));
+  if (auto* e = std::get_if<ApiError>(&r)) return ReplyApiError(ctx, *e);
+  ReplyObject(ctx, 200, std::get<WriteResult>(r).object);
+}
+
+void ApiServer::Patch(RequestContext& ctx) {
+  Result<WriteOptions> opts = ParseWriteOptions([&](std::string_view n) { return ctx.Query(n); });
+  if (!opts.ok()) return ReplyError(ctx, opts.status());
+  std::string content_type(ctx.request().Header("content-type").value_or(""));
+  content_type = content_type.substr(0, content_type.find(';'));
+  Result<nlohmann::json> patch = ParsePatchBody(ctx.request().body, content_type);
+  if (!patch.ok()) return ReplyError(ctx, patch.status());
+  const bool apply = content_type == "application/apply-patch+yaml";
+  if (apply && opts->field_manager.empty()) {
+    return ReplyError(ctx, InvalidError("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: "
+                                        "Required value: is required for apply patch"));
+  }
+  std::unique_ptr<patch::PatchSchema> schema = PatchSchemaFor(*ctx.resource);
+  const patch::PatchSchema& sch = *schema;
+  RestStorage::Mutation mutate = [&](const nlohmann::json* current) -> ApiResult<nlohmann::json> {
+    if (current == nullptr) {  // only apply creates
+      nlohmann::json obj = *patch;
+      Status kind_ok = CheckKind(ctx, obj);
+      if (!kind_ok.ok()) return ApiError{kind_ok, {}};
+      Status ns_ok = CheckNamespaceForCreate(ctx);
+      if (!ns_ok.ok()) return ApiError{ns_ok, {}};
+      return obj;
+    }
+    Result<nlohmann::json> out = InternalError("unsupported patch type");
+    if (content_type == "application/json-patch+json") {
+      out = patch::ApplyJsonPatch(*current, *patch);
+    } else if (content_type == "application/merge-patch+json") {
+      out = patch::ApplyMergePatch(*current, *patch);
+    } else if (content_type == "application/strategic-merge-patch+json") {
+      out = patch::ApplyStrategicMergePatch(*current, *patch, sch);
+    } else if (apply) {
+      out = ApplyConfiguration(*current, *patch, sch, opts->field_manager, opts->force);
+    }
+    if (!out.ok()) return ApiError{out.status(), {}};
+    return std::move(*out);
+  };
+  WriteContext wctx = MakeWriteContext(ctx, opts->dry_run, FieldManagerOf(ctx, *opts));
+  ApiResult<WriteResult> r = ctx.storage->Modify(wctx, ctx.info.namespace_name, ctx.info.name,
+                                                 ctx.info.subresource, mutate, apply);
+  if (auto* e = std::get_if<ApiError>(&r)) return ReplyApiError(ctx, *e);
+  const WriteResult& w = std::get<WriteResult>(r);
+  ReplyObject(ctx, w.created ? 201 : 200, w.object);
+}
+
+void ApiServer::Delete(RequestContext& ctx) {
+  bool dry_run = false;
+  Result<DeleteOptions> opts = ParseDeleteOptions(
+      ctx.request().body, [&](std::string_view n) { return ctx.Query(n); }, &dry_run);
+  if (!opts.ok()) return ReplyError(ctx, opts.status());
+  WriteContext wctx = MakeWriteContext(ctx, dry_run, "");
+  ApiResult<WriteResult> r =
+      ctx.storage->Delete(wctx, ctx.info.namespace_name, ctx.info.name, *opts);
+  if (auto* e = std::get_if<ApiError>(&r)) return ReplyApiError(ctx, *e);
+  const WriteResult& w = std::get<WriteResult>(r);
+  if (w.removed) {
+    StatusDetails details{ctx.info.name,
+                          ctx.resource->group,
+                          ctx.resource->plural,
+                          w.object["metadata"].value("uid", ""),
+                          {},
+                          0};
+    ReplyJson(ctx, 200, SuccessStatus(details).dump());
+    return;
+  }
+  ReplyObject(ctx, 200, w.object);
+}
+
+void ApiServer::DeleteCollection(RequestContext& ctx) {
+  bool dry_run = false;
+  Result<DeleteOptions> opts = ParseDeleteOptions(
+      ctx.request().body, [&](std::string_view n) { return ctx.Query(n); }, &dry_run);
+  if (!opts.ok()) return ReplyError(ctx, opts.status());
+  Result<ListOptions> list = ParseListOptions([&](std::string_view n) { return ctx.Query(n); });
+  if (!list.ok()) return ReplyError(ctx, list.status());
+  Status s = ctx.storage->WaitForConsistentRead();
+  if (!s.ok()) return ReplyError(ctx, s);
+  Result<selector::LabelSelector> labels = selector::LabelSelector::Parse(list->label_selector);
+  if (!labels.ok()) return ReplyError(ctx, BadRequestError(labels.status().message()));
+  std::string ns = ctx.resource->namespaced ? ctx.info.namespace_name : "";
+  CacheListResult items = ctx.storage->cache()->List(
+      ctx.storage->CollectionPrefix(ns), "", 0, [&](const CachedObject& o) {
+        return labels->Matches([&o](std::string_view key) -> std::optional<std::string_view> {
+          const std::string* v = o.Label(key);
+          if (v == nullptr) return std::nullopt;
+          return std::string_view(*v);
+        });
+      });
+  WriteContext wctx = MakeWriteContext(ctx, dry_run, "");
+  std::string body = "{\"kind\":\"" + ctx.resource->kind + "List\",\"apiVersion\":\"" +
+                     ctx.resource->ApiVersion() + "\",\"metadata\":{},\"items\":[";
+  bool first = true;
+  for (const CachedObjectPtr& o : items.items) {
+    ApiResult<WriteResult> r = ctx.storage->Delete(wctx, o->namespace_name, o->name, *opts);
+    if (auto* e = std::get_if<ApiError>(&r)) {
+      if (e->status.code() == StatusCode::kNotFound) continue;
+      return ReplyApiError(ctx, *e);
+    }
+    if (!first) body += ',';
+    first = false;
+    body += std::get<WriteResult>(r).object.dump();
+  }
+  body += "]}";
+  ReplyJson(ctx, 200, std::move(body));
+}
+
+std::unique_ptr<patch::PatchSchema> ApiServer::PatchSchemaFor(
+    const api::ResourceInfo& resource) const {
+  Result<api::PatchMeta> meta = openapi_->PatchMetaFor(resource.gvk());
+  if (!meta.ok()) return std::make_unique<patch::EmptyPatchSchema>();  // custom resources
+  return MakePatchSchema(std::move(*meta));
+}
+
+}  // namespace capstan::apiserver

@@ -1,0 +1,223 @@
+// `capstan server`: the control plane on one machine — PKI in the data dir, the embedded store,
+// the plugin chains, the API server on HTTPS, and DIR/admin.kubeconfig once it serves.
+// Wiring only; the pieces live in core/pki, core/store, core/plugin and core/apiserver.
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "core/apiserver/api_server.h"
+#include "core/apiserver/http_server.h"
+#include "core/apiserver/plugin_auth.h"
+#include "core/cmd/subcommands.h"
+#include "core/common/flags.h"
+#include "core/common/log.h"
+#include "core/pki/server_pki.h"
+#include "core/plugin/chain_config.h"
+#include "core/plugin/registry.h"
+#include "core/store/leveldb_store.h"
+
+#ifndef CAPSTAN_BUILD_PLUGIN_DIR
+#define CAPSTAN_BUILD_PLUGIN_DIR ""
+#endif
+
+namespace capstan::cmd {
+namespace {
+
+struct ServerFlags {
+  std::string data_dir;
+  std::string bind_address = "127.0.0.1";
+  int64_t secure_port = 6443;
+  std::string plugin_config;
+  std::string plugin_dir;
+  std::string advertise_address;
+  std::string log_level = "info";
+  bool disable_agent = false;
+};
+
+// The plugin directory: --plugin-dir, $CAPSTAN_PLUGIN_DIR, <exe>/../lib/capstan/plugins, then
+// the build tree's output directory.
+std::string DefaultPluginDir() {
+  if (const char* env = std::getenv("CAPSTAN_PLUGIN_DIR"); env != nullptr && *env != 0) return env;
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    std::filesystem::path installed = exe.parent_path().parent_path() / "lib/capstan/plugins";
+    if (std::filesystem::exists(installed / "auth", ec)) return installed.string();
+  }
+  return CAPSTAN_BUILD_PLUGIN_DIR;
+}
+
+// A random token for the admin entry of DIR/tokens.csv (kept across restarts).
+Result<std::string> EnsureTokenFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return path;
+  std::ifstream urandom("/dev/urandom", std::ios::binary);
+  unsigned char bytes[24];
+  if (!urandom.read(reinterpret_cast<char*>(bytes), sizeof(bytes))) {
+    return InternalError("cannot read /dev/urandom");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token;
+  for (unsigned char b : bytes) {
+    token += kHex[b >> 4];
+    token += kHex[b & 15];
+  }
+  std::ofstream out(path, std::ios::trunc);
+  out << "# token,user,uid,\"groups\" (kube-apiserver --token-auth-file format)\n"
+      << token << ",admin,admin,\"system:masters\"\n";
+  out.close();
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+  if (!out) return InternalError("cannot write " + path);
+  return path;
+}
+
+// The chains `capstan server` runs when the operator gives no --plugin-config: x509 client
+// certificates, then the static token file, then anonymous; authorization always-allow.
+nlohmann::json DefaultPluginConfig(const std::string& token_file) {
+  return nlohmann::json{
+      {"apiVersion", "capstan.io/v1alpha1"},
+      {"kind", "PluginConfiguration"},
+      {"chains",
+       {{"authn",
+         {{"plugins",
+           {{{"name", "x509"}, {"library", "auth/x509.so"}},
+            {{"name", "tokens"},
+             {"library", "auth/static-token.so"},
+             {"config", {{"tokenFile", token_file}}}},
+            {{"name", "anonymous"}, {"library", "auth/anonymous.so"}}}}}},
+        {"authz", {{"plugins", {{{"name", "allow"}, {"library", "auth/always-allow.so"}}}}}}}}};
+}
+
+std::atomic<int> g_signal{0};
+
+Status CreateSystemNamespaces(apiserver::ApiServer& server) {
+  apiserver::RestStorage* ns = server.StorageFor("", "namespaces");
+  if (ns == nullptr) return InternalError("namespaces are not served");
+  for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+    nlohmann::json obj = {
+        {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}};
+    apiserver::ApiResult<apiserver::WriteResult> r = ns->Create({}, "", obj);
+    if (auto* e = std::get_if<apiserver::ApiError>(&r);
+        e != nullptr && e->status.code() != StatusCode::kAlreadyExists) {
+      return e->status.WithContext(std::string("creating namespace ") + name);
+    }
+  }
+  return Status::Ok();
+}
+
+int Serve(const ServerFlags& f) {
+  std::error_code ec;
+  std::filesystem::create_directories(f.data_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "capstan server: cannot create %s: %s\n", f.data_dir.c_str(),
+                 ec.message().c_str());
+    return kExitFailure;
+  }
+  auto fail = [](const Status& s) {
+    std::fprintf(stderr, "capstan server: %s\n", s.ToString().c_str());
+    return kExitFailure;
+  };
+  pki::ServerPkiOptions pki_options;
+  if (!f.advertise_address.empty()) pki_options.extra_ip_addresses.push_back(f.advertise_address);
+  Result<pki::ServerPki> pki = pki::EnsureServerPki(f.data_dir, pki_options);
+  if (!pki.ok()) return fail(pki.status());
+
+  Result<std::string> tokens = EnsureTokenFile(f.data_dir + "/tokens.csv");
+  if (!tokens.ok()) return fail(tokens.status());
+  std::string plugin_dir = f.plugin_dir.empty() ? DefaultPluginDir() : f.plugin_dir;
+  Result<plugin::PluginConfiguration> config =
+      f.plugin_config.empty() ? plugin::ParsePluginConfiguration(DefaultPluginConfig(*tokens),
+                                                                 "built-in defaults", plugin_dir)
+                              : plugin::LoadPluginConfiguration(f.plugin_config);
+  if (!config.ok()) return fail(config.status());
+  if (f.plugin_config.empty()) config->plugin_dirs = {plugin_dir};
+  std::unique_ptr<plugin::Registry> plugins = plugin::Registry::Load(*config);
+  if (!plugins->status().ok()) return fail(plugins->status());
+
+  Result<std::unique_ptr<store::LevelDbStore>> store =
+      store::LevelDbStore::Open(f.data_dir + "/store");
+  if (!store.ok()) return fail(store.status());
+
+  apiserver::PluginAuthenticator authn(plugins->chain(CAPSTAN_KIND_AUTHN));
+  apiserver::PluginAuthorizer authz(plugins->chain(CAPSTAN_KIND_AUTHZ));
+  apiserver::ApiServerOptions options;
+  std::string advertise = f.advertise_address.empty() ? f.bind_address : f.advertise_address;
+  if (advertise == "0.0.0.0") advertise = "127.0.0.1";
+  options.advertise_address = advertise + ":" + std::to_string(f.secure_port);
+  Result<std::unique_ptr<apiserver::ApiServer>> api =
+      apiserver::ApiServer::Create(store->get(), &authn, &authz, nullptr, options);
+  if (!api.ok()) return fail(api.status());
+  Status namespaces = CreateSystemNamespaces(**api);
+  if (!namespaces.ok()) return fail(namespaces);
+
+  apiserver::HttpServerOptions http;
+  http.address = f.bind_address;
+  http.port = static_cast<uint16_t>(f.secure_port);
+  http.tls.cert_chain_pem = pki->server.cert_pem;
+  http.tls.key_pem = pki->server.key_pem;
+  http.tls.client_ca_pem = pki->ca.cert_pem;
+  apiserver::ApiServer* raw_api = api->get();
+  Result<std::unique_ptr<apiserver::HttpServer>> server = apiserver::HttpServer::Start(
+      http,
+      [raw_api](std::shared_ptr<apiserver::HttpExchange> ex) { raw_api->Handle(std::move(ex)); });
+  if (!server.ok()) return fail(server.status());
+  std::string url = "https://" + advertise + ":" + std::to_string((*server)->port());
+  Status kubeconfig = pki::WriteAdminKubeconfig(*pki, url);
+  if (!kubeconfig.ok()) return fail(kubeconfig);
+  log::Info("server", "serving", {{"url", url}, {"kubeconfig", pki->paths.admin_kubeconfig}});
+  std::printf("capstan server: serving %s; kubeconfig %s\n", url.c_str(),
+              pki->paths.admin_kubeconfig.c_str());
+  std::fflush(stdout);
+
+  std::signal(SIGINT, [](int s) { g_signal = s; });
+  std::signal(SIGTERM, [](int s) { g_signal = s; });
+  while (g_signal.load() == 0) pause();
+  log::Info("server", "shutting down");
+  (*server)->Stop(std::chrono::seconds(2));
+  (*api)->Shutdown();
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunServer(const Args& args) {
+  ServerFlags f;
+  flags::FlagSet fs("capstan server");
+  fs.String("data-dir", &f.data_dir,
+            "directory for the store, PKI and admin.kubeconfig (required)");
+  fs.String("bind-address", &f.bind_address, "address to serve HTTPS on");
+  fs.Int("secure-port", &f.secure_port, "HTTPS port (0 picks a free one)");
+  fs.String("plugin-config", &f.plugin_config, "operator plugin configuration (YAML)");
+  fs.String("plugin-dir", &f.plugin_dir, "where the default plugins are");
+  fs.String("advertise-address", &f.advertise_address, "address clients use to reach the server");
+  fs.String("log-level", &f.log_level, "debug, info, warn or error");
+  fs.Bool("disable-agent", &f.disable_agent, "do not run a local node agent");
+  Status parsed = fs.Parse(args);
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "%s\n%s", parsed.message().c_str(), fs.Usage().c_str());
+    return kExitUsage;
+  }
+  if (fs.help_requested()) {
+    std::printf("%s", fs.Usage().c_str());
+    return kExitOk;
+  }
+  if (f.data_dir.empty()) {
+    std::fprintf(stderr, "capstan server: --data-dir is required\n%s", fs.Usage().c_str());
+    return kExitUsage;
+  }
+  if (f.secure_port < 0 || f.secure_port > 65535) {
+    std::fprintf(stderr, "capstan server: --secure-port must be in 0..65535\n");
+    return kExitUsage;
+  }
+  log::Level level;
+  if (!log::ParseLevel(f.log_level, &level)) {
+    std::fprintf(stderr, "capstan server: unknown --log-level %s\n", f.log_level.c_str());
+    return kExitUsage;
+  }
+  log::SetLevel(level);
+  return Serve(f);
+}
+
+}  // namespace capstan::cmd
