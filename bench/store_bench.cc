@@ -259,6 +259,16 @@ void RunFanout(const Config& c, int watchers, int events) {
       Percentile(submit_lat, 0.99), Percentile(ack_lag, 0.50), Percentile(ack_lag, 0.99));
 }
 
+// The 1-minute load average: the box is shared, so results carry how busy it was.
+double LoadAverage() {
+  double load = -1;
+  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &load) != 1) load = -1;
+    std::fclose(f);
+  }
+  return load;
+}
+
 int Main(int argc, char** argv) {
   Config c;
   for (int i = 1; i < argc; ++i) {
@@ -287,7 +297,8 @@ int Main(int argc, char** argv) {
   }
   std::printf("{\n  \"benchmark\": \"store_leveldb\",\n  \"hardware_threads\": %u,\n",
               std::thread::hardware_concurrency());
-  std::printf("  \"value_bytes\": %zu,\n  \"seconds_per_run\": %.1f", c.value_bytes, c.seconds);
+  std::printf("  \"value_bytes\": %zu,\n  \"seconds_per_run\": %.1f,\n", c.value_bytes, c.seconds);
+  std::printf("  \"load_avg_1m_at_start\": %.2f", LoadAverage());
   auto want = [&](const char* section) { return c.only.empty() || c.only == section; };
   if (want("writers")) {
     std::printf(",\n  \"sequential_single_writer\": ");
@@ -327,7 +338,7 @@ int Main(int argc, char** argv) {
       std::fflush(stdout);
     }
   }
-  std::printf("\n}\n");
+  std::printf(",\n  \"load_avg_1m_at_end\": %.2f\n}\n", LoadAverage());
   if (own_dir) {
     std::error_code ec;
     std::filesystem::remove_all(c.dir, ec);
