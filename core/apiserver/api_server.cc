@@ -91,8 +91,9 @@ Status ApiServer::Init() {
   return Status::Ok();
 }
 
-Status ApiServer::AddStorage(const api::ResourceInfo& r) {
+Status ApiServer::AddStorage(const api::ResourceInfo& r, std::shared_ptr<ResourceStrategy> strategy) {
   std::string key = StorageKey(r.group, r.plural);
+  std::unique_lock lock(storages_mu_);
   if (storages_.count(key) != 0) return Status::Ok();  // another version of the same resource
   if (!r.HasVerb("create") && !r.HasVerb("list")) return Status::Ok();  // virtual (reviews)
   StorageEntry entry;
@@ -121,8 +122,7 @@ Status ApiServer::AddStorage(const api::ResourceInfo& r) {
   info.namespaced = r.namespaced;
   info.has_status = r.FindSubresource("status") != nullptr;
   info.name_rule = NameRuleFor(r);
-  std::shared_ptr<ResourceStrategy> strategy =
-      options_.strategy_factory ? options_.strategy_factory(r) : nullptr;
+  if (!strategy && options_.strategy_factory) strategy = options_.strategy_factory(r);
   entry.storage = std::make_unique<RestStorage>(info, std::move(strategy), store_, hub_.get(),
                                                 *cache, options_.clock);
   storages_.emplace(std::move(key), std::move(entry));
@@ -138,7 +138,20 @@ void ApiServer::Shutdown() {
   if (timer_thread_.joinable()) timer_thread_.join();
 }
 
+Status ApiServer::RegisterCustomResource(const api::ResourceInfo& resource,
+                                         std::shared_ptr<ResourceStrategy> strategy) {
+  Status registered = registry_->Register(resource);
+  if (!registered.ok() && registered.code() != StatusCode::kAlreadyExists) return registered;
+  return AddStorage(resource, std::move(strategy));
+}
+
+Status ApiServer::UnregisterCustomResource(std::string_view group, std::string_view version,
+                                           std::string_view plural) {
+  return registry_->Unregister(group, version, plural);
+}
+
 RestStorage* ApiServer::StorageFor(std::string_view group, std::string_view plural) const {
+  std::shared_lock lock(storages_mu_);
   auto it = storages_.find(StorageKey(group, plural));
   return it == storages_.end() ? nullptr : it->second.storage.get();
 }
@@ -281,10 +294,13 @@ void ApiServer::ServeResource(RequestContext& ctx) {
     ReplyError(ctx, NotFoundError("the server could not find the requested resource"));
     return;
   }
-  auto entry = storages_.find(StorageKey(ctx.resource->group, ctx.resource->plural));
-  if (entry != storages_.end()) {
-    ctx.storage = entry->second.storage.get();
-    ctx.fields = &entry->second.fields;
+  {
+    std::shared_lock lock(storages_mu_);
+    auto entry = storages_.find(StorageKey(ctx.resource->group, ctx.resource->plural));
+    if (entry != storages_.end()) {
+      ctx.storage = entry->second.storage.get();
+      ctx.fields = &entry->second.fields;
+    }
   }
   const std::string& sub = info.subresource;
   if (!sub.empty() && sub != "status") {

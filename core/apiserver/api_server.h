@@ -9,6 +9,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <map>
+#include <shared_mutex>
 #include <memory>
 #include <string>
 #include <thread>
@@ -77,8 +78,21 @@ class ApiServer {
 
   const api::Registry& registry() const { return *registry_; }
   CacheHub& hub() { return *hub_; }
-  // The storage of a built-in or registered resource, or null.
+  // The storage of a built-in or registered resource, or null. Storages are never destroyed
+  // while the server runs, so the pointer stays valid.
   RestStorage* StorageFor(std::string_view group, std::string_view plural) const;
+  api::OpenApi& openapi() { return *openapi_; }
+
+  // Serves a custom resource (a CRD's version): registers it for discovery and creates its
+  // storage and cache, with `strategy` for validation/pruning/defaulting (may be null). A second
+  // call for the same group/plural with another version shares the storage. Errors: those of
+  // api::Registry::Register.
+  Status RegisterCustomResource(const api::ResourceInfo& resource,
+                                std::shared_ptr<ResourceStrategy> strategy);
+  // Stops serving a custom resource version (discovery and routing). Its stored objects stay
+  // until deleted. Errors: kNotFound; kForbidden for built-ins.
+  Status UnregisterCustomResource(std::string_view group, std::string_view version,
+                                  std::string_view plural);
 
   // Replies (used by the per-verb files).
   static void ReplyJson(const RequestContext& ctx, int status, std::string body,
@@ -92,7 +106,8 @@ class ApiServer {
   ApiServer(store::Store* store, Authenticator* authn, Authorizer* authz, Admission* admission,
             ApiServerOptions options);
   Status Init();
-  Status AddStorage(const api::ResourceInfo& resource);
+  Status AddStorage(const api::ResourceInfo& resource,
+                    std::shared_ptr<ResourceStrategy> strategy = nullptr);
   void Serve(const std::shared_ptr<HttpExchange>& exchange);
   bool ServeNonResource(RequestContext& ctx);
   void ServeResource(RequestContext& ctx);
@@ -131,7 +146,8 @@ class ApiServer {
     std::unique_ptr<RestStorage> storage;
     selector::SelectableFields fields;
   };
-  std::map<std::string, StorageEntry, std::less<>> storages_;  // "group/plural"; fixed after Init
+  mutable std::shared_mutex storages_mu_;  // guards `storages_` (the map, not the storages)
+  std::map<std::string, StorageEntry, std::less<>> storages_;  // "group/plural"
   boost::asio::thread_pool workers_;
   boost::asio::io_context timers_;
   std::thread timer_thread_;

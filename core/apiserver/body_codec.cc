@@ -3,6 +3,7 @@
 
 #include "core/common/config.h"
 #include "core/patch/strategic_merge_patch.h"
+#include "core/protobuf/decoder.h"
 
 namespace capstan::apiserver {
 namespace {
@@ -59,6 +60,7 @@ Result<nlohmann::json> DecodeBody(const HttpRequest& request) {
     if (!j.ok()) return BadRequestError(j.status().message());
     return j;
   }
+  if (protobuf::IsProtobufContentType(type)) return protobuf::DecodeKubernetesProtobuf(request.body);
   if (type == "application/yaml" || type == "application/x-yaml" || type == "text/yaml") {
     Result<nlohmann::json> j = config::ParseYaml(request.body, "request body");
     if (!j.ok()) return BadRequestError(j.status().message());
@@ -66,7 +68,8 @@ Result<nlohmann::json> DecodeBody(const HttpRequest& request) {
   }
   return Status(StatusCode::kUnsupportedMediaType,
                 "the body of the request was in an unknown format - accepted media types "
-                "include: application/json, application/yaml");
+                "include: application/json, application/yaml, "
+                "application/vnd.kubernetes.protobuf");
 }
 
 Result<nlohmann::json> ParsePatchBody(std::string_view body, std::string_view content_type) {
