@@ -142,7 +142,7 @@ sdk::Status TmpDirCsi::NodePublishVolume(sdk::Call&, std::string_view request_js
   }
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return sdk::Status::NotFound("volume " + id + " does not exist");
-  if (fs::is_symlink(target, ec)) {
+  if (fs::is_symlink(fs::symlink_status(target, ec))) {
     if (fs::read_symlink(target, ec) == dir) {
       *response_json = "{}";  // already published here: idempotent
       return sdk::Status::Ok();
@@ -166,8 +166,11 @@ sdk::Status TmpDirCsi::NodeUnpublishVolume(sdk::Call&, std::string_view request_
   fs::path target = sdk::json::GetString(*req, "targetPath").value_or("");
   if (target.empty()) return sdk::Status::Invalid("targetPath is required");
   std::error_code ec;
-  if (fs::is_symlink(target, ec)) fs::remove(target, ec);
-  if (ec) return sdk::Status::Error("unlinking " + target.string() + ": " + ec.message());
+  // symlink_status reports a missing path as not_found without an error: nothing to undo.
+  if (fs::is_symlink(fs::symlink_status(target, ec))) {
+    fs::remove(target, ec);
+    if (ec) return sdk::Status::Error("unlinking " + target.string() + ": " + ec.message());
+  }
   *response_json = "{}";
   return sdk::Status::Ok();
 }
