@@ -44,7 +44,9 @@ void SetManagedFields(Json& object, Json managed) {
     }
     return;
   }
-  object["metadata"]["managedFields"] = std::move(managed);
+  Json& meta = object["metadata"];
+  if (!meta.is_object()) meta = Json::object();  // never index a non-object (it would throw)
+  meta["managedFields"] = std::move(managed);
 }
 
 ManagedFieldsEntry& EntryFor(ManagedFields& managers, std::string_view manager,
