@@ -218,14 +218,15 @@ void DefaultPodOnlyFields(Json& spec, bool admission_defaults) {
   }
   SetDefault(spec, "enableServiceLinks", true);
   if (!admission_defaults) return;
-  // Priority admission: the class's value, 0 without a class.
-  if (!Has(spec, "priority")) {
-    std::string cls = Str(spec, "priorityClassName");
-    int64_t priority = 0;
-    if (cls == "system-node-critical") priority = 2000001000;
-    if (cls == "system-cluster-critical") priority = 2000000000;
-    spec["priority"] = priority;
-  }
+  // What upstream's Priority admission fills in: 0 and PreemptLowerPriority without a class, the
+  // built-in system classes' values. Other classes are left to the admission chain, which knows
+  // their values (and rejects a priority that disagrees with the class).
+  std::string cls = Str(spec, "priorityClassName");
+  int64_t priority = 0;
+  if (cls == "system-node-critical") priority = 2000001000;
+  if (cls == "system-cluster-critical") priority = 2000000000;
+  if (!cls.empty() && priority == 0) return;
+  SetDefault(spec, "priority", priority);
   SetDefaultString(spec, "preemptionPolicy", "PreemptLowerPriority");
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <tuple>
 
 #include "core/store/leveldb_store.h"
 
@@ -38,6 +39,95 @@ TEST(StrategyForTest, KnowsTheBuiltInKinds) {
   }
   EXPECT_EQ(StrategyFor("", "Event", deps), nullptr);
   EXPECT_EQ(StrategyFor("apps", "Pod", deps), nullptr);
+}
+
+// Every leaf and subtree of a valid object replaced by each JSON type: strategies must answer
+// with a Status or causes, never throw, crash or read out of bounds.
+void CollectPointers(const Json& j, const std::string& at, std::vector<std::string>* out) {
+  out->push_back(at);
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) CollectPointers(v, at + "/" + k, out);
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i) CollectPointers(j[i], at + "/" + std::to_string(i), out);
+  }
+}
+
+TEST(StrategyForTest, IllTypedBodiesNeverCrashAStrategy) {
+  Json pod_spec = {
+      {"containers",
+       {{{"name", "a"},
+         {"image", "x"},
+         {"ports", {{{"containerPort", 80}}}},
+         {"env",
+          {{{"name", "A"}, {"valueFrom", {{"fieldRef", {{"fieldPath", "metadata.name"}}}}}}}},
+         {"resources", {{"limits", {{"cpu", "1"}}}}},
+         {"volumeMounts", {{{"name", "v"}, {"mountPath", "/v"}}}},
+         {"livenessProbe", {{"httpGet", {{"port", 80}}}}}}}},
+      {"volumes", {{{"name", "v"}, {"configMap", {{"name", "c"}}}}}},
+      {"tolerations", {{{"key", "k"}, {"operator", "Exists"}}}}};
+  Json tmpl = {{"metadata", {{"labels", {{"app", "a"}}}}}, {"spec", pod_spec}};
+  Json selector = {{"matchLabels", {{"app", "a"}}}};
+  std::vector<std::tuple<const char*, const char*, Json>> samples = {
+      {"", "Pod", {{"spec", pod_spec}}},
+      {"",
+       "Service",
+       {{"spec",
+         {{"type", "NodePort"},
+          {"selector", {{"app", "a"}}},
+          {"ports", {{{"port", 80}, {"nodePort", 30001}}}}}}}},
+      {"apps",
+       "Deployment",
+       {{"spec",
+         {{"selector", selector}, {"template", tmpl}, {"strategy", {{"type", "RollingUpdate"}}}}}}},
+      {"apps",
+       "StatefulSet",
+       {{"spec",
+         {{"selector", selector},
+          {"template", tmpl},
+          {"volumeClaimTemplates", {{{"spec", {{"accessModes", {"ReadWriteOnce"}}}}}}}}}}},
+      {"apps", "DaemonSet", {{"spec", {{"selector", selector}, {"template", tmpl}}}}},
+      {"", "ReplicationController", {{"spec", {{"template", tmpl}}}}},
+      {"batch", "Job", {{"spec", {{"template", tmpl}}}}},
+      {"batch",
+       "CronJob",
+       {{"spec", {{"schedule", "* * * * *"}, {"jobTemplate", {{"spec", {{"template", tmpl}}}}}}}}},
+      {"", "Namespace", {{"spec", {{"finalizers", {"kubernetes"}}}}}},
+      {"", "Secret", {{"data", {{"k", "dg=="}}}, {"stringData", {{"s", "v"}}}}},
+      {"", "ConfigMap", {{"data", {{"k", "v"}}}, {"binaryData", {{"b", "dg=="}}}}},
+      {"", "Node", {{"status", {{"capacity", {{"cpu", "1"}}}}}}},
+      {"",
+       "PersistentVolumeClaim",
+       {{"spec",
+         {{"accessModes", {"ReadWriteOnce"}},
+          {"resources", {{"requests", {{"storage", "1Gi"}}}}}}}}},
+  };
+  const Json kinds_of_junk[] = {Json(),        Json(5),        Json(-1),   Json("x"),
+                                Json::array(), Json::object(), Json(true), Json(1.5)};
+  StrategyDeps deps{ServiceAllocators::Default()};
+  size_t runs = 0;
+  for (auto& [group, kind, body] : samples) {
+    std::shared_ptr<apiserver::ResourceStrategy> s = StrategyFor(group, kind, deps);
+    ASSERT_NE(s, nullptr) << kind;
+    body["metadata"] = {{"name", "n"}, {"namespace", "default"}, {"uid", "u"}};
+    std::vector<std::string> pointers;
+    CollectPointers(body, "", &pointers);
+    for (const std::string& p : pointers) {
+      if (p.empty() || p.rfind("/metadata", 0) == 0) continue;
+      for (const Json& junk : kinds_of_junk) {
+        Json obj = body;
+        obj[Json::json_pointer(p)] = junk;
+        Json created = obj;
+        std::vector<apiserver::StatusCause> causes;
+        if (s->PrepareForCreate(created).ok()) s->Validate(created, &causes);
+        Json updated = obj;
+        if (s->PrepareForUpdate(updated, body).ok()) s->ValidateUpdate(updated, body, &causes);
+        (void)s->DefaultGracePeriodSeconds(updated);
+        ++runs;
+      }
+    }
+    s->AfterDelete(body);
+  }
+  EXPECT_GT(runs, 500u);
 }
 
 class RegistryRestStorageTest : public ::testing::Test {
