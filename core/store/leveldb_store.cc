@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <semaphore>
 #include <system_error>
 #include <unordered_map>
 #include <utility>
@@ -153,7 +152,10 @@ LevelDbStore::Stats LevelDbStore::GetStats() const {
 
 void LevelDbStore::Finish(Request* r) {
   if (!r->callback) {
-    r->done.release();
+    // Notify under the lock: once the caller sees `done` it may destroy `r`.
+    std::lock_guard lk(r->done_mu);
+    r->done = true;
+    r->done_cv.notify_one();
     return;
   }
   std::unique_ptr<Request> owned(r);
@@ -187,7 +189,10 @@ Result<KeyValue> LevelDbStore::Submit(Request* r) {
     queue_.push_back(r);
   }
   queue_cv_.notify_one();
-  r->done.acquire();
+  {
+    std::unique_lock lk(r->done_mu);
+    r->done_cv.wait(lk, [r] { return r->done; });
+  }
   if (!r->status.ok()) return r->status;
   return std::move(r->result);
 }

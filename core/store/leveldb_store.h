@@ -13,7 +13,6 @@
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <semaphore>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -116,7 +115,7 @@ class LevelDbStore final : public Store {
   Stats GetStats() const;
 
  private:
-  // One caller's write. Synchronous requests live on the caller's stack until `done` is released
+  // One caller's write. Synchronous requests live on the caller's stack until `done` is set
   // and borrow its key and value; asynchronous ones own copies and are freed after `callback`.
   struct Request {
     enum class Op : uint8_t { kCreate, kUpdate, kDelete, kCompact };
@@ -138,7 +137,11 @@ class LevelDbStore final : public Store {
     WriteCallback callback;  // set for asynchronous requests
     Status status;
     KeyValue result;
-    std::binary_semaphore done{0};
+    // Completion of a synchronous request. Not a std::binary_semaphore: libstdc++'s spins with
+    // sched_yield before sleeping, which steals the committer's CPU when many writers wait.
+    std::mutex done_mu;
+    std::condition_variable done_cv;
+    bool done = false;
   };
   class Batch;
   // What readers see: a LevelDB snapshot taken right after a durable commit, and its revisions.
