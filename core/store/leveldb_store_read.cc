@@ -70,7 +70,8 @@ Result<ListResult> LevelDbStore::List(const ListOptions& o) {
   if (o.revision < 0) return InvalidError("list at negative revision");
   std::shared_ptr<const View> view = CurrentView();
   const int64_t at = o.revision == 0 ? view->revision : o.revision;
-  if (o.revision != 0 && at <= view->compacted) return TooOld(at, view->compacted);
+  // The state at the compacted revision itself is still known: every later event is kept.
+  if (o.revision != 0 && at < view->compacted) return TooOld(at, view->compacted);
   if (at > view->revision) {
     return InvalidError("list at future revision " + std::to_string(at) + " (current " +
                         std::to_string(view->revision) + ")");

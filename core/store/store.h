@@ -44,8 +44,8 @@ struct ListOptions {
   std::string start_after;
   // At most this many items; 0: no limit.
   int64_t limit = 0;
-  // Read at this revision; 0: the current one. A revision at or below CompactedRevision()
-  // fails with kGone; above CurrentRevision() fails with kInvalid ("future revision").
+  // Read at this revision; 0: the current one. A revision below CompactedRevision() fails
+  // with kGone; above CurrentRevision() fails with kInvalid ("future revision").
   int64_t revision = 0;
 };
 
@@ -82,7 +82,8 @@ class Store {
 
   // The revision of the last acknowledged write (0 for an empty store).
   virtual int64_t CurrentRevision() const = 0;
-  // History at or below this revision is gone; watches and lists there return kGone.
+  // Events at or below this revision are gone: watches from below it (`after_revision` <
+  // compacted) and lists at revisions below it return kGone.
   virtual int64_t CompactedRevision() const = 0;
 
   // kNotFound when absent.
