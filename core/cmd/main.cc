@@ -1,16 +1,51 @@
-// `capstan`: the single binary. Subcommands dispatch to the components; this file is wiring only.
+// `capstan`: the single binary. Dispatches to the subcommands declared in subcommands.h; this
+// file is wiring only. To add one, write <name>_cmd.cc and add a row to kSubcommands.
 #include <cstdio>
-#include <cstring>
+#include <string_view>
+
+#include "core/cmd/subcommands.h"
+
+namespace capstan::cmd {
+namespace {
+
+struct Subcommand {
+  std::string_view name;
+  std::string_view summary;
+  int (*run)(const Args& args);
+};
+
+constexpr Subcommand kSubcommands[] = {
+    {"server", "run the API server, scheduler and controllers", &RunServer},
+    {"plugin", "inspect plugin libraries and show the effective plugin chains", &RunPlugin},
+};
+
+void PrintUsage(std::FILE* out) {
+  std::fprintf(out, "usage: capstan <command> [flags]\n\ncommands:\n");
+  for (const Subcommand& s : kSubcommands) {
+    std::fprintf(out, "  %-10.*s %.*s\n", static_cast<int>(s.name.size()), s.name.data(),
+                 static_cast<int>(s.summary.size()), s.summary.data());
+  }
+  std::fprintf(out, "\nRun 'capstan <command> --help' for a command's flags.\n");
+}
+
+}  // namespace
+}  // namespace capstan::cmd
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::strcmp(argv[1], "--help") == 0) {
-    std::printf("usage: capstan <server|agent|plugin> [flags]\n");
-    return argc < 2 ? 2 : 0;
+  using namespace capstan::cmd;
+  if (argc < 2) {
+    PrintUsage(stderr);
+    return kExitUsage;
   }
-  if (std::strcmp(argv[1], "server") == 0) {
-    std::fprintf(stderr, "capstan server: the API server is not built yet (issue 3)\n");
-    return 3;
+  std::string_view name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    PrintUsage(stdout);
+    return kExitOk;
   }
-  std::fprintf(stderr, "capstan: unknown subcommand '%s'\n", argv[1]);
-  return 2;
+  for (const Subcommand& s : kSubcommands) {
+    if (s.name == name) return s.run(Args(argv + 2, argv + argc));
+  }
+  std::fprintf(stderr, "capstan: unknown command '%s'\n\n", argv[1]);
+  PrintUsage(stderr);
+  return kExitUsage;
 }
