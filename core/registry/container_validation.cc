@@ -210,7 +210,8 @@ void ValidateVolumeMounts(const Json& c, std::string_view path, const ContainerC
 
 bool IsHugePages(std::string_view name) { return name.rfind("hugepages-", 0) == 0; }
 bool IsNative(std::string_view name) {
-  return name.find('/') == std::string_view::npos || name.rfind("kubernetes.io/", 0) == 0;
+  return name.find('/') == std::string_view::npos ||
+         name.find("kubernetes.io/") != std::string_view::npos;
 }
 bool OvercommitAllowed(std::string_view name) { return IsNative(name) && !IsHugePages(name); }
 
