@@ -2,8 +2,9 @@
 // machine's disk — group-committed durable writes at 1..256 concurrent writers, fsyncs per
 // write, a 10k-key list (current and at an old revision) and watch fan-out. Prints one JSON
 // object; results are kept in bench/results/store_leveldb.json. Not a pass/fail test.
-// Usage: store_bench [--dir=PATH] [--seconds=S] [--value_bytes=N]
-// [--only=writers|async|list|fanout]
+// Usage: store_bench [--dir=PATH] [--seconds=S] [--value_bytes=N] [--repeat=N]
+//                    [--only=writers|async|list|fanout]
+#include <stdarg.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -29,6 +30,7 @@ struct Config {
   std::string dir;
   double seconds = 2.0;
   size_t value_bytes = 2048;
+  int repeat = 3;    // runs per configuration; the median by throughput is reported
   std::string only;  // run just this section: "writers", "async", "list" or "fanout"
 };
 
@@ -42,6 +44,32 @@ double Percentile(std::vector<int64_t>& v, double p) {
   size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
   return static_cast<double>(v[i]) / 1000.0;  // ns -> us
+}
+
+// One run's JSON object and the figure runs are ranked by (throughput).
+struct Sample {
+  double score = 0;
+  std::string json;
+};
+
+__attribute__((format(printf, 2, 3))) Sample Format(double score, const char* fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  return Sample{score, buf};
+}
+
+// Runs `run` `repeat` times and returns the median run by score: the box is shared and its disk
+// latency swings with other work, so one run can be far off either way.
+template <typename F>
+std::string Median(int repeat, F run) {
+  std::vector<Sample> samples;
+  for (int i = 0; i < std::max(1, repeat); ++i) samples.push_back(run());
+  std::sort(samples.begin(), samples.end(),
+            [](const Sample& a, const Sample& b) { return a.score < b.score; });
+  return samples[samples.size() / 2].json;
 }
 
 [[noreturn]] void Die(const std::string& what, const Status& s) {
@@ -61,7 +89,7 @@ std::unique_ptr<LevelDbStore> OpenFresh(const Config& c, const std::string& name
 }
 
 // Creates unique keys from `writers` threads for `seconds`; prints one JSON object.
-void RunWriters(const Config& c, const std::string& label, int writers, bool sync) {
+Sample RunWriters(const Config& c, const std::string& label, int writers, bool sync) {
   std::unique_ptr<LevelDbStore> store = OpenFresh(c, label, sync);
   const std::string value(c.value_bytes, 'v');
   std::vector<std::vector<int64_t>> lat(static_cast<size_t>(writers));
@@ -87,18 +115,19 @@ void RunWriters(const Config& c, const std::string& label, int writers, bool syn
   std::vector<int64_t> all;
   for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
   LevelDbStore::Stats st = store->GetStats();
-  std::printf(
+  const double rate = static_cast<double>(st.writes) / secs;
+  return Format(
+      rate,
       "{\"writers\": %d, \"sync\": %s, \"writes\": %lld, \"writes_per_s\": %.0f, "
       "\"p50_us\": %.0f, \"p99_us\": %.0f, \"commits\": %lld, \"fsyncs_per_write\": %.4f}",
-      writers, sync ? "true" : "false", static_cast<long long>(st.writes),
-      static_cast<double>(st.writes) / secs, Percentile(all, 0.50), Percentile(all, 0.99),
-      static_cast<long long>(st.commits),
+      writers, sync ? "true" : "false", static_cast<long long>(st.writes), rate,
+      Percentile(all, 0.50), Percentile(all, 0.99), static_cast<long long>(st.commits),
       st.writes ? static_cast<double>(st.commits) / static_cast<double>(st.writes) : 0.0);
 }
 
 // One thread keeps `window` CreateAsync calls in flight for `seconds` (how an Asio server would
 // drive the store without blocking threads); prints one JSON object.
-void RunAsync(const Config& c, int window) {
+Sample RunAsync(const Config& c, int window) {
   std::unique_ptr<LevelDbStore> store = OpenFresh(c, "async", true);
   const std::string value(c.value_bytes, 'v');
   std::mutex mu;
@@ -130,12 +159,13 @@ void RunAsync(const Config& c, int window) {
   }
   const double secs = static_cast<double>(NowNs() - begin) / 1e9;
   LevelDbStore::Stats st = store->GetStats();
-  std::printf(
-      "{\"in_flight\": %d, \"writes\": %lld, \"writes_per_s\": %.0f, \"p50_us\": %.0f, "
-      "\"p99_us\": %.0f, \"commits\": %lld, \"fsyncs_per_write\": %.4f}",
-      window, static_cast<long long>(st.writes), static_cast<double>(st.writes) / secs,
-      Percentile(lat, 0.50), Percentile(lat, 0.99), static_cast<long long>(st.commits),
-      st.writes ? static_cast<double>(st.commits) / static_cast<double>(st.writes) : 0.0);
+  const double rate = static_cast<double>(st.writes) / secs;
+  return Format(rate,
+                "{\"in_flight\": %d, \"writes\": %lld, \"writes_per_s\": %.0f, \"p50_us\": %.0f, "
+                "\"p99_us\": %.0f, \"commits\": %lld, \"fsyncs_per_write\": %.4f}",
+                window, static_cast<long long>(st.writes), rate, Percentile(lat, 0.50),
+                Percentile(lat, 0.99), static_cast<long long>(st.commits),
+                st.writes ? static_cast<double>(st.commits) / static_cast<double>(st.writes) : 0.0);
 }
 
 // Fills `n` keys with 64 writers.
@@ -165,7 +195,7 @@ double TimeListMs(LevelDbStore* store, const ListOptions& o, size_t want) {
   return best;
 }
 
-void RunList(const Config& c) {
+Sample RunList(const Config& c) {
   constexpr int kKeys = 10000;
   constexpr int kChanged = 1000;
   std::unique_ptr<LevelDbStore> store = OpenFresh(c, "list", true);
@@ -186,17 +216,17 @@ void RunList(const Config& c) {
   const double now_ms = TimeListMs(store.get(), now, kKeys);
   const double old_ms = TimeListMs(store.get(), old, kKeys);
   const double page_ms = TimeListMs(store.get(), page, 500);
-  std::printf(
-      "{\"keys\": %d, \"value_bytes\": %zu, \"current_ms\": %.2f, \"keys_per_s\": %.0f, "
-      "\"at_revision_%d_events_back_ms\": %.2f, \"page_500_ms\": %.3f}",
-      kKeys, c.value_bytes, now_ms, kKeys / (now_ms / 1000.0), kChanged, old_ms, page_ms);
+  return Format(kKeys / (now_ms / 1000.0),
+                "{\"keys\": %d, \"value_bytes\": %zu, \"current_ms\": %.2f, \"keys_per_s\": %.0f, "
+                "\"at_revision_%d_events_back_ms\": %.2f, \"page_500_ms\": %.3f}",
+                kKeys, c.value_bytes, now_ms, kKeys / (now_ms / 1000.0), kChanged, old_ms, page_ms);
 }
 
 // `watchers` watches on one prefix; 64 writers create `events` keys stamped with their submit
 // time. Reports delivered events/s until every watcher saw every event and, at the last watcher
 // served, the latency from submit to delivery and from the writer's acknowledgement to delivery
 // (0 when delivery came first: events are published before writers are woken).
-void RunFanout(const Config& c, int watchers, int events) {
+Sample RunFanout(const Config& c, int watchers, int events) {
   std::unique_ptr<LevelDbStore> store = OpenFresh(c, "fanout", true);
   std::atomic<int64_t> delivered{0};
   std::vector<int64_t> submit_lat;
@@ -246,7 +276,8 @@ void RunFanout(const Config& c, int watchers, int events) {
     ack_lag.push_back(std::max<int64_t>(0, delivered_at[i] - acked_at[i]));
   }
   const double secs = static_cast<double>(end - begin) / 1e9;
-  std::printf(
+  return Format(
+      static_cast<double>(want) / secs,
       "{\"watchers\": %d, \"events\": %d, \"delivered\": %lld, \"delivered_per_s\": %.0f, "
       "\"writes_per_s\": %.0f, \"drain_after_writes_ms\": %.1f, "
       "\"last_watcher_submit_to_delivery_p50_us\": %.0f, "
@@ -273,18 +304,20 @@ int Main(int argc, char** argv) {
   Config c;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a.starts_with("--dir="))
+    if (a.starts_with("--dir=")) {
       c.dir = a.substr(6);
-    else if (a.starts_with("--seconds="))
+    } else if (a.starts_with("--seconds=")) {
       c.seconds = std::atof(a.c_str() + 10);
-    else if (a.starts_with("--only="))
-      c.only = a.substr(7);
-    else if (a.starts_with("--value_bytes="))
+    } else if (a.starts_with("--value_bytes=")) {
       c.value_bytes = std::strtoul(a.c_str() + 14, nullptr, 10);
-    else {
+    } else if (a.starts_with("--repeat=")) {
+      c.repeat = std::atoi(a.c_str() + 9);
+    } else if (a.starts_with("--only=")) {
+      c.only = a.substr(7);
+    } else {
       std::fprintf(stderr,
                    "usage: store_bench [--dir=PATH] [--seconds=S] [--value_bytes=N] "
-                   "[--only=writers|async|list|fanout]\n");
+                   "[--repeat=N] [--only=writers|async|list|fanout]\n");
       return 2;
     }
   }
@@ -298,18 +331,21 @@ int Main(int argc, char** argv) {
   std::printf("{\n  \"benchmark\": \"store_leveldb\",\n  \"hardware_threads\": %u,\n",
               std::thread::hardware_concurrency());
   std::printf("  \"value_bytes\": %zu,\n  \"seconds_per_run\": %.1f,\n", c.value_bytes, c.seconds);
+  std::printf("  \"runs_per_config\": %d, \"reported\": \"median run by throughput\",\n", c.repeat);
   std::printf("  \"load_avg_1m_at_start\": %.2f", LoadAverage());
   auto want = [&](const char* section) { return c.only.empty() || c.only == section; };
   if (want("writers")) {
     std::printf(",\n  \"sequential_single_writer\": ");
-    RunWriters(c, "seq", 1, true);
+    std::printf("%s", Median(c.repeat, [&] { return RunWriters(c, "seq", 1, true); }).c_str());
     std::printf(",\n  \"sequential_single_writer_nosync\": ");
-    RunWriters(c, "seq-nosync", 1, false);
+    std::printf("%s",
+                Median(c.repeat, [&] { return RunWriters(c, "seq-nosync", 1, false); }).c_str());
     std::printf(",\n  \"concurrent\": [\n");
     const int kWriters[] = {1, 8, 64, 256};
     for (size_t i = 0; i < std::size(kWriters); ++i) {
       std::printf("    ");
-      RunWriters(c, "conc", kWriters[i], true);
+      std::printf(
+          "%s", Median(c.repeat, [&] { return RunWriters(c, "conc", kWriters[i], true); }).c_str());
       std::printf(i + 1 < std::size(kWriters) ? ",\n" : "\n  ]");
       std::fflush(stdout);
     }
@@ -319,21 +355,22 @@ int Main(int argc, char** argv) {
     const int kWindows[] = {1, 64, 256, 1024};
     for (size_t i = 0; i < std::size(kWindows); ++i) {
       std::printf("    ");
-      RunAsync(c, kWindows[i]);
+      std::printf("%s", Median(c.repeat, [&] { return RunAsync(c, kWindows[i]); }).c_str());
       std::printf(i + 1 < std::size(kWindows) ? ",\n" : "\n  ]");
       std::fflush(stdout);
     }
   }
   if (want("list")) {
     std::printf(",\n  \"list\": ");
-    RunList(c);
+    std::printf("%s", Median(c.repeat, [&] { return RunList(c); }).c_str());
   }
   if (want("fanout")) {
     std::printf(",\n  \"watch_fanout\": [\n");
     const int kWatchers[] = {1, 100, 1000};
     for (size_t i = 0; i < std::size(kWatchers); ++i) {
       std::printf("    ");
-      RunFanout(c, kWatchers[i], 20000);
+      std::printf("%s",
+                  Median(c.repeat, [&] { return RunFanout(c, kWatchers[i], 20000); }).c_str());
       std::printf(i + 1 < std::size(kWatchers) ? ",\n" : "\n  ]");
       std::fflush(stdout);
     }
