@@ -6,6 +6,7 @@
 //                    [--only=writers|async|list|fanout]
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -37,6 +38,14 @@ struct Config {
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
       .count();
+}
+
+// CPU seconds used by this process so far (all threads, including LevelDB's compaction).
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 double Percentile(std::vector<int64_t>& v, double p) {
@@ -108,6 +117,7 @@ Sample RunWriters(const Config& c, const std::string& label, int writers, bool s
       }
     });
   }
+  const double cpu_begin = CpuSeconds();
   const int64_t begin = NowNs();
   go = true;
   for (std::thread& t : threads) t.join();
@@ -115,14 +125,17 @@ Sample RunWriters(const Config& c, const std::string& label, int writers, bool s
   std::vector<int64_t> all;
   for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
   LevelDbStore::Stats st = store->GetStats();
+  const double cpu_us =
+      st.writes ? (CpuSeconds() - cpu_begin) * 1e6 / static_cast<double>(st.writes) : 0;
   const double rate = static_cast<double>(st.writes) / secs;
   return Format(
       rate,
       "{\"writers\": %d, \"sync\": %s, \"writes\": %lld, \"writes_per_s\": %.0f, "
-      "\"p50_us\": %.0f, \"p99_us\": %.0f, \"commits\": %lld, \"fsyncs_per_write\": %.4f}",
+      "\"p50_us\": %.0f, \"p99_us\": %.0f, \"commits\": %lld, \"fsyncs_per_write\": %.4f, "
+      "\"cpu_us_per_write\": %.1f}",
       writers, sync ? "true" : "false", static_cast<long long>(st.writes), rate,
       Percentile(all, 0.50), Percentile(all, 0.99), static_cast<long long>(st.commits),
-      st.writes ? static_cast<double>(st.commits) / static_cast<double>(st.writes) : 0.0);
+      st.writes ? static_cast<double>(st.commits) / static_cast<double>(st.writes) : 0.0, cpu_us);
 }
 
 // One thread keeps `window` CreateAsync calls in flight for `seconds` (how an Asio server would
@@ -135,6 +148,7 @@ Sample RunAsync(const Config& c, int window) {
   int inflight = 0;
   std::vector<int64_t> lat;
   const auto deadline = Clock::now() + std::chrono::duration<double>(c.seconds);
+  const double cpu_begin = CpuSeconds();
   const int64_t begin = NowNs();
   for (int64_t i = 0; Clock::now() < deadline; ++i) {
     {
@@ -159,13 +173,17 @@ Sample RunAsync(const Config& c, int window) {
   }
   const double secs = static_cast<double>(NowNs() - begin) / 1e9;
   LevelDbStore::Stats st = store->GetStats();
+  const double cpu_us =
+      st.writes ? (CpuSeconds() - cpu_begin) * 1e6 / static_cast<double>(st.writes) : 0;
   const double rate = static_cast<double>(st.writes) / secs;
   return Format(rate,
                 "{\"in_flight\": %d, \"writes\": %lld, \"writes_per_s\": %.0f, \"p50_us\": %.0f, "
-                "\"p99_us\": %.0f, \"commits\": %lld, \"fsyncs_per_write\": %.4f}",
+                "\"p99_us\": %.0f, \"commits\": %lld, \"fsyncs_per_write\": %.4f, "
+                "\"cpu_us_per_write\": %.1f}",
                 window, static_cast<long long>(st.writes), rate, Percentile(lat, 0.50),
                 Percentile(lat, 0.99), static_cast<long long>(st.commits),
-                st.writes ? static_cast<double>(st.commits) / static_cast<double>(st.writes) : 0.0);
+                st.writes ? static_cast<double>(st.commits) / static_cast<double>(st.writes) : 0.0,
+                cpu_us);
 }
 
 // Fills `n` keys with 64 writers.
