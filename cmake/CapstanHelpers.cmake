@@ -57,6 +57,13 @@ function(capstan_cc_test)
   if(NOT _labels)
     set(_labels unit)
   endif()
+  # Unit tests of the core libraries also run in the sanitizer build (label `asan`, target
+  # `asan_tests`); plugins and examples are covered by their own unit tests in the main build.
+  file(RELATIVE_PATH _rel ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR})
+  if(_labels STREQUAL "unit" AND _rel MATCHES "^tests/core/")
+    list(APPEND _labels asan)
+    set_property(GLOBAL APPEND PROPERTY CAPSTAN_ASAN_TESTS ${A_NAME})
+  endif()
   add_test(NAME ${A_NAME} COMMAND ${A_NAME})
   set_tests_properties(${A_NAME} PROPERTIES LABELS "${_labels}" TIMEOUT 300)
   if(A_ENV)
