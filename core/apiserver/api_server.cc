@@ -5,7 +5,10 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
+#include "core/api/openapi_patch_schema.h"
 #include "core/apiserver/table.h"
+#include "core/patch/field_manager.h"
+#include "core/patch/field_set.h"
 
 namespace capstan::apiserver {
 namespace {
@@ -91,7 +94,8 @@ Status ApiServer::Init() {
   return Status::Ok();
 }
 
-Status ApiServer::AddStorage(const api::ResourceInfo& r, std::shared_ptr<ResourceStrategy> strategy) {
+Status ApiServer::AddStorage(const api::ResourceInfo& r,
+                             std::shared_ptr<ResourceStrategy> strategy) {
   std::string key = StorageKey(r.group, r.plural);
   std::unique_lock lock(storages_mu_);
   if (storages_.count(key) != 0) return Status::Ok();  // another version of the same resource
@@ -340,6 +344,21 @@ WriteContext ApiServer::MakeWriteContext(const RequestContext& ctx, bool dry_run
   w.field_manager = std::move(field_manager);
   w.dry_run = dry_run;
   w.admission = admission_;
+  if (ctx.resource != nullptr) {
+    std::shared_ptr<const patch::PatchSchema> schema = PatchSchemaFor(*ctx.resource);
+    bool has_status = ctx.resource->FindSubresource("status") != nullptr;
+    w.track_fields = [schema, manager = w.field_manager, api_version = ctx.resource->ApiVersion(),
+                      now = FormatRfc3339(NowMs()),
+                      has_status](const nlohmann::json* live, nlohmann::json obj,
+                                  std::string_view subresource) {
+      // The main resource of a kind with a status subresource does not own status fields.
+      static const patch::FieldSet kStatus = patch::FieldSet::OfFields({"status"});
+      patch::WriteOptions o{manager, api_version, subresource, now,
+                            has_status && subresource.empty() ? &kStatus : nullptr};
+      return patch::UpdateManagedFields(live ? *live : nlohmann::json(), std::move(obj), o,
+                                        *schema);
+    };
+  }
   return w;
 }
 

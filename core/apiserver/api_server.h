@@ -9,8 +9,8 @@
 #include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <map>
-#include <shared_mutex>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 
@@ -127,7 +127,7 @@ class ApiServer {
   void Binding(RequestContext& ctx);
   void Eviction(RequestContext& ctx);
   Status CheckNamespaceForCreate(const RequestContext& ctx) const;
-  std::unique_ptr<patch::PatchSchema> PatchSchemaFor(const api::ResourceInfo& resource) const;
+  std::shared_ptr<const patch::PatchSchema> PatchSchemaFor(const api::ResourceInfo& resource) const;
 
   WriteContext MakeWriteContext(const RequestContext& ctx, bool dry_run,
                                 std::string field_manager) const;

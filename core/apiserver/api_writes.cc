@@ -1,8 +1,11 @@
 // Writes (api_server.h): create, update, patch (JSON, merge, strategic merge, apply), delete and
 // deletecollection. Object semantics live in RestStorage; this file decodes and replies.
+#include "core/api/openapi_patch_schema.h"
 #include "core/apiserver/api_server.h"
 #include "core/apiserver/body_codec.h"
 #include "core/apiserver/query_options.h"
+#include "core/patch/field_manager.h"
+#include "core/patch/field_set.h"
 #include "core/patch/json_patch.h"
 #include "core/patch/strategic_merge_patch.h"
 #include "core/selector/label_selector.h"
@@ -10,11 +13,10 @@
 namespace capstan::apiserver {
 namespace {
 
-// kubectl's default field managers when none is given, as upstream derives them.
+// The request's fieldManager, or upstream's default derived from the user agent.
 std::string FieldManagerOf(const RequestContext& ctx, const WriteOptions& opts) {
   if (!opts.field_manager.empty()) return opts.field_manager;
-  std::string ua(ctx.request().Header("user-agent").value_or("unknown"));
-  return ua.substr(0, ua.find('/'));
+  return patch::ManagerFromUserAgent(ctx.request().Header("user-agent").value_or(""));
 }
 
 // Fills apiVersion/kind when absent and rejects a body for another kind.
@@ -97,11 +99,24 @@ void ApiServer::Patch(RequestContext& ctx) {
     return ReplyError(ctx, InvalidError("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: "
                                         "Required value: is required for apply patch"));
   }
-  std::unique_ptr<patch::PatchSchema> schema = PatchSchemaFor(*ctx.resource);
+  std::shared_ptr<const patch::PatchSchema> schema = PatchSchemaFor(*ctx.resource);
   const patch::PatchSchema& sch = *schema;
+  std::vector<patch::FieldConflict> conflicts;
+  std::string now = FormatRfc3339(NowMs());
+  std::string api_version = ctx.resource->ApiVersion();
+  static const patch::FieldSet kStatus = patch::FieldSet::OfFields({"status"});
+  const patch::FieldSet* ignored =
+      ctx.info.subresource.empty() && ctx.resource->FindSubresource("status") ? &kStatus : nullptr;
   RestStorage::Mutation mutate = [&](const nlohmann::json* current) -> ApiResult<nlohmann::json> {
     if (current == nullptr) {  // only apply creates
       nlohmann::json obj = *patch;
+      if (apply) {
+        patch::WriteOptions w{opts->field_manager, api_version, ctx.info.subresource, now, ignored};
+        Result<patch::ApplyResult> applied =
+            patch::ServerSideApply(nlohmann::json(), *patch, w, opts->force, sch, nullptr);
+        if (!applied.ok()) return ApiError{applied.status(), {}};
+        obj = std::move(applied->object);
+      }
       Status kind_ok = CheckKind(ctx, obj);
       if (!kind_ok.ok()) return ApiError{kind_ok, {}};
       Status ns_ok = CheckNamespaceForCreate(ctx);
@@ -116,12 +131,26 @@ void ApiServer::Patch(RequestContext& ctx) {
     } else if (content_type == "application/strategic-merge-patch+json") {
       out = patch::ApplyStrategicMergePatch(*current, *patch, sch);
     } else if (apply) {
-      out = ApplyConfiguration(*current, *patch, sch, opts->field_manager, opts->force);
+      patch::WriteOptions w{opts->field_manager, api_version, ctx.info.subresource, now, ignored};
+      conflicts.clear();
+      Result<patch::ApplyResult> applied =
+          patch::ServerSideApply(*current, *patch, w, opts->force, sch, &conflicts);
+      if (!applied.ok()) {
+        ApiError e{applied.status(),
+                   {ctx.info.name, ctx.resource->group, ctx.info.resource, "", {}, 0}};
+        for (const patch::FieldConflict& fc : conflicts) {
+          e.details.causes.push_back(
+              {"FieldManagerConflict", "conflict with " + fc.manager_description, fc.field});
+        }
+        return e;
+      }
+      out = std::move(applied->object);
     }
     if (!out.ok()) return ApiError{out.status(), {}};
     return std::move(*out);
   };
   WriteContext wctx = MakeWriteContext(ctx, opts->dry_run, FieldManagerOf(ctx, *opts));
+  if (apply) wctx.track_fields = nullptr;  // ServerSideApply records ownership itself
   ApiResult<WriteResult> r = ctx.storage->Modify(wctx, ctx.info.namespace_name, ctx.info.name,
                                                  ctx.info.subresource, mutate, apply);
   if (auto* e = std::get_if<ApiError>(&r)) return ReplyApiError(ctx, *e);
@@ -190,11 +219,12 @@ void ApiServer::DeleteCollection(RequestContext& ctx) {
   ReplyJson(ctx, 200, std::move(body));
 }
 
-std::unique_ptr<patch::PatchSchema> ApiServer::PatchSchemaFor(
+std::shared_ptr<const patch::PatchSchema> ApiServer::PatchSchemaFor(
     const api::ResourceInfo& resource) const {
-  Result<api::PatchMeta> meta = openapi_->PatchMetaFor(resource.gvk());
-  if (!meta.ok()) return std::make_unique<patch::EmptyPatchSchema>();  // custom resources
-  return MakePatchSchema(std::move(*meta));
+  Result<std::shared_ptr<const patch::PatchSchema>> schema =
+      api::PatchSchemaFor(*openapi_, resource.gvk());
+  if (!schema.ok()) return std::make_shared<patch::EmptyPatchSchema>();  // no document (CRDs)
+  return *schema;
 }
 
 }  // namespace capstan::apiserver

@@ -165,6 +165,11 @@ ApiResult<WriteResult> RestStorage::Create(const WriteContext& ctx, std::string_
 
   CAPSTAN_RETURN_IF_ERROR_AS(strategy_->PrepareForCreate(obj));
   CAPSTAN_RETURN_IF_ERROR_AS(RunAdmission(ctx, Admission::Operation::kCreate, "", obj, nullptr));
+  if (ctx.track_fields) {
+    Result<nlohmann::json> tracked = ctx.track_fields(nullptr, std::move(obj), "");
+    if (!tracked.ok()) return Err(tracked.status());
+    obj = std::move(*tracked);
+  }
   std::vector<StatusCause> causes;
   ValidateObjectMeta(obj["metadata"], info_.namespaced, info_.name_rule, &causes);
   strategy_->Validate(obj, &causes);
@@ -294,6 +299,12 @@ ApiResult<WriteResult> RestStorage::WriteUpdate(const WriteContext& ctx,
   if (subresource.empty()) CAPSTAN_RETURN_IF_ERROR_AS(strategy_->PrepareForUpdate(obj, old_obj));
   CAPSTAN_RETURN_IF_ERROR_AS(
       RunAdmission(ctx, Admission::Operation::kUpdate, subresource, obj, &old_obj));
+  if (ctx.track_fields) {
+    nlohmann::json served_old = Served(old_obj, current.mod_revision);
+    Result<nlohmann::json> tracked = ctx.track_fields(&served_old, std::move(obj), subresource);
+    if (!tracked.ok()) return Err(tracked.status());
+    obj = std::move(*tracked);
+  }
   std::vector<StatusCause> causes;
   ValidateObjectMeta(obj["metadata"], info_.namespaced, info_.name_rule, &causes);
   // Subresources other than the main object are validated by their handlers.

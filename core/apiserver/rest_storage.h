@@ -77,12 +77,19 @@ class Admission {
                           const nlohmann::json* old) = 0;
 };
 
+// Records field ownership (metadata.managedFields) for a write: gets the live object (null on
+// create), the object about to be stored, and the subresource; returns the object to store.
+using FieldTracker = std::function<Result<nlohmann::json>(
+    const nlohmann::json* live, nlohmann::json obj, std::string_view subresource)>;
+
 // Everything about the caller and options of one write.
 struct WriteContext {
   std::string user;
   std::string field_manager;
   bool dry_run = false;
   Admission* admission = nullptr;
+  // Null: managedFields are left as the request sent them (server-side apply sets them itself).
+  FieldTracker track_fields;
 };
 
 // A failed call: the Status plus the details for metav1.Status (causes for 422).
