@@ -1,0 +1,40 @@
+// Tests for core/cmd/main.cc: subcommand dispatch and exit codes.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/core/cmd/run_capstan.h"
+
+namespace capstan::cmd {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::RunCapstan;
+
+TEST(CapstanMainTest, NoArgumentsPrintsUsageAndExitsTwo) {
+  auto r = RunCapstan({});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("usage: capstan <command>"));
+  EXPECT_THAT(r.err, HasSubstr("plugin"));
+}
+
+TEST(CapstanMainTest, HelpListsTheSubcommandsOnStdout) {
+  auto r = RunCapstan({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, HasSubstr("server"));
+  EXPECT_THAT(r.out, HasSubstr("plugin"));
+}
+
+TEST(CapstanMainTest, SubcommandGetsTheArgumentsAfterItsName) {
+  auto r = RunCapstan({"server", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, HasSubstr("usage: capstan server"));
+}
+
+TEST(CapstanMainTest, UnknownCommandExitsTwo) {
+  auto r = RunCapstan({"frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("unknown command 'frobnicate'"));
+}
+
+}  // namespace
+}  // namespace capstan::cmd
