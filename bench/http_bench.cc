@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,7 +20,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <cstdio>
@@ -34,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/apiserver/http_beast.h"
 #include "core/apiserver/http_server.h"
 #include "core/pki/server_pki.h"
 
@@ -52,6 +53,20 @@ constexpr char kRequest[] =
     "GET /api/v1/namespaces/default/pods/bench HTTP/1.1\r\nHost: 127.0.0.1\r\n"
     "User-Agent: kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07\r\n"
     "Accept: application/json\r\n\r\n";
+
+double CpuUs() {
+  struct rusage ru = {};
+  getrusage(RUSAGE_SELF, &ru);
+  auto us = [](const timeval& tv) { return tv.tv_sec * 1e6 + static_cast<double>(tv.tv_usec); };
+  return us(ru.ru_utime) + us(ru.ru_stime);
+}
+
+std::string LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five;
+  in >> one >> five;
+  return one + " " + five;
+}
 
 long RssKb() {
   std::ifstream status("/proc/self/status");
@@ -87,8 +102,8 @@ int Serve(const std::string& dir, int threads) {
   std::fflush(stdout);
   std::string cmd;
   while (std::getline(std::cin, cmd) && cmd != "quit") {
-    if (cmd == "rss") {
-      std::printf("RSS %ld %zu\n", RssKb(), (*server)->open_connections());
+    if (cmd == "stat") {
+      std::printf("STAT %ld %zu %.0f\n", RssKb(), (*server)->open_connections(), CpuUs());
       std::fflush(stdout);
     }
   }
@@ -103,12 +118,19 @@ struct Child {
   FILE* to = nullptr;
   FILE* from = nullptr;
 
-  long Rss(size_t* connections) {
-    std::fprintf(to, "rss\n");
+  struct Stat {
+    long rss_kb = -1;
+    size_t connections = 0;
+    double cpu_us = 0;
+  };
+  Stat Query() {
+    std::fprintf(to, "stat\n");
     std::fflush(to);
-    long kb = -1;
-    if (std::fscanf(from, " RSS %ld %zu", &kb, connections) != 2) return -1;
-    return kb;
+    Stat st;
+    if (std::fscanf(from, " STAT %ld %zu %lf", &st.rss_kb, &st.connections, &st.cpu_us) != 3) {
+      st.rss_kb = -1;
+    }
+    return st;
   }
 };
 
@@ -160,6 +182,7 @@ class Client : public std::enable_shared_from_this<Client> {
 
   std::vector<double> latencies_us;
   uint64_t errors = 0;
+  uint64_t completed = 0;  // including warm-up, for CPU per request
 
  private:
   void Next() {
@@ -172,6 +195,7 @@ class Client : public std::enable_shared_from_this<Client> {
                         http::async_read(self->stream_, self->buf_, *self->parser_,
                                          [self](const error_code& rec, size_t) {
                                            if (rec) return self->Fail();
+                                           ++self->completed;
                                            self->Record();
                                            self->Next();
                                          });
@@ -202,6 +226,8 @@ struct RunResult {
   size_t requests = 0;
   uint64_t errors = 0;
   double p50 = 0, p90 = 0, p99 = 0, max = 0;
+  double server_cpu_us_per_request = 0;
+  double client_cpu_us_per_request = 0;
 };
 
 double Percentile(std::vector<double>& v, double p) {
@@ -241,9 +267,12 @@ struct ClientPool {
   }
 };
 
-RunResult Measure(ClientPool& pool, double seconds, int threads) {
+RunResult Measure(Child& child, ClientPool& pool, double seconds, int threads) {
   std::atomic<bool> stop{false}, measuring{false};
+  Child::Stat before = child.Query();
+  double client_before = CpuUs();
   for (auto& c : pool.clients) {
+    c->completed = 0;
     c->latencies_us.clear();
     c->Run(&stop, &measuring, [] {});
   }
@@ -256,7 +285,15 @@ RunResult Measure(ClientPool& pool, double seconds, int threads) {
   });
   pool.RunThreads(threads);
   timer.join();
+  double client_cpu = CpuUs() - client_before;
+  Child::Stat after = child.Query();
+  uint64_t completed = 0;
+  for (auto& c : pool.clients) completed += c->completed;
   RunResult r;
+  if (completed > 0) {
+    r.server_cpu_us_per_request = (after.cpu_us - before.cpu_us) / static_cast<double>(completed);
+    r.client_cpu_us_per_request = client_cpu / static_cast<double>(completed);
+  }
   r.clients = static_cast<int>(pool.clients.size());
   r.seconds = seconds;
   std::vector<double> all;
@@ -276,9 +313,11 @@ void PrintRun(const char* name, const RunResult& r, bool last) {
   std::printf(
       "    \"%s\": {\"clients\": %d, \"seconds\": %.1f, \"requests\": %zu, \"errors\": %llu, "
       "\"requests_per_second\": %.0f, \"latency_us\": {\"p50\": %.1f, \"p90\": %.1f, "
-      "\"p99\": %.1f, \"max\": %.1f}}%s\n",
+      "\"p99\": %.1f, \"max\": %.1f}, \"server_cpu_us_per_request\": %.1f, "
+      "\"client_cpu_us_per_request\": %.1f}%s\n",
       name, r.clients, r.seconds, r.requests, static_cast<unsigned long long>(r.errors),
-      static_cast<double>(r.requests) / r.seconds, r.p50, r.p90, r.p99, r.max, last ? "" : ",");
+      static_cast<double>(r.requests) / r.seconds, r.p50, r.p90, r.p99, r.max,
+      r.server_cpu_us_per_request, r.client_cpu_us_per_request, last ? "" : ",");
 }
 
 }  // namespace
@@ -308,43 +347,51 @@ int main(int argc, char** argv) {
   }
   capstan::Result<capstan::pki::ServerPki> pki = capstan::pki::EnsureServerPki(dir, {});
   if (!pki.ok()) return 1;
-  size_t conns = 0;
-  long rss_idle = child.Rss(&conns);
+  std::string load_before = LoadAverage();
+  Child::Stat idle_start = child.Query();
 
   ClientPool one;
   if (!one.Connect(pki->ca.cert_pem, port, 1, 1)) return 1;
-  RunResult r1 = Measure(one, seconds, 1);
+  RunResult r1 = Measure(child, one, seconds, 1);
 
   ClientPool many;
   if (!many.Connect(pki->ca.cert_pem, port, 64, client_threads)) return 1;
-  RunResult r64 = Measure(many, seconds, client_threads);
-  long rss_after_load = child.Rss(&conns);
-  size_t conns_after_load = conns;
+  RunResult r64 = Measure(child, many, seconds, client_threads);
+  Child::Stat after_load = child.Query();
 
   ClientPool idle;
   bool idle_ok = idle.Connect(pki->ca.cert_pem, port, idle_connections, client_threads);
-  long rss_many_idle = child.Rss(&conns);
-  size_t conns_many_idle = conns;
+  Child::Stat many_idle = child.Query();
+  // Idle CPU: the server with all those connections open and nothing to do.
+  Clock::time_point idle_from = Clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  Child::Stat idle_later = child.Query();
+  double idle_seconds = std::chrono::duration<double>(Clock::now() - idle_from).count();
 
   std::printf("{\n  \"benchmark\": \"http_server\",\n");
   std::printf(
       "  \"setup\": {\"tls\": \"TLS 1.3, P-256 server cert, client certs requested\", "
       "\"server_io_threads\": %d, \"client_threads\": %d, \"cpus\": %u, "
-      "\"server_process\": \"separate\", \"reply_bytes\": %zu},\n",
-      server_threads, client_threads, std::thread::hardware_concurrency(), sizeof(kReply) - 1);
+      "\"server_process\": \"separate\", \"reply_bytes\": %zu, "
+      "\"loadavg_before\": \"%s\", \"loadavg_after\": \"%s\"},\n",
+      server_threads, client_threads, std::thread::hardware_concurrency(), sizeof(kReply) - 1,
+      load_before.c_str(), LoadAverage().c_str());
   std::printf("  \"runs\": {\n");
   PrintRun("keepalive_1_client", r1, false);
   PrintRun("keepalive_64_clients", r64, true);
+  size_t extra = many_idle.connections - after_load.connections;
   std::printf(
       "  },\n  \"server_rss_kb\": {\"idle_no_connections\": %ld, "
       "\"after_load_%zu_open\": %ld, \"with_%zu_idle_connections\": %ld, "
-      "\"per_idle_connection\": %.1f, \"idle_connections_ok\": %s}\n}\n",
-      rss_idle, conns_after_load, rss_after_load, conns_many_idle, rss_many_idle,
-      conns_many_idle > conns_after_load
-          ? static_cast<double>(rss_many_idle - rss_after_load) /
-                static_cast<double>(conns_many_idle - conns_after_load)
+      "\"per_idle_connection\": %.1f, \"idle_connections_ok\": %s},\n"
+      "  \"server_idle_cpu_percent_with_%zu_connections\": %.2f\n}\n",
+      idle_start.rss_kb, after_load.connections, after_load.rss_kb, many_idle.connections,
+      many_idle.rss_kb,
+      extra > 0
+          ? static_cast<double>(many_idle.rss_kb - after_load.rss_kb) / static_cast<double>(extra)
           : 0.0,
-      idle_ok ? "true" : "false");
+      idle_ok ? "true" : "false", idle_later.connections,
+      (idle_later.cpu_us - many_idle.cpu_us) / 1e6 * 100.0 / idle_seconds);
 
   std::fprintf(child.to, "quit\n");
   std::fflush(child.to);

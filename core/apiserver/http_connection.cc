@@ -18,6 +18,9 @@ namespace {
 namespace http = boost::beast::http;
 using boost::system::error_code;
 
+// Reads start small, since most connections sit idle (keep-alive, watches) with a read pending
+// and its buffer allocated; a read that fills its buffer makes the next one large.
+constexpr size_t kSmallRead = 2u << 10;
 constexpr size_t kReadChunk = 16u << 10;
 // Response bodies up to this size are copied behind their head so both go out in one TLS
 // record and one syscall.
@@ -139,9 +142,11 @@ bool HttpConnection::ShouldRead() const {
 
 void HttpConnection::DoRead() {
   if (!ShouldRead()) return;
+  if (read_buf_.size() == 0 && read_buf_.capacity() > kSmallRead) read_buf_.shrink_to_fit();
+  read_want_ = last_read_filled_ ? kReadChunk : kSmallRead;
   reading_ = true;
   stream_.async_read_some(
-      read_buf_.prepare(kReadChunk),
+      read_buf_.prepare(read_want_),
       [self = shared_from_this()](const error_code& ec, size_t n) { self->OnRead(ec, n); });
 }
 
@@ -154,6 +159,7 @@ void HttpConnection::OnRead(const error_code& ec, size_t n) {
     return;
   }
   if (!ec) read_buf_.commit(n);
+  last_read_filled_ = n == read_want_;
   if (takeover_) {
     CompleteTakeOver();  // the read was cancelled to hand the socket over
   } else if (shutting_down_) {

@@ -7,9 +7,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -20,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/apiserver/http_beast.h"
 #include "core/apiserver/http_exchange.h"
 #include "core/apiserver/http_server.h"
 
@@ -142,6 +140,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   uint64_t timer_generation_ = 0;
   bool timer_pending_ = false;
 
+  size_t read_want_ = 0;
+  bool last_read_filled_ = false;
   bool handshaken_ = false;
   bool reading_ = false;
   bool writing_ = false;

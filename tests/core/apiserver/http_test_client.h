@@ -5,9 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <functional>
@@ -15,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "core/apiserver/http_beast.h"
 #include "core/apiserver/http_server.h"
 #include "core/pki/server_pki.h"
 
