@@ -28,11 +28,7 @@ void PrintUsage(std::FILE* out) {
   std::fprintf(out, "\nRun 'capstan <command> --help' for a command's flags.\n");
 }
 
-}  // namespace
-}  // namespace capstan::cmd
-
-int main(int argc, char** argv) {
-  using namespace capstan::cmd;
+int Main(int argc, char** argv) {
   if (argc < 2) {
     PrintUsage(stderr);
     return kExitUsage;
@@ -49,3 +45,8 @@ int main(int argc, char** argv) {
   PrintUsage(stderr);
   return kExitUsage;
 }
+
+}  // namespace
+}  // namespace capstan::cmd
+
+int main(int argc, char** argv) { return capstan::cmd::Main(argc, argv); }

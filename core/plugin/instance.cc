@@ -19,7 +19,7 @@ Status PluginInstance::ValidateConfig(const Library& library, const std::string&
 }
 
 Result<std::unique_ptr<PluginInstance>> PluginInstance::Create(
-    std::shared_ptr<const Library> library, InstanceOptions options) {
+    const std::shared_ptr<const Library>& library, InstanceOptions options) {
   const PluginInfo& info = library->info();
   if (!IsValidPluginName(options.name)) {
     return InvalidError("instance name \"" + options.name + "\" of plugin '" + info.name +

@@ -40,8 +40,8 @@ class PluginInstance {
   //   kInvalid "config for plugin 'x' is invalid at /path: ..." (schema) or bad instance name;
   //   kAlreadyExists a second instance of a library lacking CAPSTAN_CAP_MULTI_INSTANCE;
   //   on_init failure as CallOutcome::ToStatus ("initializing plugin 'x' instance 'y': RC: ...").
-  static Result<std::unique_ptr<PluginInstance>> Create(std::shared_ptr<const Library> library,
-                                                        InstanceOptions options);
+  static Result<std::unique_ptr<PluginInstance>> Create(
+      const std::shared_ptr<const Library>& library, InstanceOptions options);
   // The config check Create() does first: the schema, or "must be an object" without one.
   // Errors: kInvalid "config for plugin '<instance_name>' is invalid at /path: why".
   static Status ValidateConfig(const Library& library, const std::string& instance_name,

@@ -136,26 +136,32 @@ void MetricsRegistry::Remove(std::string_view name, std::string_view instance) {
 std::string MetricsRegistry::Exposition() const {
   std::lock_guard lock(mu_);
   std::string out;
+  // One sample line: `<name><suffix>{<labels>} <value>`.
+  auto sample = [&out](const std::string& name, std::string_view suffix, const std::string& labels,
+                       const std::string& value) {
+    out.append(name).append(suffix).append("{").append(labels).append("} ");
+    out.append(value).append("\n");
+  };
   for (const auto& [name, family] : families_) {
-    out += "# HELP " + name + " " + EscapeHelp(family.help) + "\n";
-    out += "# TYPE " + name + " " + TypeName(family.type) + "\n";
+    out.append("# HELP ").append(name).append(" ").append(EscapeHelp(family.help)).append("\n");
+    out.append("# TYPE ").append(name).append(" ").append(TypeName(family.type)).append("\n");
     for (const auto& [instance, s] : family.series) {
       std::string label = "instance=\"" + EscapeLabel(instance) + "\"";
       if (family.type != MetricType::kHistogram) {
-        out += name + "{" + label + "} " + FormatValue(s->value_.load()) + "\n";
+        sample(name, "", label, FormatValue(s->value_.load()));
         continue;
       }
       uint64_t cumulative = 0;
       for (size_t i = 0; i < kHistogramBuckets.size(); ++i) {
         cumulative += s->buckets_[i].load();
-        out += name + "_bucket{" + label + ",le=\"" + FormatValue(kHistogramBuckets[i]) + "\"} " +
-               std::to_string(cumulative) + "\n";
+        sample(name, "_bucket", label + ",le=\"" + FormatValue(kHistogramBuckets[i]) + "\"",
+               std::to_string(cumulative));
       }
       // Buckets are bumped before the count, so a racing read may see more in the buckets.
       uint64_t count = std::max(s->count_.load(), cumulative);
-      out += name + "_bucket{" + label + ",le=\"+Inf\"} " + std::to_string(count) + "\n";
-      out += name + "_sum{" + label + "} " + FormatValue(s->value_.load()) + "\n";
-      out += name + "_count{" + label + "} " + std::to_string(count) + "\n";
+      sample(name, "_bucket", label + ",le=\"+Inf\"", std::to_string(count));
+      sample(name, "_sum", label, FormatValue(s->value_.load()));
+      sample(name, "_count", label, std::to_string(count));
     }
   }
   return out;

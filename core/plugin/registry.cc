@@ -34,7 +34,7 @@ const Chain* Registry::chain(uint32_t kind) const {
 }
 
 std::unique_ptr<Registry> Registry::Load(const PluginConfiguration& config,
-                                         RegistryOptions options) {
+                                         const RegistryOptions& options) {
   std::unique_ptr<Registry> r(new Registry());
   r->metrics_ = options.metrics ? options.metrics : std::make_shared<MetricsRegistry>();
   if (options.init) r->executor_ = std::make_shared<HostExecutor>(options.executor_threads);

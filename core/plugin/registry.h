@@ -60,7 +60,7 @@ class Registry {
  public:
   // Loads every entry; never fails as a whole: see status().
   static std::unique_ptr<Registry> Load(const PluginConfiguration& config,
-                                        RegistryOptions options = {});
+                                        const RegistryOptions& options = {});
   ~Registry();
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
