@@ -1,7 +1,8 @@
 // store_bench: throughput and latency of `LevelDbStore` (core/store/leveldb_store.h) on this
 // machine's disk — group-committed durable writes at 1..256 concurrent writers, fsyncs per
 // write, a 10k-key list (current and at an old revision) and watch fan-out. Prints one JSON
-// object; results are kept in bench/results/store_leveldb.json. Not a pass/fail test.
+// object; results are kept in bench/results/store_leveldb.json. Values are pod-like JSON of
+// --value_bytes. Not a pass/fail test.
 // Usage: store_bench [--dir=PATH] [--seconds=S] [--value_bytes=N] [--repeat=N]
 //                    [--only=writers|async|list|fanout]
 #include <stdarg.h>
@@ -81,6 +82,45 @@ std::string Median(int repeat, F run) {
   return samples[samples.size() / 2].json;
 }
 
+// A pod-like JSON object of about `bytes` bytes whose names, ids and addresses vary with `i`, so
+// LevelDB sees realistic, moderately compressible values rather than one repeated byte.
+std::string PodJson(int64_t i, size_t bytes) {
+  const uint64_t h = static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ULL;
+  char head[512];
+  std::snprintf(head, sizeof(head),
+                "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web-%lld\","
+                "\"namespace\":\"default\",\"uid\":\"%016llx-%08llx\",\"labels\":{\"app\":"
+                "\"web\",\"pod-template-hash\":\"%06llx\"}},\"spec\":{\"nodeName\":\"node-%llu\","
+                "\"containers\":[{\"name\":\"nginx\",\"image\":\"nginx:1.25\",\"resources\":{"
+                "\"requests\":{\"cpu\":\"100m\",\"memory\":\"128Mi\"}}}]},\"status\":{\"phase\":"
+                "\"Running\",\"podIP\":\"10.244.%llu.%llu\",\"conditions\":[",
+                static_cast<long long>(i), static_cast<unsigned long long>(h),
+                static_cast<unsigned long long>(h >> 32),
+                static_cast<unsigned long long>(h & 0xffffff),
+                static_cast<unsigned long long>(h % 5000), static_cast<unsigned long long>(h % 256),
+                static_cast<unsigned long long>((h >> 8) % 256));
+  std::string s = head;
+  for (int k = 0; s.size() + 160 < bytes; ++k) {
+    char cond[160];
+    std::snprintf(cond, sizeof(cond),
+                  "{\"type\":\"Ready%d\",\"status\":\"True\",\"lastTransitionTime\":"
+                  "\"2026-11-22T07:%02llu:%02lluZ\",\"reason\":\"r%llx\"},",
+                  k, static_cast<unsigned long long>((h >> (k % 48)) % 60),
+                  static_cast<unsigned long long>((h >> (k % 48 + 7)) % 60),
+                  static_cast<unsigned long long>((h >> (k % 48)) & 0xfffff));
+    s += cond;
+  }
+  s += "{}]}}";
+  return s;
+}
+
+// 1024 distinct values of about `bytes` bytes, prepared outside the timed sections.
+std::vector<std::string> Values(size_t bytes) {
+  std::vector<std::string> v;
+  for (int64_t i = 0; i < 1024; ++i) v.push_back(PodJson(i, bytes));
+  return v;
+}
+
 [[noreturn]] void Die(const std::string& what, const Status& s) {
   std::fprintf(stderr, "store_bench: %s: %s\n", what.c_str(), s.ToString().c_str());
   std::exit(1);
@@ -100,7 +140,7 @@ std::unique_ptr<LevelDbStore> OpenFresh(const Config& c, const std::string& name
 // Creates unique keys from `writers` threads for `seconds`; prints one JSON object.
 Sample RunWriters(const Config& c, const std::string& label, int writers, bool sync) {
   std::unique_ptr<LevelDbStore> store = OpenFresh(c, label, sync);
-  const std::string value(c.value_bytes, 'v');
+  const std::vector<std::string> values = Values(c.value_bytes);
   std::vector<std::vector<int64_t>> lat(static_cast<size_t>(writers));
   std::atomic<bool> go{false};
   std::vector<std::thread> threads;
@@ -111,7 +151,7 @@ Sample RunWriters(const Config& c, const std::string& label, int writers, bool s
       const std::string prefix = "/registry/pods/ns" + std::to_string(t) + "/pod-";
       for (int64_t i = 0; Clock::now() < deadline; ++i) {
         int64_t start = NowNs();
-        Result<KeyValue> r = store->Create(prefix + std::to_string(i), value);
+        Result<KeyValue> r = store->Create(prefix + std::to_string(i), values[i % 1024]);
         if (!r.ok()) Die("create", r.status());
         lat[static_cast<size_t>(t)].push_back(NowNs() - start);
       }
@@ -142,7 +182,7 @@ Sample RunWriters(const Config& c, const std::string& label, int writers, bool s
 // drive the store without blocking threads); prints one JSON object.
 Sample RunAsync(const Config& c, int window) {
   std::unique_ptr<LevelDbStore> store = OpenFresh(c, "async", true);
-  const std::string value(c.value_bytes, 'v');
+  const std::vector<std::string> values = Values(c.value_bytes);
   std::mutex mu;
   std::condition_variable cv;
   int inflight = 0;
@@ -157,7 +197,7 @@ Sample RunAsync(const Config& c, int window) {
       ++inflight;
     }
     const int64_t start = NowNs();
-    store->CreateAsync("/registry/pods/async/pod-" + std::to_string(i), value,
+    store->CreateAsync("/registry/pods/async/pod-" + std::to_string(i), values[i % 1024],
                        [&, start](Result<KeyValue> r) {
                          if (!r.ok()) Die("create async", r.status());
                          const int64_t took = NowNs() - start;
@@ -187,13 +227,15 @@ Sample RunAsync(const Config& c, int window) {
 }
 
 // Fills `n` keys with 64 writers.
-void Fill(LevelDbStore* store, const std::string& prefix, int n, const std::string& value) {
+void Fill(LevelDbStore* store, const std::string& prefix, int n,
+          const std::vector<std::string>& values) {
   std::atomic<int> next{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 64; ++t) {
     threads.emplace_back([&] {
       for (int i = next++; i < n; i = next++) {
-        Result<KeyValue> r = store->Create(prefix + std::to_string(1000000 + i), value);
+        Result<KeyValue> r = store->Create(prefix + std::to_string(1000000 + i),
+                                           values[static_cast<size_t>(i) % 1024]);
         if (!r.ok()) Die("fill", r.status());
       }
     });
@@ -217,13 +259,15 @@ Sample RunList(const Config& c) {
   constexpr int kKeys = 10000;
   constexpr int kChanged = 1000;
   std::unique_ptr<LevelDbStore> store = OpenFresh(c, "list", true);
-  const std::string value(c.value_bytes, 'v');
-  Fill(store.get(), "/registry/configmaps/default/cm-", kKeys, value);
-  Fill(store.get(), "/registry/secrets/default/s-", 2000, value);  // outside the prefix
+  const std::vector<std::string> values = Values(c.value_bytes);
+  Fill(store.get(), "/registry/configmaps/default/cm-", kKeys, values);
+  Fill(store.get(), "/registry/secrets/default/s-", 2000, values);  // outside the prefix
   const int64_t before = store->CurrentRevision();
   for (int i = 0; i < kChanged; ++i) {
     std::string key = "/registry/configmaps/default/cm-" + std::to_string(1000000 + i * 7);
-    if (!store->Update(key, value + "x", 0).ok()) Die("update", InternalError(key));
+    if (!store->Update(key, values[static_cast<size_t>(i + 1) % 1024], 0).ok()) {
+      Die("update", InternalError(key));
+    }
   }
   ListOptions now;
   now.prefix = "/registry/configmaps/";
@@ -268,7 +312,7 @@ Sample RunFanout(const Config& c, int watchers, int events) {
     if (!h.ok()) Die("watch", h.status());
     handles.push_back(std::move(*h));
   }
-  const std::string pad(c.value_bytes > 20 ? c.value_bytes - 20 : 0, 'v');
+  const std::vector<std::string> values = Values(c.value_bytes > 20 ? c.value_bytes - 20 : 0);
   std::atomic<int> next{0};
   const int64_t begin = NowNs();
   std::vector<std::thread> threads;
@@ -277,7 +321,8 @@ Sample RunFanout(const Config& c, int watchers, int events) {
       char stamp[32];
       for (int i = next++; i < events; i = next++) {
         std::snprintf(stamp, sizeof(stamp), "%020lld", static_cast<long long>(NowNs()));
-        Result<KeyValue> r = store->Create(prefix + std::to_string(i), stamp + pad);
+        Result<KeyValue> r = store->Create(prefix + std::to_string(i),
+                                           stamp + values[static_cast<size_t>(i) % 1024]);
         if (!r.ok()) Die("create", r.status());
         acked_at[static_cast<size_t>(i)] = NowNs();
       }

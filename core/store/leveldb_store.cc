@@ -46,6 +46,7 @@ Status LevelDbStore::Init() {
   lo.block_cache = cache_.get();
   lo.write_buffer_size = options_.write_buffer_bytes;
   if (options_.env != nullptr) lo.env = options_.env;
+  lo.compression = options_.compress ? leveldb::kSnappyCompression : leveldb::kNoCompression;
   leveldb::DB* raw = nullptr;
   CAPSTAN_RETURN_IF_ERROR(FromLevelDb(leveldb::DB::Open(lo, dir_, &raw), "opening store " + dir_));
   db_.reset(raw);

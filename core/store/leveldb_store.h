@@ -55,6 +55,9 @@ class LevelDbStore final : public Store {
     // false skips fdatasync: acknowledged writes survive a process crash but not a power loss.
     // For tests and benchmarks only.
     bool sync = true;
+    // Snappy-compress LevelDB table blocks. Off by default: on pod-like JSON it saves ~2.3x
+    // disk but costs ~20% more CPU per write and slows lists, and CPU is the scarcer resource.
+    bool compress = false;
     // LevelDB's block cache and memtable size; both grow only with use.
     size_t block_cache_bytes = 8u << 20;
     size_t write_buffer_bytes = 8u << 20;
