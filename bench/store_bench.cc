@@ -5,9 +5,11 @@
 // --value_bytes. Not a pass/fail test.
 // Usage: store_bench [--dir=PATH] [--seconds=S] [--value_bytes=N] [--repeat=N]
 //                    [--only=writers|async|list|fanout]
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -353,6 +355,30 @@ Sample RunFanout(const Config& c, int watchers, int events) {
       Percentile(submit_lat, 0.99), Percentile(ack_lag, 0.50), Percentile(ack_lag, 0.99));
 }
 
+// Raw append + fdatasync of 2 KiB in `dir`, 200 times: the floor under a durable write on this
+// disk right now. Prints one JSON object.
+std::string DiskBaseline(const std::string& dir) {
+  const std::string path = dir + "/fdatasync-probe";
+  int fd = open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  if (fd < 0) return "null";
+  std::vector<int64_t> lat;
+  const std::string block(2048, 'x');
+  for (int i = 0; i < 200; ++i) {
+    const int64_t start = NowNs();
+    if (write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size()) ||
+        fdatasync(fd) != 0) {
+      break;
+    }
+    lat.push_back(NowNs() - start);
+  }
+  close(fd);
+  unlink(path.c_str());
+  char buf[128];
+  std::snprintf(buf, sizeof(buf), "{\"append_fdatasync_2k_p50_us\": %.0f, \"p99_us\": %.0f}",
+                Percentile(lat, 0.50), Percentile(lat, 0.99));
+  return buf;
+}
+
 // The 1-minute load average: the box is shared, so results carry how busy it was.
 double LoadAverage() {
   double load = -1;
@@ -395,7 +421,8 @@ int Main(int argc, char** argv) {
               std::thread::hardware_concurrency());
   std::printf("  \"value_bytes\": %zu,\n  \"seconds_per_run\": %.1f,\n", c.value_bytes, c.seconds);
   std::printf("  \"runs_per_config\": %d, \"reported\": \"median run by throughput\",\n", c.repeat);
-  std::printf("  \"load_avg_1m_at_start\": %.2f", LoadAverage());
+  std::printf("  \"load_avg_1m_at_start\": %.2f,\n", LoadAverage());
+  std::printf("  \"disk_at_start\": %s", DiskBaseline(c.dir).c_str());
   auto want = [&](const char* section) { return c.only.empty() || c.only == section; };
   if (want("writers")) {
     std::printf(",\n  \"sequential_single_writer\": ");
@@ -438,6 +465,7 @@ int Main(int argc, char** argv) {
       std::fflush(stdout);
     }
   }
+  std::printf(",\n  \"disk_at_end\": %s", DiskBaseline(c.dir).c_str());
   std::printf(",\n  \"load_avg_1m_at_end\": %.2f\n}\n", LoadAverage());
   if (own_dir) {
     std::error_code ec;
