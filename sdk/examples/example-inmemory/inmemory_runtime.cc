@@ -39,10 +39,6 @@ std::string FilterState(const Json* filter) {
 
 }  // namespace
 
-#define CAPSTAN_EXAMPLE_PARSE(req, json)        \
-  std::optional<Json> req = ParseRequest(json); \
-  if (!req) return sdk::Status::Invalid("request is not a JSON object")
-
 sdk::Status InMemoryRuntime::Init(const sdk::Host& host, std::string_view config_json) {
   (void)host;
   std::optional<Json> config = sdk::json::Parse(config_json);
@@ -85,7 +81,8 @@ void InMemoryRuntime::StopLocked(Container* c) {
 
 sdk::Status InMemoryRuntime::RunPodSandbox(sdk::Call&, std::string_view request_json,
                                            std::string* response_json) {
-  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::optional<Json> req = ParseRequest(request_json);
+  if (!req) return sdk::Status::Invalid("request is not a JSON object");
   const Json* config = sdk::json::GetObject(*req, "config");
   Json metadata = ObjectOrEmpty(config, "metadata");
   if (!sdk::json::GetString(metadata, "name")) {
@@ -104,7 +101,8 @@ sdk::Status InMemoryRuntime::RunPodSandbox(sdk::Call&, std::string_view request_
 
 sdk::Status InMemoryRuntime::StopPodSandbox(sdk::Call&, std::string_view request_json,
                                             std::string* response_json) {
-  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::optional<Json> req = ParseRequest(request_json);
+  if (!req) return sdk::Status::Invalid("request is not a JSON object");
   std::string id = sdk::json::GetString(*req, "podSandboxId").value_or("");
   std::lock_guard<std::mutex> lock(mu_);
   auto it = sandboxes_.find(id);
@@ -120,7 +118,8 @@ sdk::Status InMemoryRuntime::StopPodSandbox(sdk::Call&, std::string_view request
 
 sdk::Status InMemoryRuntime::RemovePodSandbox(sdk::Call&, std::string_view request_json,
                                               std::string* response_json) {
-  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::optional<Json> req = ParseRequest(request_json);
+  if (!req) return sdk::Status::Invalid("request is not a JSON object");
   std::string id = sdk::json::GetString(*req, "podSandboxId").value_or("");
   std::lock_guard<std::mutex> lock(mu_);
   sandboxes_.erase(id);
@@ -133,7 +132,8 @@ sdk::Status InMemoryRuntime::RemovePodSandbox(sdk::Call&, std::string_view reque
 
 sdk::Status InMemoryRuntime::PodSandboxStatus(sdk::Call&, std::string_view request_json,
                                               std::string* response_json) {
-  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::optional<Json> req = ParseRequest(request_json);
+  if (!req) return sdk::Status::Invalid("request is not a JSON object");
   std::string id = sdk::json::GetString(*req, "podSandboxId").value_or("");
   std::lock_guard<std::mutex> lock(mu_);
   auto it = sandboxes_.find(id);
@@ -144,7 +144,8 @@ sdk::Status InMemoryRuntime::PodSandboxStatus(sdk::Call&, std::string_view reque
 
 sdk::Status InMemoryRuntime::CreateContainer(sdk::Call&, std::string_view request_json,
                                              std::string* response_json) {
-  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::optional<Json> req = ParseRequest(request_json);
+  if (!req) return sdk::Status::Invalid("request is not a JSON object");
   std::string sandbox_id = sdk::json::GetString(*req, "podSandboxId").value_or("");
   const Json* config = sdk::json::GetObject(*req, "config");
   Json metadata = ObjectOrEmpty(config, "metadata");
@@ -170,7 +171,8 @@ sdk::Status InMemoryRuntime::CreateContainer(sdk::Call&, std::string_view reques
 
 sdk::Status InMemoryRuntime::StartContainer(sdk::Call&, std::string_view request_json,
                                             std::string* response_json) {
-  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::optional<Json> req = ParseRequest(request_json);
+  if (!req) return sdk::Status::Invalid("request is not a JSON object");
   std::string id = sdk::json::GetString(*req, "containerId").value_or("");
   std::lock_guard<std::mutex> lock(mu_);
   auto it = containers_.find(id);
@@ -186,7 +188,8 @@ sdk::Status InMemoryRuntime::StartContainer(sdk::Call&, std::string_view request
 
 sdk::Status InMemoryRuntime::StopContainer(sdk::Call&, std::string_view request_json,
                                            std::string* response_json) {
-  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::optional<Json> req = ParseRequest(request_json);
+  if (!req) return sdk::Status::Invalid("request is not a JSON object");
   std::string id = sdk::json::GetString(*req, "containerId").value_or("");
   std::lock_guard<std::mutex> lock(mu_);
   auto it = containers_.find(id);
@@ -197,7 +200,8 @@ sdk::Status InMemoryRuntime::StopContainer(sdk::Call&, std::string_view request_
 
 sdk::Status InMemoryRuntime::RemoveContainer(sdk::Call&, std::string_view request_json,
                                              std::string* response_json) {
-  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::optional<Json> req = ParseRequest(request_json);
+  if (!req) return sdk::Status::Invalid("request is not a JSON object");
   std::string id = sdk::json::GetString(*req, "containerId").value_or("");
   std::lock_guard<std::mutex> lock(mu_);
   containers_.erase(id);
@@ -207,7 +211,8 @@ sdk::Status InMemoryRuntime::RemoveContainer(sdk::Call&, std::string_view reques
 
 sdk::Status InMemoryRuntime::ContainerStatus(sdk::Call&, std::string_view request_json,
                                              std::string* response_json) {
-  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::optional<Json> req = ParseRequest(request_json);
+  if (!req) return sdk::Status::Invalid("request is not a JSON object");
   std::string id = sdk::json::GetString(*req, "containerId").value_or("");
   std::lock_guard<std::mutex> lock(mu_);
   auto it = containers_.find(id);
@@ -218,7 +223,8 @@ sdk::Status InMemoryRuntime::ContainerStatus(sdk::Call&, std::string_view reques
 
 sdk::Status InMemoryRuntime::ListPodSandbox(sdk::Call&, std::string_view request_json,
                                             std::string* response_json) {
-  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::optional<Json> req = ParseRequest(request_json);
+  if (!req) return sdk::Status::Invalid("request is not a JSON object");
   const Json* filter = sdk::json::GetObject(*req, "filter");
   std::string want_id = filter != nullptr ? sdk::json::GetString(*filter, "id").value_or("") : "";
   std::string want_state = FilterState(filter);
@@ -236,7 +242,8 @@ sdk::Status InMemoryRuntime::ListPodSandbox(sdk::Call&, std::string_view request
 
 sdk::Status InMemoryRuntime::ListContainers(sdk::Call&, std::string_view request_json,
                                             std::string* response_json) {
-  CAPSTAN_EXAMPLE_PARSE(req, request_json);
+  std::optional<Json> req = ParseRequest(request_json);
+  if (!req) return sdk::Status::Invalid("request is not a JSON object");
   const Json* filter = sdk::json::GetObject(*req, "filter");
   std::string want_id = filter != nullptr ? sdk::json::GetString(*filter, "id").value_or("") : "";
   std::string want_sandbox =
@@ -253,7 +260,5 @@ sdk::Status InMemoryRuntime::ListContainers(sdk::Call&, std::string_view request
   *response_json = sdk::json::Dump(Json{{"containers", items}});
   return sdk::Status::Ok();
 }
-
-#undef CAPSTAN_EXAMPLE_PARSE
 
 }  // namespace capstan::examples

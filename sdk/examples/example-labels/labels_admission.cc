@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <utility>
 
 #include "capstan/sdk/json.h"
 
@@ -86,7 +87,9 @@ sdk::Status LabelsAdmission::Validate(sdk::Call& call, const sdk::AdmissionReque
   Json warnings = Json::array();
   for (const auto& [key, value] : defaults_) {
     if (labels != nullptr && sdk::json::GetString(*labels, key) == value) {
-      warnings.push_back("label " + key + " still has its default value \"" + value + "\"");
+      std::string warning = "label ";
+      warning.append(key).append(" still has its default value \"").append(value).append("\"");
+      warnings.push_back(std::move(warning));
     }
   }
   if (!warnings.empty()) *warnings_json = sdk::json::Dump(warnings);

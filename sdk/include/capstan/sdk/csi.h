@@ -65,7 +65,7 @@ namespace internal {
       "Status " #Method "(Call&, std::string_view request_json, std::string* response_json)");
 #define CAPSTAN_SDK_CSI_ENTRY(Method, index) \
   CAPSTAN_SDK_OPTIONAL(D, CsiPlugin, Method, \
-                       (&JsonRpc<D, CsiPlugin, kSlotCsiFirst + index, &CsiPlugin::Method>))
+                       (&JsonRpc<D, CsiPlugin, kSlotCsiFirst + (index), &CsiPlugin::Method>))
 
 template <typename D>
 struct CsiBridge {

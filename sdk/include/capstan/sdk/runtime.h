@@ -83,7 +83,7 @@ namespace internal {
       D, RuntimePlugin, Method,           \
       "Status " #Method "(Call&, std::string_view request_json, std::string* response_json)");
 #define CAPSTAN_SDK_RUNTIME_RPC_FN(Method, index) \
-  (&JsonRpc<D, RuntimePlugin, kSlotRuntimeFirst + index, &RuntimePlugin::Method>)
+  (&JsonRpc<D, RuntimePlugin, kSlotRuntimeFirst + (index), &RuntimePlugin::Method>)
 #define CAPSTAN_SDK_RUNTIME_REQUIRED(Method, index) CAPSTAN_SDK_RUNTIME_RPC_FN(Method, index)
 #define CAPSTAN_SDK_RUNTIME_ENTRY(Method, index) \
   CAPSTAN_SDK_OPTIONAL(D, RuntimePlugin, Method, CAPSTAN_SDK_RUNTIME_RPC_FN(Method, index))

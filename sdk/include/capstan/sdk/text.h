@@ -13,9 +13,11 @@
 #include "capstan/abi/common.h"
 
 // True when the struct at `ptr` (which begins with `struct_size`, convention 4) was written by a
-// peer that knew `field`; fields the writer did not know must read as zero.
+// peer that knew `field`: per convention 4, a field that starts at or beyond `struct_size` was
+// unknown to the writer and reads as zero. (The ABI pads structs with reserved fields, so no
+// field can hide in a writer's trailing padding.)
 #define CAPSTAN_SDK_HAS_FIELD(ptr, Type, field) \
-  ((ptr) != nullptr && (ptr)->struct_size >= offsetof(Type, field) + sizeof(Type::field))
+  ((ptr) != nullptr && (ptr)->struct_size > offsetof(Type, field))
 
 namespace capstan::sdk {
 
