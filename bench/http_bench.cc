@@ -5,6 +5,7 @@
 // Prints one JSON object. Usage: http_bench [--seconds N] [--client-threads N]
 //   [--server-threads N] [--idle-connections N]
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -102,8 +103,11 @@ int Serve(const std::string& dir, int threads) {
   std::fflush(stdout);
   std::string cmd;
   while (std::getline(std::cin, cmd) && cmd != "quit") {
+    if (cmd == "trim") malloc_trim(0);
     if (cmd == "stat") {
-      std::printf("STAT %ld %zu %.0f\n", RssKb(), (*server)->open_connections(), CpuUs());
+      struct mallinfo2 mi = mallinfo2();
+      std::printf("STAT %ld %zu %.0f %zu\n", RssKb(), (*server)->open_connections(), CpuUs(),
+                  (mi.uordblks + mi.hblkhd) / 1024);
       std::fflush(stdout);
     }
   }
@@ -122,12 +126,14 @@ struct Child {
     long rss_kb = -1;
     size_t connections = 0;
     double cpu_us = 0;
+    size_t heap_kb = 0;  // malloc'd and not freed
   };
   Stat Query() {
     std::fprintf(to, "stat\n");
     std::fflush(to);
     Stat st;
-    if (std::fscanf(from, " STAT %ld %zu %lf", &st.rss_kb, &st.connections, &st.cpu_us) != 3) {
+    if (std::fscanf(from, " STAT %ld %zu %lf %zu", &st.rss_kb, &st.connections, &st.cpu_us,
+                    &st.heap_kb) != 4) {
       st.rss_kb = -1;
     }
     return st;
@@ -362,6 +368,8 @@ int main(int argc, char** argv) {
   ClientPool idle;
   bool idle_ok = idle.Connect(pki->ca.cert_pem, port, idle_connections, client_threads);
   Child::Stat many_idle = child.Query();
+  std::fprintf(child.to, "trim\n");
+  Child::Stat trimmed = child.Query();
   // Idle CPU: the server with all those connections open and nothing to do.
   Clock::time_point idle_from = Clock::now();
   std::this_thread::sleep_for(std::chrono::seconds(2));
@@ -383,14 +391,19 @@ int main(int argc, char** argv) {
   std::printf(
       "  },\n  \"server_rss_kb\": {\"idle_no_connections\": %ld, "
       "\"after_load_%zu_open\": %ld, \"with_%zu_idle_connections\": %ld, "
-      "\"per_idle_connection\": %.1f, \"idle_connections_ok\": %s},\n"
+      "\"per_idle_connection\": %.1f, \"heap_per_idle_connection\": %.1f, "
+      "\"with_%zu_idle_connections_after_malloc_trim\": %ld, \"idle_connections_ok\": %s},\n"
       "  \"server_idle_cpu_percent_with_%zu_connections\": %.2f\n}\n",
       idle_start.rss_kb, after_load.connections, after_load.rss_kb, many_idle.connections,
       many_idle.rss_kb,
       extra > 0
           ? static_cast<double>(many_idle.rss_kb - after_load.rss_kb) / static_cast<double>(extra)
           : 0.0,
-      idle_ok ? "true" : "false", idle_later.connections,
+      extra > 0
+          ? (static_cast<double>(many_idle.heap_kb) - static_cast<double>(after_load.heap_kb)) /
+                static_cast<double>(extra)
+          : 0.0,
+      trimmed.connections, trimmed.rss_kb, idle_ok ? "true" : "false", idle_later.connections,
       (idle_later.cpu_us - many_idle.cpu_us) / 1e6 * 100.0 / idle_seconds);
 
   std::fprintf(child.to, "quit\n");

@@ -26,6 +26,7 @@ constexpr size_t kReadChunk = 16u << 10;
 // record and one syscall.
 constexpr size_t kCoalesceLimit = 64u << 10;
 constexpr std::chrono::milliseconds kShutdownTimeout{1000};
+constexpr size_t kLingerBytes = 512;
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -80,15 +81,15 @@ HttpConnection::HttpConnection(std::shared_ptr<HttpRuntime> runtime,
     : runtime_(std::move(runtime)),
       options_(runtime_->options),
       executor_(socket.get_executor()),
-      stream_(std::move(socket), *runtime_->tls),
+      stream_(std::move(socket), runtime_->tls.get()),
       timer_(executor_) {
   error_code ec;
-  auto endpoint = stream_.next_layer().remote_endpoint(ec);
+  auto endpoint = stream_.socket().remote_endpoint(ec);
   if (!ec) {
     remote_ip_ = endpoint.address().to_string(ec);
     remote_port_ = endpoint.port();
   }
-  stream_.next_layer().set_option(boost::asio::ip::tcp::no_delay(true), ec);
+  stream_.socket().set_option(boost::asio::ip::tcp::no_delay(true), ec);
 }
 
 HttpConnection::~HttpConnection() {
@@ -107,7 +108,6 @@ void HttpConnection::Start() {
   Post([](HttpConnection& c) {
     c.SetReadDeadline(c.options_.handshake_timeout);
     c.stream_.async_handshake(
-        boost::asio::ssl::stream_base::server,
         [self = c.shared_from_this()](const error_code& ec) { self->OnHandshake(ec); });
   });
 }
@@ -440,7 +440,7 @@ void HttpConnection::TakeOver(const StatePtr& state, std::function<void(TakenSoc
   if (reading_) {
     // A read started before this (pipelined) request was parsed; cancel it first.
     error_code ignored;
-    stream_.next_layer().cancel(ignored);
+    stream_.socket().cancel(ignored);
     return;  // OnRead completes the hand-over
   }
   CompleteTakeOver();
@@ -471,24 +471,39 @@ void HttpConnection::GracefulClose() {
   shutting_down_ = true;
   if (writing_) return;  // OnWrite calls back here; cancelling would lose the response
   if (reading_) {
-    // One read at a time: the shutdown reads the peer's close_notify itself.
     error_code ignored;
-    stream_.next_layer().cancel(ignored);
+    stream_.socket().cancel(ignored);
     return;  // OnRead(operation_aborted) calls back here
   }
+  if (linger_buf_) return;  // already draining
+  // As Go's server does: close_notify, FIN, then discard what the client still sends until it
+  // closes (bounded by the deadline). Closing with unread data would make the kernel send a
+  // reset, which can destroy the response we just sent before the client reads it.
+  stream_.SendCloseNotify();
+  error_code ignored;
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
   SetReadDeadline(kShutdownTimeout);
-  // Sends close_notify, then waits (bounded by the deadline) for the peer's close_notify or
-  // EOF; reading meanwhile keeps the kernel from answering late client data with a reset that
-  // could destroy our last response.
-  stream_.async_shutdown([self = shared_from_this()](const error_code&) { self->Close(); });
+  linger_buf_ = std::make_unique<char[]>(kLingerBytes);
+  Drain();
+}
+
+void HttpConnection::Drain() {
+  stream_.socket().async_read_some(boost::asio::buffer(linger_buf_.get(), kLingerBytes),
+                                   [self = shared_from_this()](const error_code& ec, size_t) {
+                                     if (ec || self->closed_) {
+                                       self->Close();
+                                     } else {
+                                       self->Drain();
+                                     }
+                                   });
 }
 
 void HttpConnection::Close() {
   if (closed_ || taken_) return;
   closed_ = true;
   error_code ignored;
-  stream_.next_layer().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-  stream_.next_layer().close(ignored);
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+  stream_.socket().close(ignored);
   timer_.cancel();
   read_deadline_ = write_deadline_ = Clock::time_point::max();
   queue_.clear();  // `inflight_` stays until its write completes: Asio still references it

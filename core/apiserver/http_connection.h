@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <condition_variable>
@@ -28,7 +27,7 @@ namespace capstan::apiserver {
 struct HttpRuntime {
   HttpServerOptions options;
   HttpHandler handler;
-  std::shared_ptr<boost::asio::ssl::context> tls;
+  std::shared_ptr<SSL_CTX> tls;
   boost::asio::io_context ioc;
   std::atomic<bool> stopping{false};  // Stop() began: no new keep-alive, no new accepts
   std::atomic<bool> stopped{false};   // io threads gone: exchanges must not post any more
@@ -101,6 +100,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void TakeOver(const StatePtr& state, std::function<void(TakenSocket)> callback);
   void CompleteTakeOver();
   void GracefulClose();
+  void Drain();
   void Close();
   void AbortExchange();
   void SetReadDeadline(std::chrono::milliseconds after);
@@ -134,6 +134,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::vector<OutItem> queue_;
   std::vector<OutItem> inflight_;
   std::string coalesced_;
+  std::unique_ptr<char[]> linger_buf_;  // set while draining before close
 
   Clock::time_point read_deadline_ = Clock::time_point::max();
   Clock::time_point write_deadline_ = Clock::time_point::max();

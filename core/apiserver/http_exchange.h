@@ -5,22 +5,22 @@
 #pragma once
 
 #include <atomic>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "core/apiserver/http_request.h"
 #include "core/apiserver/http_response.h"
+#include "core/apiserver/http_tls_socket.h"
 
 namespace capstan::apiserver {
 
 class HttpConnection;
 
-// The TLS stream type an upgraded connection continues on. Its executor is the connection's
-// strand; the new owner must keep using only that executor (or its own strand) for I/O.
-using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+// The TLS stream an upgraded connection continues on (an Asio AsyncStream; Beast's
+// websocket::stream<TlsStream> works on it). Its executor is the connection's strand; the new
+// owner must initiate I/O only from that executor.
+using TlsStream = TlsSocket;
 
 // What `TakeOverSocket` hands over. `stream` is null when the connection was already gone.
 struct TakenSocket {

@@ -37,7 +37,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
   error_code ec;
   asio::ip::address ip = asio::ip::make_address(options.address, ec);
   if (ec) return InvalidError("http server: bad listen address \"" + options.address + "\"");
-  Result<std::shared_ptr<asio::ssl::context>> tls = MakeServerTlsContext(options.tls);
+  Result<std::shared_ptr<SSL_CTX>> tls = MakeServerTlsContext(options.tls);
   if (!tls.ok()) return tls.status().WithContext("http server TLS");
 
   std::unique_ptr<HttpServer> server(new HttpServer());

@@ -1,5 +1,4 @@
-// Server TLS context and peer-certificate extraction (http_tls.h), on OpenSSL 3 through
-// Boost.Asio's ssl::context (configured via its native handle so nothing throws).
+// Server TLS context and peer-certificate extraction (http_tls.h), on OpenSSL 3.
 #include "core/apiserver/http_tls.h"
 
 #include <openssl/pem.h>
@@ -62,18 +61,20 @@ Result<HttpTlsConfig> HttpTlsConfig::FromFiles(const std::string& cert_file,
   return config;
 }
 
-Result<std::shared_ptr<boost::asio::ssl::context>> MakeServerTlsContext(
-    const HttpTlsConfig& config) {
-  auto context = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
-  SSL_CTX* ctx = context->native_handle();
+Result<std::shared_ptr<SSL_CTX>> MakeServerTlsContext(const HttpTlsConfig& config) {
   pki::ClearOpenSslErrors();
+  std::shared_ptr<SSL_CTX> context(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
+  if (!context) return pki::OpenSslError("SSL_CTX_new");
+  SSL_CTX* ctx = context.get();
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
     return pki::OpenSslError("setting minimum TLS version");
   }
   SSL_CTX_set_options(
       ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  // Idle connections (most watches) drop their 16 KiB record buffers between reads.
-  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  // Idle connections (most watches) drop their 16 KiB record buffers between reads; writes
+  // behave like socket writes (partial progress, buffer may move between retries).
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+                            SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_CTX_set_alpn_select_cb(ctx, SelectHttp11, nullptr);
 
   Result<std::vector<pki::CertPtr>> chain =

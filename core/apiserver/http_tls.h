@@ -4,7 +4,8 @@
 // tests/core/apiserver/http_server_test.cc.
 #pragma once
 
-#include <boost/asio/ssl/context.hpp>
+#include <openssl/ssl.h>
+
 #include <memory>
 #include <string>
 
@@ -26,10 +27,11 @@ struct HttpTlsConfig {
 };
 
 // Builds a server context: TLS 1.2+, ALPN "http/1.1" only (no h2), the given certificate and
-// key, and the client-CA request described above. Errors: kBadRequest for unparseable PEM,
+// key, the client-CA request described above, and the modes `TlsSocket` (http_tls_socket.h)
+// relies on (partial writes, released idle buffers). Errors: kBadRequest for unparseable PEM,
 // kInvalid when the key does not match the certificate, kInternal for OpenSSL failures.
-Result<std::shared_ptr<boost::asio::ssl::context>> MakeServerTlsContext(
-    const HttpTlsConfig& config);
+// The context is immutable afterwards and shared by all connections (OpenSSL allows that).
+Result<std::shared_ptr<SSL_CTX>> MakeServerTlsContext(const HttpTlsConfig& config);
 
 // The client certificate of a finished handshake.
 struct TlsPeer {
