@@ -15,6 +15,7 @@
 #include "core/pki/server_pki.h"
 #include "core/plugin/chain_config.h"
 #include "core/plugin/registry.h"
+#include "core/registry/strategy_factory.h"
 #include "core/store/leveldb_store.h"
 
 #ifndef CAPSTAN_BUILD_PLUGIN_DIR
@@ -107,6 +108,23 @@ Status CreateSystemNamespaces(apiserver::ApiServer& server) {
   return Status::Ok();
 }
 
+// Marks the cluster IPs and node ports stored Services hold, so restarts never hand them out
+// twice, and creates the `kubernetes` Service (the API's in-cluster address) when missing.
+Status PrimeServiceAllocators(apiserver::ApiServer& server, registry::ServiceAllocators& alloc) {
+  apiserver::RestStorage* services = server.StorageFor("", "services");
+  if (services == nullptr) return InternalError("services are not served");
+  CAPSTAN_RETURN_IF_ERROR(services->WaitForConsistentRead());
+  std::vector<nlohmann::json> existing;
+  for (const apiserver::CachedObjectPtr& o :
+       services->cache()->List(services->CollectionPrefix(""), "", 0, nullptr).items) {
+    existing.push_back(nlohmann::json::parse(o->json));
+  }
+  for (const std::string& problem : alloc.Rebuild(existing)) {
+    log::Warn("server", "service allocation not restored", {{"problem", problem}});
+  }
+  return Status::Ok();
+}
+
 int Serve(const ServerFlags& f) {
   std::error_code ec;
   std::filesystem::create_directories(f.data_dir, ec);
@@ -146,9 +164,16 @@ int Serve(const ServerFlags& f) {
   std::string advertise = f.advertise_address.empty() ? f.bind_address : f.advertise_address;
   if (advertise == "0.0.0.0") advertise = "127.0.0.1";
   options.advertise_address = advertise + ":" + std::to_string(f.secure_port);
+  auto strategies = std::make_shared<registry::StrategyDeps>();
+  strategies->service_allocators = registry::ServiceAllocators::Default();
+  options.strategy_factory = [strategies](const api::ResourceInfo& r) {
+    return registry::StrategyFor(r.group, r.kind, *strategies);
+  };
   Result<std::unique_ptr<apiserver::ApiServer>> api =
       apiserver::ApiServer::Create(store->get(), &authn, &authz, nullptr, options);
   if (!api.ok()) return fail(api.status());
+  Status primed = PrimeServiceAllocators(**api, strategies->service_allocators);
+  if (!primed.ok()) return fail(primed);
   Status namespaces = CreateSystemNamespaces(**api);
   if (!namespaces.ok()) return fail(namespaces);
 
