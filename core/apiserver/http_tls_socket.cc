@@ -115,6 +115,11 @@ void TlsSocket::SendCloseNotify() {
   ERR_clear_error();
 }
 
+void beast_close_socket(TlsSocket& socket) {
+  error_code ignored;
+  socket.socket().close(ignored);
+}
+
 void teardown(boost::beast::role_type /*role*/, TlsSocket& socket, error_code& ec) {
   socket.SendCloseNotify();
   error_code ignored;

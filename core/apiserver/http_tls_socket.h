@@ -170,6 +170,10 @@ auto TlsSocket::async_write_some(const ConstBuffers& buffers, Handler&& handler)
       std::forward<Handler>(handler));
 }
 
+// Beast's close customization point (found by ADL): beast::close_socket on a stream whose
+// lowest layer is a TlsSocket, e.g. when a WebSocket times out.
+void beast_close_socket(TlsSocket& socket);
+
 // Beast's teardown customization point (found by ADL), used when a WebSocket built on a
 // taken-over TlsSocket closes: close_notify (best effort), then close the socket.
 void teardown(boost::beast::role_type role, TlsSocket& socket, boost::system::error_code& ec);

@@ -1,11 +1,9 @@
 // Tests for streaming through `HttpExchange` (http_exchange.h): incremental chunks, client
-// disconnect, back-pressure cut, Stop() during a stream, and the socket take-over hook.
+// disconnect, back-pressure cut and Stop() during a stream. Upgrades: http_upgrade_test.cc.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
 #include <future>
 #include <thread>
 
@@ -165,56 +163,6 @@ TEST_F(HttpStreamTest, Http10StreamIsDelimitedByClose) {
   }
   EXPECT_THAT(all, HasSubstr("Connection: close\r\n\r\nold"));
   EXPECT_THAT(all, ::testing::Not(HasSubstr("chunked")));
-}
-
-// The take-over hook as the WebSocket/SPDY code will use it: the handler detaches the TLS
-// stream, writes its own 101 and then speaks a different protocol (here: an echo).
-TEST_F(HttpStreamTest, TakeOverSocketHandsTheTlsStreamToTheHandler) {
-  auto server = testing::StartTestServer(pki_, [&](std::shared_ptr<HttpExchange> ex) {
-    if (!ex->request().IsUpgrade()) {
-      ex->Respond(400, {}, "not an upgrade");
-      return;
-    }
-    ex->TakeOverSocket([](TakenSocket taken) {
-      if (!taken.stream) return;
-      auto stream = std::shared_ptr<TlsStream>(std::move(taken.stream));
-      auto buf = std::make_shared<std::array<char, 4>>();
-      auto out = std::make_shared<std::string>(
-          "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n");
-      boost::asio::async_write(
-          *stream, boost::asio::buffer(*out), [stream, buf, out](auto ec, size_t) {
-            if (ec) return;
-            boost::asio::async_read(*stream, boost::asio::buffer(*buf),
-                                    [stream, buf, out](auto ec2, size_t) {
-                                      if (ec2) return;
-                                      *out = "echo:" + std::string(buf->data(), buf->size());
-                                      boost::asio::async_write(*stream, boost::asio::buffer(*out),
-                                                               [stream, buf, out](auto, size_t) {});
-                                    });
-          });
-    });
-  });
-  TestClient client(server->port(), pki_.pki().ca.cert_pem);
-  ASSERT_TRUE(client
-                  .WriteRaw("GET /exec HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
-                            "Upgrade: echo\r\n\r\n")
-                  .ok());
-  std::string got;
-  while (got.find("\r\n\r\n") == std::string::npos) {
-    Result<std::string> data = client.ReadSome();
-    ASSERT_TRUE(data.ok()) << data.status().ToString();
-    got += *data;
-  }
-  EXPECT_THAT(got, ::testing::StartsWith("HTTP/1.1 101 Switching Protocols\r\n"));
-  EXPECT_EQ(server->open_connections(), 0u);  // no longer the HTTP server's
-  ASSERT_TRUE(client.WriteRaw("ping").ok());
-  std::string echoed = got.substr(got.find("\r\n\r\n") + 4);
-  while (echoed.size() < 9) {
-    Result<std::string> data = client.ReadSome();
-    ASSERT_TRUE(data.ok()) << data.status().ToString();
-    echoed += *data;
-  }
-  EXPECT_EQ(echoed, "echo:ping");
 }
 
 }  // namespace
