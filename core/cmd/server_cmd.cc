@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/apiserver/api_server.h"
+#include "core/apiserver/crd_controller.h"
 #include "core/apiserver/http_server.h"
 #include "core/apiserver/plugin_auth.h"
 #include "core/cmd/subcommands.h"
@@ -172,6 +173,10 @@ int Serve(const ServerFlags& f) {
   Result<std::unique_ptr<apiserver::ApiServer>> api =
       apiserver::ApiServer::Create(store->get(), &authn, &authz, nullptr, options);
   if (!api.ok()) return fail(api.status());
+  // Serves the custom resources CRDs define; destroyed (stopped) before `api`.
+  Result<std::unique_ptr<apiserver::CrdController>> crds =
+      apiserver::CrdController::Start(api->get());
+  if (!crds.ok()) return fail(crds.status());
   Status primed = PrimeServiceAllocators(**api, strategies->service_allocators);
   if (!primed.ok()) return fail(primed);
   Status namespaces = CreateSystemNamespaces(**api);
