@@ -38,7 +38,7 @@ Result<std::unique_ptr<CrdController>> CrdController::Start(ApiServer* server,
                                                             CrdControllerOptions options) {
   RestStorage* crds = server->StorageFor("apiextensions.k8s.io", "customresourcedefinitions");
   if (crds == nullptr) return InternalError("customresourcedefinitions are not served");
-  std::unique_ptr<CrdController> c(new CrdController(server, crds, std::move(options)));
+  std::unique_ptr<CrdController> c(new CrdController(server, crds, options));
   // The shared OpenAPI components come from the upstream documents the server serves.
   auto load = [server](const char* path) {
     Result<api::ServedDocument> doc = server->openapi().ServeV3(path, "");
@@ -59,6 +59,12 @@ Result<std::unique_ptr<CrdController>> CrdController::Start(ApiServer* server,
     return watcher.status().WithContext("watching customresourcedefinitions");
   }
   c->watcher_ = std::move(*watcher);
+  // The watch delivered every existing CRD before returning: serve them before the API is used,
+  // so custom resources answer right after a restart. A slow store only delays, never fails.
+  std::unique_lock<std::mutex> lock(c->mu_);
+  c->cv_.wait_for(lock, std::chrono::milliseconds(options.initial_sync_timeout_ms),
+                  [&c] { return c->queue_.empty() && !c->busy_; });
+  lock.unlock();
   return c;
 }
 
@@ -80,12 +86,15 @@ void CrdController::Enqueue(const std::string& name) {
     if (!queued_.insert(name).second) return;
     queue_.push_back(name);
   }
-  cv_.notify_one();
+  cv_.notify_all();  // the worker, and Start waiting for the initial sync
 }
 
 void CrdController::EnqueueAfter(const std::string& name, int64_t delay_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
-  delayed_.emplace(std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms), name);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    delayed_.emplace(std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms), name);
+  }
+  cv_.notify_all();
 }
 
 void CrdController::Run() {
@@ -109,9 +118,12 @@ void CrdController::Run() {
     std::string name = std::move(queue_.front());
     queue_.pop_front();
     queued_.erase(name);
+    busy_ = true;
     lock.unlock();
     Reconcile(name);
     lock.lock();
+    busy_ = false;
+    cv_.notify_all();
   }
 }
 

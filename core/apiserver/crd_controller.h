@@ -30,13 +30,16 @@ struct CrdControllerOptions {
   // Delay before a failed or unfinished reconcile (e.g. custom resources still finalizing) runs
   // again.
   int64_t retry_delay_ms = 500;
+  // How long Start waits for the CRDs that exist at start to be served.
+  int64_t initial_sync_timeout_ms = 10000;
 };
 
 // Thread-safety: the watch callback only enqueues CRD names; one worker thread reconciles them
 // and alone touches the per-CRD state. Start/Stop/destruction from one owner thread.
 class CrdController {
  public:
-  // Starts watching CRDs (existing ones are reconciled first, so CRDs survive restarts).
+  // Starts watching CRDs. Returns once the CRDs that exist are served (or after
+  // `initial_sync_timeout_ms`), so CRDs survive restarts without a window of 404s.
   // `server` is borrowed and must outlive the controller. Errors: kInternal when the server does
   // not serve customresourcedefinitions; the watch's errors.
   static Result<std::unique_ptr<CrdController>> Start(ApiServer* server,
@@ -96,6 +99,7 @@ class CrdController {
   std::set<std::string> queued_;
   std::multimap<std::chrono::steady_clock::time_point, std::string> delayed_;
   bool stopping_ = false;
+  bool busy_ = false;  // a reconcile is running
   std::thread worker_;
 
   // Worker-thread state.
