@@ -19,11 +19,15 @@ TEST(StatusTest, CodesMapToKubernetesHttpStatusesAndReasons) {
     std::string_view reason;
   };
   const Case cases[] = {
-      {StatusCode::kInvalid, 422, "Invalid"},     {StatusCode::kNotFound, 404, "NotFound"},
-      {StatusCode::kConflict, 409, "Conflict"},   {StatusCode::kAlreadyExists, 409, "AlreadyExists"},
-      {StatusCode::kGone, 410, "Expired"},        {StatusCode::kForbidden, 403, "Forbidden"},
+      {StatusCode::kInvalid, 422, "Invalid"},
+      {StatusCode::kNotFound, 404, "NotFound"},
+      {StatusCode::kConflict, 409, "Conflict"},
+      {StatusCode::kAlreadyExists, 409, "AlreadyExists"},
+      {StatusCode::kGone, 410, "Expired"},
+      {StatusCode::kForbidden, 403, "Forbidden"},
       {StatusCode::kUnauthenticated, 401, "Unauthorized"},
-      {StatusCode::kTimeout, 504, "Timeout"},     {StatusCode::kInternal, 500, "InternalError"},
+      {StatusCode::kTimeout, 504, "Timeout"},
+      {StatusCode::kInternal, 500, "InternalError"},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(HttpStatus(c.code), c.http) << StatusCodeName(c.code);
