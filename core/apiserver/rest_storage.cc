@@ -164,9 +164,19 @@ ApiResult<WriteResult> RestStorage::Create(const WriteContext& ctx, std::string_
   if (obj.contains("spec")) meta["generation"] = 1;
 
   CAPSTAN_RETURN_IF_ERROR_AS(strategy_->PrepareForCreate(obj));
+  // Undo what PrepareForCreate reserved unless the object gets stored.
+  bool stored = false;
+  struct AbortGuard {
+    ResourceStrategy* strategy;
+    const nlohmann::json& obj;
+    const bool& stored;
+    ~AbortGuard() {
+      if (!stored) strategy->AbortCreate(obj);
+    }
+  } abort_guard{strategy_.get(), obj, stored};
   CAPSTAN_RETURN_IF_ERROR_AS(RunAdmission(ctx, Admission::Operation::kCreate, "", obj, nullptr));
   if (ctx.track_fields) {
-    Result<nlohmann::json> tracked = ctx.track_fields(nullptr, std::move(obj), "");
+    Result<nlohmann::json> tracked = ctx.track_fields(nullptr, obj, "");
     if (!tracked.ok()) return Err(tracked.status());
     obj = std::move(*tracked);
   }
@@ -178,9 +188,10 @@ ApiResult<WriteResult> RestStorage::Create(const WriteContext& ctx, std::string_
     e.details = {name, info_.group, info_.kind, "", causes, 0};
     return e;
   }
-  if (ctx.dry_run) return WriteResult{Served(std::move(obj), store_->CurrentRevision()), true};
+  if (ctx.dry_run) return WriteResult{Served(obj, store_->CurrentRevision()), true};
 
   Result<store::KeyValue> kv = store_->Create(Key(ns, name), StoredBytes(obj));
+  stored = kv.ok();
   if (!kv.ok()) {
     if (kv.status().code() == StatusCode::kAlreadyExists) {
       std::string group_resource = info_.plural + (info_.group.empty() ? "" : "." + info_.group);
@@ -296,12 +307,28 @@ ApiResult<WriteResult> RestStorage::WriteUpdate(const WriteContext& ctx,
   if (SpecChanged(old_obj, obj) && old_meta.contains("generation")) {
     Meta(obj)["generation"] = old_meta["generation"].get<int64_t>() + 1;
   }
-  if (subresource.empty()) CAPSTAN_RETURN_IF_ERROR_AS(strategy_->PrepareForUpdate(obj, old_obj));
+  bool prepared = false;
+  bool committed = false;
+  if (subresource.empty()) {
+    CAPSTAN_RETURN_IF_ERROR_AS(strategy_->PrepareForUpdate(obj, old_obj));
+    prepared = true;
+  }
+  // Tells the strategy how the attempt ended (e.g. release ports a type change stopped using).
+  struct UpdateGuard {
+    ResourceStrategy* strategy;
+    const nlohmann::json& obj;
+    const nlohmann::json& old;
+    const bool& prepared;
+    const bool& committed;
+    ~UpdateGuard() {
+      if (prepared) strategy->AfterUpdate(obj, old, committed);
+    }
+  } update_guard{strategy_.get(), obj, old_obj, prepared, committed};
   CAPSTAN_RETURN_IF_ERROR_AS(
       RunAdmission(ctx, Admission::Operation::kUpdate, subresource, obj, &old_obj));
   if (ctx.track_fields) {
     nlohmann::json served_old = Served(old_obj, current.mod_revision);
-    Result<nlohmann::json> tracked = ctx.track_fields(&served_old, std::move(obj), subresource);
+    Result<nlohmann::json> tracked = ctx.track_fields(&served_old, obj, subresource);
     if (!tracked.ok()) return Err(tracked.status());
     obj = std::move(*tracked);
   }
@@ -315,13 +342,19 @@ ApiResult<WriteResult> RestStorage::WriteUpdate(const WriteContext& ctx,
     return e;
   }
   // A write that changes nothing keeps its resourceVersion (kubectl: "patched (no change)").
-  if (SameContent(old_obj, obj)) return WriteResult{Served(std::move(obj), current.mod_revision)};
+  if (SameContent(old_obj, obj)) {
+    committed = true;
+    return WriteResult{Served(obj, current.mod_revision)};
+  }
   // Removing the last finalizer of an object being deleted completes the deletion.
   if (HasDeletionTimestamp(obj) && !HasFinalizers(obj) && GracePeriodOf(obj) == 0) {
-    return FinishDelete(ctx, current, obj);
+    ApiResult<WriteResult> done = FinishDelete(ctx, current, obj);
+    committed = !std::holds_alternative<ApiError>(done) && !ctx.dry_run;
+    return done;
   }
-  if (ctx.dry_run) return WriteResult{Served(std::move(obj), current.mod_revision)};
+  if (ctx.dry_run) return WriteResult{Served(obj, current.mod_revision)};
   Result<store::KeyValue> kv = store_->Update(current.key, StoredBytes(obj), current.mod_revision);
+  committed = kv.ok();
   if (!kv.ok()) {
     if (kv.status().code() == StatusCode::kConflict) {
       ApiError e = Conflict(name, "the object has been modified");
@@ -331,7 +364,7 @@ ApiResult<WriteResult> RestStorage::WriteUpdate(const WriteContext& ctx,
     if (kv.status().code() == StatusCode::kNotFound) return NotFound(name);
     return Err(kv.status());
   }
-  return WriteResult{Served(std::move(obj), kv->mod_revision)};
+  return WriteResult{Served(obj, kv->mod_revision)};
 }
 
 ApiResult<WriteResult> RestStorage::FinishDelete(const WriteContext& ctx,

@@ -54,6 +54,13 @@ class ResourceStrategy {
   virtual int64_t DefaultGracePeriodSeconds(const nlohmann::json& /*obj*/) { return 0; }
   // Called after an object was removed from the store (e.g. release a Service's cluster IP).
   virtual void AfterDelete(const nlohmann::json& /*obj*/) {}
+  // Called when a create whose PrepareForCreate succeeded does not store the object (rejected,
+  // dry-run, store error): undo what PrepareForCreate reserved.
+  virtual void AbortCreate(const nlohmann::json& /*obj*/) {}
+  // Called after each update attempt that ran PrepareForUpdate: `committed` is true when the
+  // object was stored (or the write was a no-op), false when the attempt failed or will retry.
+  virtual void AfterUpdate(const nlohmann::json& /*obj*/, const nlohmann::json& /*old*/,
+                           bool /*committed*/) {}
 };
 
 // Admission, as the write path sees it: mutators then validators (see DESIGN.md §1). The

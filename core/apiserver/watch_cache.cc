@@ -6,6 +6,9 @@ namespace capstan::apiserver {
 struct WatchCache::WatcherState {
   ObjectFilter filter;
   WatchSink sink;
+  // Events at or below this revision were replayed or predate the watch; live dispatch skips
+  // them (the cache may still be ingesting revisions the watch started after).
+  int64_t after_revision = 0;
   bool cancelled = false;
 };
 
@@ -93,7 +96,10 @@ void WatchCache::Dispatch(const CacheEvent& event) {
   for (auto it = watchers_.begin(); it != watchers_.end();) {
     WatcherState& w = *it->second;
     CacheEvent out;
-    if (!w.cancelled && Translate(event, w.filter, &out) && !w.sink(out)) w.cancelled = true;
+    if (!w.cancelled && event.revision > w.after_revision && Translate(event, w.filter, &out) &&
+        !w.sink(out)) {
+      w.cancelled = true;
+    }
     if (w.cancelled) {
       it = watchers_.erase(it);
     } else {
@@ -135,6 +141,7 @@ Result<std::unique_ptr<CacheWatcher>> WatchCache::Watch(int64_t after_revision, 
   auto state = std::make_shared<WatcherState>();
   state->filter = std::move(filter);
   state->sink = std::move(sink);
+  state->after_revision = after_revision == 0 ? revision_.load() : after_revision;
   if (after_revision == 0) {
     for (const auto& [key, obj] : objects_) {
       if (!state->filter(*obj)) continue;

@@ -102,8 +102,18 @@ data: {k: v}
         self.assertEqual(dep["spec"]["replicas"], 3)
         self.assertEqual(dep["metadata"]["generation"], 2)
         self.assertIn("unchanged", self.c.kubectl("apply", "-f", "-", input=DEPLOYMENT % 3))
+        # Switching to server-side apply with a changed field owned by client-side apply
+        # conflicts, as upstream; --force-conflicts takes the field over.
+        r = self.c.kubectl("apply", "--server-side", "-f", "-", input=DEPLOYMENT % 4, check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("conflict", r.stderr)
+        self.assertIn(".spec.replicas", r.stderr)
         self.assertIn("serverside-applied",
-                      self.c.kubectl("apply", "--server-side", "-f", "-", input=DEPLOYMENT % 4))
+                      self.c.kubectl("apply", "--server-side", "--force-conflicts", "-f", "-",
+                                     input=DEPLOYMENT % 4))
+        dep = json.loads(self.c.kubectl("get", "deploy", "web", "-o", "json"))
+        self.assertEqual(dep["spec"]["replicas"], 4)
+        self.assertIn("kubectl", [m["manager"] for m in dep["metadata"]["managedFields"]])
         self.assertIn("scaled", self.c.kubectl("scale", "deploy", "web", "--replicas=5"))
         self.assertEqual(self.c.kubectl("get", "deploy", "web", "-o",
                                         "jsonpath={.spec.replicas}"), "5")
