@@ -144,8 +144,8 @@ ApiResult<WriteResult> RestStorage::Create(const WriteContext& ctx, std::string_
   } else {
     meta.erase("namespace");
   }
-  if (meta.contains("resourceVersion") && !meta["resourceVersion"].is_null() &&
-      meta["resourceVersion"] != "") {
+  if (meta.contains("resourceVersion") && meta["resourceVersion"].is_string() &&
+      !meta["resourceVersion"].get_ref<const std::string&>().empty()) {
     return Err(BadRequestError("resourceVersion should not be set on objects to be created"));
   }
   std::string name = meta.value("name", "");
@@ -427,12 +427,11 @@ ApiResult<WriteResult> RestStorage::Delete(const WriteContext& ctx, std::string_
     }
     // Graceful deletion or finalizers pending: mark the object and let its owners finish.
     nlohmann::json& m = Meta(obj);
-    if (!already_deleting) {
-      m["deletionTimestamp"] = FormatRfc3339(clock_() + grace * 1000);
-      m["deletionGracePeriodSeconds"] = grace;
-    } else if (m.contains("deletionGracePeriodSeconds") &&
-               grace < m["deletionGracePeriodSeconds"].get<int64_t>()) {
-      // A shorter grace period may shorten a pending one (e.g. --grace-period=0 --force).
+    // A first deletion sets the grace period; a later, shorter one may shorten it (e.g.
+    // --grace-period=0 --force).
+    bool shortens = already_deleting && m.contains("deletionGracePeriodSeconds") &&
+                    grace < m["deletionGracePeriodSeconds"].get<int64_t>();
+    if (!already_deleting || shortens) {
       m["deletionTimestamp"] = FormatRfc3339(clock_() + grace * 1000);
       m["deletionGracePeriodSeconds"] = grace;
     }
