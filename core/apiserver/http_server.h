@@ -46,7 +46,10 @@ using HttpHandler = std::function<void(std::shared_ptr<HttpExchange>)>;
 struct HttpRuntime;
 
 // Thread-safety: `port()`, `address()` and `open_connections()` may be called from any thread;
-// `Stop()` from any thread except the server's own io threads (it joins them).
+// `Stop()` from any one thread except the server's own io threads (it joins them).
+// Connection handling: a failed TLS handshake (including plain HTTP sent to this port) just
+// closes the connection; a malformed request gets 400, an oversized body 413 and oversized
+// headers 431, each with a `metav1.Status` body and "Connection: close".
 class HttpServer {
  public:
   // Binds, listens and starts the io threads. Errors: kInvalid for a bad address or option,

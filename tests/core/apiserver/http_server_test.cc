@@ -309,6 +309,25 @@ TEST_F(HttpServerTest, StopAnswersThePendingRequestWithConnectionClose) {
   EXPECT_EQ(server->open_connections(), 0u);
 }
 
+TEST_F(HttpServerTest, TlsMaterialLoadsFromThePkiFiles) {
+  const pki::PkiPaths& paths = pki_.pki().paths;
+  Result<HttpTlsConfig> tls =
+      HttpTlsConfig::FromFiles(paths.server_cert, paths.server_key, paths.ca_cert);
+  ASSERT_TRUE(tls.ok()) << tls.status().ToString();
+  Recorder rec;
+  auto server =
+      testing::StartTestServer(pki_, rec.Handler(), [&](HttpServerOptions& o) { o.tls = *tls; });
+  TestClient client(server->port(), pki_.pki().ca.cert_pem, &pki_.pki().admin);
+  ASSERT_TRUE(client.Request(http::verb::get, "/files").ok());
+  EXPECT_TRUE(rec.Last().client_cert_verified);
+
+  Result<HttpTlsConfig> missing =
+      HttpTlsConfig::FromFiles(paths.pki_dir + "/nope.crt", paths.server_key, "");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr("nope.crt"));
+}
+
 TEST_F(HttpServerTest, StartFailsClearlyOnBadInput) {
   HttpServerOptions options;
   options.tls = pki_.TlsConfig();
