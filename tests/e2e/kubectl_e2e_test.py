@@ -111,7 +111,8 @@ data: {k: v}
         self.assertIn("serverside-applied",
                       self.c.kubectl("apply", "--server-side", "--force-conflicts", "-f", "-",
                                      input=DEPLOYMENT % 4))
-        dep = json.loads(self.c.kubectl("get", "deploy", "web", "-o", "json"))
+        dep = json.loads(self.c.kubectl("get", "deploy", "web", "-o", "json",
+                                        "--show-managed-fields"))
         self.assertEqual(dep["spec"]["replicas"], 4)
         self.assertIn("kubectl", [m["manager"] for m in dep["metadata"]["managedFields"]])
         self.assertIn("scaled", self.c.kubectl("scale", "deploy", "web", "--replicas=5"))
