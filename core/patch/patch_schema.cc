@@ -74,6 +74,9 @@ void FieldMetaFromOpenApi(const nlohmann::json& node, FieldSpec& storage, FieldM
     return;
   }
   std::string type = StringExt(node, "type");
+  // Order matters (declared properties win over additionalProperties), so two branches share
+  // a body on purpose.
+  // NOLINTBEGIN(bugprone-branch-clone)
   if (type == "array") {
     storage.kind = ValueKind::kList;
   } else if (node.contains("properties")) {
@@ -83,6 +86,7 @@ void FieldMetaFromOpenApi(const nlohmann::json& node, FieldSpec& storage, FieldM
   } else if (type == "object") {
     storage.kind = ValueKind::kStruct;
   }
+  // NOLINTEND(bugprone-branch-clone)
   storage.strategy = StringExt(node, "x-kubernetes-patch-strategy");
   storage.merge_key = StringExt(node, "x-kubernetes-patch-merge-key");
   storage.list_type = StringExt(node, "x-kubernetes-list-type");
