@@ -28,11 +28,22 @@ struct HttpRuntime {
   HttpServerOptions options;
   HttpHandler handler;
   std::shared_ptr<SSL_CTX> tls;
-  boost::asio::io_context ioc;
+  // One io_context per io thread, each run by exactly that thread: a connection lives on one
+  // context for its life, so its handlers never hop threads (no wake-ups of a second thread per
+  // request) and need no strand. Other threads reach it by posting to its context.
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts;
   std::atomic<bool> stopping{false};  // Stop() began: no new keep-alive, no new accepts
   std::atomic<bool> stopped{false};   // io threads gone: exchanges must not post any more
 
-  explicit HttpRuntime(int threads) : ioc(threads) {}
+  explicit HttpRuntime(int threads) {
+    for (int i = 0; i < threads; ++i) {
+      contexts.push_back(std::make_unique<boost::asio::io_context>(1));
+    }
+  }
+  // Round-robin choice of the context for a new connection.
+  boost::asio::io_context& NextContext() {
+    return *contexts[next_context_.fetch_add(1, std::memory_order_relaxed) % contexts.size()];
+  }
 
   uint64_t Register(const std::shared_ptr<HttpConnection>& connection);
   void Unregister(uint64_t id);
@@ -42,6 +53,7 @@ struct HttpRuntime {
   bool WaitAllClosed(std::chrono::steady_clock::time_point deadline);
 
  private:
+  std::atomic<size_t> next_context_{0};
   std::mutex mu_;
   std::condition_variable cv_;
   uint64_t next_id_ = 1;
@@ -109,7 +121,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 
   const std::shared_ptr<HttpRuntime> runtime_;
   const HttpServerOptions& options_;
-  const boost::asio::any_io_executor executor_;  // the strand; copied so any thread may post
+  // The connection's single-threaded io_context; copied so any thread may post to it.
+  const boost::asio::any_io_executor executor_;
   TlsStream stream_;
   boost::asio::steady_timer timer_;
   boost::beast::flat_buffer read_buf_;

@@ -18,14 +18,12 @@ namespace asio = boost::asio;
 
 struct HttpServer::Listener {
   explicit Listener(asio::io_context& ioc)
-      : strand(asio::make_strand(ioc)),
-        acceptor(strand),
-        retry(strand),
-        work(asio::make_work_guard(ioc)) {}
+      : strand(asio::make_strand(ioc)), acceptor(strand), retry(strand) {}
   asio::strand<asio::io_context::executor_type> strand;
   asio::ip::tcp::acceptor acceptor;
   asio::steady_timer retry;  // backs off when accept fails (e.g. out of descriptors)
-  asio::executor_work_guard<asio::io_context::executor_type> work;
+  // Keeps every io thread's run() alive until Stop().
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
 };
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
@@ -46,7 +44,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
   server->runtime_->options = std::move(options);
   server->runtime_->handler = std::move(handler);
   server->runtime_->tls = std::move(*tls);
-  server->listener_ = std::make_unique<Listener>(server->runtime_->ioc);
+  server->listener_ = std::make_unique<Listener>(*server->runtime_->contexts.front());
 
   asio::ip::tcp::endpoint endpoint(ip, server->runtime_->options.port);
   auto& acceptor = server->listener_->acceptor;
@@ -67,12 +65,15 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
   server->address_ = bound.address().to_string();
 
   server->Accept();
+  for (auto& context : server->runtime_->contexts) {
+    server->listener_->work.push_back(asio::make_work_guard(*context));
+  }
   for (int i = 0; i < threads; ++i) {
-    server->threads_.emplace_back([runtime = server->runtime_] {
+    server->threads_.emplace_back([runtime = server->runtime_, i] {
       // run() only throws if a handler throws; ours never do. Stop the process loudly rather
       // than serve with fewer threads if that invariant breaks.
       try {
-        runtime->ioc.run();
+        runtime->contexts[static_cast<size_t>(i)]->run();
       } catch (const std::exception& e) {
         std::fprintf(stderr, "http server: io thread died: %s\n", e.what());
         std::abort();
@@ -84,7 +85,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
 
 void HttpServer::Accept() {
   listener_->acceptor.async_accept(
-      asio::make_strand(runtime_->ioc), [this](const error_code& ec, asio::ip::tcp::socket socket) {
+      runtime_->NextContext(), [this](const error_code& ec, asio::ip::tcp::socket socket) {
         if (ec == asio::error::operation_aborted || runtime_->stopping.load()) return;
         if (ec) {
           // EMFILE and friends: back off briefly instead of spinning on a full process.
@@ -134,14 +135,16 @@ void HttpServer::Stop(std::chrono::milliseconds grace) {
     (void)runtime_->WaitAllClosed(std::chrono::steady_clock::now() + std::chrono::seconds(2));
   }
   runtime_->stopped.store(true);
-  listener_->work.reset();
-  runtime_->ioc.stop();
+  listener_->work.clear();
+  for (auto& context : runtime_->contexts) context->stop();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
   // Run what was queued before the stop (completions of closed sockets, posts from
   // exchanges) so those handlers release their connections instead of pinning them.
-  runtime_->ioc.restart();
-  runtime_->ioc.poll();
+  for (auto& context : runtime_->contexts) {
+    context->restart();
+    context->poll();
+  }
 }
 
 HttpServer::~HttpServer() {
