@@ -250,7 +250,7 @@ int Run(const Flags& f) {
 int main(int argc, char** argv) {
   capstan::bench::Flags f;
   capstan::flags::FlagSet fs("apiserver_bench");
-  fs.Bool("quick", &f.quick, "scale everything down for a run of about a minute");
+  fs.Bool("quick", &f.quick, "scale everything down for a run of about 15 seconds");
   fs.Int("seconds", &f.seconds, "measured seconds per create/get run");
   fs.Int("list-pods", &f.list_pods, "pods in the LIST phase");
   fs.Int("list-repeats", &f.list_repeats, "full LISTs to time");
@@ -272,7 +272,7 @@ int main(int argc, char** argv) {
     return parsed.ok() ? 0 : 2;
   }
   if (f.quick) {
-    // Explicit flags still win over these only where they were not given; --quick sets the rest.
+    // --quick sets what was not given explicitly.
     bool seconds_set = false, pods_set = false, watchers_set = false, writes_set = false;
     for (const std::string& a : args) {
       seconds_set |= a.rfind("--seconds", 0) == 0;
