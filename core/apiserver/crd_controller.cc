@@ -35,7 +35,7 @@ CrdController::CrdController(ApiServer* server, RestStorage* crds, CrdController
     : server_(server), crds_(crds), options_(std::move(options)) {}
 
 Result<std::unique_ptr<CrdController>> CrdController::Start(ApiServer* server,
-                                                            CrdControllerOptions options) {
+                                                            const CrdControllerOptions& options) {
   RestStorage* crds = server->StorageFor("apiextensions.k8s.io", "customresourcedefinitions");
   if (crds == nullptr) return InternalError("customresourcedefinitions are not served");
   std::unique_ptr<CrdController> c(new CrdController(server, crds, options));

@@ -43,7 +43,7 @@ class CrdController {
   // `server` is borrowed and must outlive the controller. Errors: kInternal when the server does
   // not serve customresourcedefinitions; the watch's errors.
   static Result<std::unique_ptr<CrdController>> Start(ApiServer* server,
-                                                      CrdControllerOptions options = {});
+                                                      const CrdControllerOptions& options = {});
   ~CrdController();
   CrdController(const CrdController&) = delete;
   CrdController& operator=(const CrdController&) = delete;

@@ -46,6 +46,7 @@ std::vector<std::string> StringList(const Json& obj, std::string_view key) {
 // version names carry what a reader needs.
 std::string RenderVersions(const std::vector<CrdVersion>& versions) {
   std::vector<std::string> names;
+  names.reserve(versions.size());
   for (const CrdVersion& v : versions) names.push_back(registry::GoQuoted(v.name));
   return "[]apiextensions.CustomResourceDefinitionVersion{" + Joined(names, ", ") + "}";
 }
