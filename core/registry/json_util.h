@@ -27,6 +27,11 @@ inline Json* Find(Json& obj, std::string_view key) {
 
 inline bool Has(const Json& obj, std::string_view key) { return Find(obj, key) != nullptr; }
 
+// True for the JSON string "" (nlohmann's empty() is false for every string).
+inline bool IsEmptyString(const Json& v) {
+  return v.is_string() && v.get_ref<const std::string&>().empty();
+}
+
 // The string at `key`, or "" when absent or not a string.
 inline std::string Str(const Json& obj, std::string_view key) {
   const Json* v = Find(obj, key);

@@ -6,6 +6,7 @@
 
 #include "core/registry/container_validation.h"
 #include "core/registry/field_validation.h"
+#include "core/registry/json_util.h"
 #include "core/selector/label_validation.h"
 
 namespace capstan::registry {
@@ -156,7 +157,7 @@ std::set<std::string> ValidateVolumes(const Json& spec, std::string_view path, F
 void ValidateEnumField(const Json& spec, const char* key, std::string_view path,
                        const std::vector<std::string>& supported, FieldErrors* errs) {
   const Json* v = Find(spec, key);
-  if (v == nullptr || *v == "") return errs->Required(path);
+  if (v == nullptr || IsEmptyString(*v)) return errs->Required(path);
   for (const std::string& s : supported) {
     if (*v == s) return;
   }
@@ -255,7 +256,7 @@ void ValidatePodSpec(const Json& spec, std::string_view path, const PodValidatio
     ValidateTolerations(*t, Child(path, "tolerations"), errs);
   }
   if (const Json* pp = Find(spec, "preemptionPolicy")) {
-    if (*pp == "") {
+    if (IsEmptyString(*pp)) {
       errs->Required(Child(path, "preemptionPolicy"));
     } else if (*pp != "PreemptLowerPriority" && *pp != "Never") {
       errs->NotSupported(Child(path, "preemptionPolicy"), *pp, {"PreemptLowerPriority", "Never"});

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "core/registry/field_validation.h"
+#include "core/registry/json_util.h"
 
 namespace capstan::registry {
 namespace {
@@ -206,7 +207,7 @@ ServiceAllocations AllocationsOf(const Json& service) {
   if (spec == nullptr) return out;
   if (const Json* ips = ArrayAt(*spec, "clusterIPs")) {
     for (const Json& ip : *ips) {
-      if (ip.is_string() && ip != "None" && ip != "") out.ips.insert(ip.get<std::string>());
+      if (ip.is_string() && ip != "None" && !IsEmptyString(ip)) out.ips.insert(ip.get<std::string>());
     }
   } else if (std::string ip = Str(*spec, "clusterIP"); !ip.empty() && ip != "None") {
     out.ips.insert(ip);
@@ -223,7 +224,7 @@ ServiceAllocations AllocationsOf(const Json& service) {
   return out;
 }
 
-ServiceAllocators ServiceAllocators::Default(MonotonicClock clock) {
+ServiceAllocators ServiceAllocators::Default(const MonotonicClock& clock) {
   ServiceAllocators a;
   a.ips = std::shared_ptr<ServiceIpAllocator>(
       std::move(ServiceIpAllocator::Create("10.96.0.0/12", clock).value()));

@@ -108,7 +108,7 @@ struct ServiceAllocators {
   std::shared_ptr<NodePortAllocator> ports;
 
   // Defaults: 10.96.0.0/12 and 30000-32767.
-  static ServiceAllocators Default(MonotonicClock clock = SteadyClockMs());
+  static ServiceAllocators Default(const MonotonicClock& clock = SteadyClockMs());
 
   // Forgets everything, then marks what `services` (stored Service objects) hold, owned by their
   // metadata.uid. Returns one line per value that could not be marked (outside the range, or

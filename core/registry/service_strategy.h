@@ -25,10 +25,10 @@ class ServiceStrategy : public StrategyBase {
 
   // For the write path once it knows a create failed after PrepareForCreate (admission denied,
   // invalid, dry run, store error): frees what the object took.
-  void AbortCreate(const Json& obj);
+  void AbortCreate(const Json& obj) override;
   // For the write path after an update: on success frees what `old` held and `obj` does not; on
   // failure frees what `obj` took that `old` does not hold.
-  void AfterUpdate(const Json& obj, const Json& old, bool committed);
+  void AfterUpdate(const Json& obj, const Json& old, bool committed) override;
 
  protected:
   Status Create(Json& obj) override;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/registry/field_validation.h"
+#include "core/registry/json_util.h"
 
 namespace capstan::registry {
 namespace {
@@ -199,7 +200,7 @@ void DefaultServiceSpec(Json& spec) {
       if (!p.is_object()) continue;
       SetDefaultString(p, "protocol", "TCP");
       const Json* target = Find(p, "targetPort");
-      if (target == nullptr || *target == 0 || *target == "") {
+      if (target == nullptr || *target == 0 || IsEmptyString(*target)) {
         if (Has(p, "port")) p["targetPort"] = p["port"];
       }
     }

@@ -39,7 +39,8 @@ def sources(src, build):
 
 def tidy(clang_tidy, build, path):
     # clang-tidy strips compiler launchers such as ccache from compile_commands.json itself.
-    proc = subprocess.run([clang_tidy, "-p", build, "--quiet", path],
+    proc = subprocess.run([clang_tidy, "-p", build, "--quiet",
+                           "--extra-arg=-Wno-unknown-warning-option", path],
                           capture_output=True, text=True, check=False)
     failed = proc.returncode != 0 or DIAGNOSTIC.search(proc.stdout)
     return path, bool(failed), proc.stdout + proc.stderr
