@@ -40,6 +40,20 @@ sdk::Status Send(sdk::Call& call, std::string_view method, const std::string& pa
   return sdk::Status::Error(text);
 }
 
+sdk::Status WriteStatusIfChanged(sdk::Call& call, const std::string& status_path, const Json& owner,
+                                 const Json& desired) {
+  const Json* current = sdk::json::Find(owner, "status");
+  Json before = current != nullptr && current->is_object() ? *current : Json::object();
+  if (before == desired) return sdk::Status::Ok();
+  Json patch_status = desired;
+  for (const auto& [k, v] : before.items()) {
+    (void)v;
+    if (!desired.contains(k)) patch_status[k] = nullptr;
+  }
+  Json patch = {{"status", patch_status}};
+  return Send(call, "PATCH", status_path, kMergePatch, sdk::json::Dump(patch));
+}
+
 namespace {
 // resourceVersions are opaque, but Capstan's (and etcd's) are decimal revisions.
 std::optional<uint64_t> Revision(const Json& o) {

@@ -33,6 +33,12 @@ std::string ApiPath(std::string_view group_version, std::string_view plural, std
 sdk::Status Send(sdk::Call& call, std::string_view method, const std::string& path,
                  std::string_view content_type, const std::string& body, Json* out = nullptr);
 
+// A merge patch of the status subresource at `status_path` when `desired` differs from the
+// current `owner.status` (fields no longer present are sent as null). OK when nothing changed
+// or the patch applied; otherwise as `Send`.
+sdk::Status WriteStatusIfChanged(sdk::Call& call, const std::string& status_path, const Json& owner,
+                                 const Json& desired);
+
 // Objects this controller wrote, newer than the informer cache may be yet. `Fresh` returns the
 // written copy when its resourceVersion is numerically greater than the cached one (or the
 // cache lacks the object), else the cached one and forgets the written copy. A written copy the

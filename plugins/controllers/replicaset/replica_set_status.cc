@@ -1,8 +1,6 @@
 // ReplicaSet / ReplicationController status (see replica_set_status.h).
 #include "plugins/controllers/replicaset/replica_set_status.h"
 
-#include "plugins/controllers/kit/api.h"
-
 namespace capstan::controllers {
 
 Json CalculateReplicaStatus(const Json& owner, const std::vector<Json>& owned,
@@ -50,20 +48,6 @@ Json CalculateReplicaStatus(const Json& owner, const std::vector<Json>& owned,
   set("observedGeneration", GetNum(owner, {"metadata", "generation"}));
   if (!conditions.empty()) out["conditions"] = conditions;
   return out;
-}
-
-sdk::Status WriteStatusIfChanged(sdk::Call& call, const std::string& status_path, const Json& owner,
-                                 const Json& desired) {
-  const Json* current = sdk::json::Find(owner, "status");
-  Json before = current != nullptr && current->is_object() ? *current : Json::object();
-  if (before == desired) return sdk::Status::Ok();
-  Json patch_status = desired;
-  for (const auto& [k, v] : before.items()) {
-    (void)v;
-    if (!desired.contains(k)) patch_status[k] = nullptr;
-  }
-  Json patch = {{"status", patch_status}};
-  return Send(call, "PATCH", status_path, kMergePatch, sdk::json::Dump(patch));
 }
 
 }  // namespace capstan::controllers

@@ -1,7 +1,8 @@
 // Status of a ReplicaSet / ReplicationController as upstream v1.32 computes it (replicas,
 // fullyLabeledReplicas, readyReplicas, availableReplicas with minReadySeconds,
 // observedGeneration, the ReplicaFailure condition) and its write through the status
-// subresource. Tests in tests/plugins/controllers/replicaset/replica_set_controller_test.cc.
+// subresource (kit/api.h). Tests in
+// tests/plugins/controllers/replicaset/replica_set_controller_test.cc.
 #ifndef CAPSTAN_PLUGINS_CONTROLLERS_REPLICASET_REPLICA_SET_STATUS_H_
 #define CAPSTAN_PLUGINS_CONTROLLERS_REPLICASET_REPLICA_SET_STATUS_H_
 
