@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "capstan/sdk/json.h"
@@ -40,6 +41,10 @@ class LabelSelector {
   static sdk::Status Parse(const sdk::json::Json& j, LabelSelector* out);
 
   bool Matches(const sdk::Labels& labels) const;
+  // ANDs one more requirement (matchLabelKeys); no effect on a match-nothing selector.
+  void Add(Requirement r) {
+    if (!nothing_) requirements_.push_back(std::move(r));
+  }
   bool matches_nothing() const { return nothing_; }
   bool empty() const { return !nothing_ && requirements_.empty(); }
   const std::vector<Requirement>& requirements() const { return requirements_; }

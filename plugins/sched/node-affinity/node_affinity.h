@@ -16,7 +16,7 @@
 #include "capstan/sdk/host.h"
 #include "capstan/sdk/sched.h"
 #include "plugins/sched/common/cycle_cache.h"
-#include "plugins/sched/common/selector.h"
+#include "plugins/sched/common/node_affinity_terms.h"
 
 namespace capstan::sched {
 
@@ -32,18 +32,6 @@ inline constexpr char kNodeAffinitySchema[] = R"({
   "additionalProperties": false,
   "properties": {"addedAffinity": {"type": "object"}}
 })";
-
-// The node affinity of a pod (or the configured addedAffinity), parsed.
-struct NodeAffinityTerms {
-  bool has_required = false;
-  std::vector<NodeSelectorTerm> required;  // OR-ed
-  std::vector<std::pair<int64_t, NodeSelectorTerm>> preferred;
-
-  // Parses a v1.NodeAffinity object (NULL or null: none).
-  static NodeAffinityTerms Parse(const sdk::json::Json* node_affinity);
-  bool RequiredMatch(const sdk::NodeView& node) const;
-  int64_t PreferredScore(const sdk::NodeView& node) const;
-};
 
 // Thread-safe: configuration is immutable after Init; per-cycle data lives in `cache_`.
 class NodeAffinity final : public sdk::SchedPlugin {
