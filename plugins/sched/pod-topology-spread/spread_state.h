@@ -19,18 +19,11 @@
 #include "capstan/sdk/sched.h"
 #include "plugins/sched/common/node_affinity_terms.h"
 #include "plugins/sched/common/selector.h"
+#include "plugins/sched/common/string_maps.h"
 
 namespace capstan::sched {
 
 inline constexpr char kHostnameLabel[] = "kubernetes.io/hostname";
-
-// Heterogeneous lookup by string_view (no allocation per Filter/Score call).
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-};
-using DomainCounts = std::unordered_map<std::string, int64_t, StringHash, std::equal_to<>>;
-using NameSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
 
 struct SpreadConstraint {
   int32_t max_skew = 1;

@@ -1,0 +1,161 @@
+// Inter-pod affinity terms; see affinity_terms.h.
+#include "plugins/sched/inter-pod-affinity/affinity_terms.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "plugins/sched/common/object_json.h"
+
+namespace capstan::sched {
+namespace {
+
+using sdk::json::Json;
+
+// Label key (<= 253 + 63) + NUL + value (<= 63) fit; longer (invalid) pairs are truncated.
+constexpr size_t kPairBuf = 400;
+constexpr uint64_t kSweepEvery = 32;
+
+std::string_view PairKey(std::string_view key, std::string_view value, char* buf) {
+  size_t k = std::min(key.size(), kPairBuf - 1);
+  size_t v = std::min(value.size(), kPairBuf - 1 - k);
+  std::memcpy(buf, key.data(), k);
+  buf[k] = '\0';
+  std::memcpy(buf + k + 1, value.data(), v);
+  return std::string_view(buf, k + 1 + v);
+}
+
+bool ParseTerm(const Json& j, const sdk::PodView& owner, int64_t weight, AffinityTerm* t) {
+  if (!j.is_object()) return false;
+  t->weight = weight;
+  t->topology_key = sdk::json::GetString(j, "topologyKey").value_or("");
+  if (t->topology_key.empty()) return false;
+  const Json* sel = sdk::json::Find(j, "labelSelector");
+  if (!LabelSelector::Parse(sel != nullptr ? *sel : Json(), &t->selector).ok()) return false;
+  sdk::Labels labels = owner.labels();
+  for (const char* field : {"matchLabelKeys", "mismatchLabelKeys"}) {
+    const Json* keys = sdk::json::GetArray(j, field);
+    if (keys == nullptr) continue;
+    for (const Json& k : *keys) {
+      std::optional<std::string> key = sdk::json::AsString(k);
+      std::optional<std::string_view> value = key ? labels.Get(*key) : std::nullopt;
+      if (!value) continue;
+      Requirement r;
+      r.key = *key;
+      r.op = std::strcmp(field, "matchLabelKeys") == 0 ? SelectorOp::kIn : SelectorOp::kNotIn;
+      r.values.emplace_back(*value);
+      t->selector.Add(std::move(r));
+    }
+  }
+  if (const Json* ns = sdk::json::GetArray(j, "namespaces")) {
+    for (const Json& n : *ns) {
+      if (auto s = sdk::json::AsString(n)) t->namespaces.push_back(*s);
+    }
+  }
+  const Json* ns_sel = sdk::json::GetObject(j, "namespaceSelector");
+  // An empty namespaceSelector selects every namespace; label-based ones need namespace labels,
+  // which the scheduler does not expose to plugins (README).
+  if (ns_sel != nullptr && ns_sel->empty()) t->all_namespaces = true;
+  if (t->namespaces.empty() && ns_sel == nullptr) {
+    t->namespaces.emplace_back(owner.namespace_name());
+  }
+  return true;
+}
+
+void ParseList(const Json* list, const sdk::PodView& owner, bool weighted,
+               std::vector<AffinityTerm>* out) {
+  if (list == nullptr || !list->is_array()) return;
+  for (const Json& item : *list) {
+    AffinityTerm t;
+    bool ok = weighted ? ParseTerm(sdk::json::Find(item, "podAffinityTerm") != nullptr
+                                       ? *sdk::json::Find(item, "podAffinityTerm")
+                                       : Json(),
+                                   owner, sdk::json::GetInt(item, "weight").value_or(0), &t)
+                       : ParseTerm(item, owner, 0, &t);
+    if (ok && (!weighted || t.weight != 0)) out->push_back(std::move(t));
+  }
+}
+
+}  // namespace
+
+bool AffinityTerm::Matches(const sdk::PodView& pod) const {
+  if (!all_namespaces &&
+      std::find(namespaces.begin(), namespaces.end(), pod.namespace_name()) == namespaces.end()) {
+    return false;
+  }
+  return selector.Matches(pod.labels());
+}
+
+PodAffinity PodAffinity::Parse(const Json& pod_json, const sdk::PodView& owner) {
+  PodAffinity a;
+  const Json* aff = sdk::json::FindPath(pod_json, {"spec", "affinity", "podAffinity"});
+  const Json* anti = sdk::json::FindPath(pod_json, {"spec", "affinity", "podAntiAffinity"});
+  constexpr char kRequired[] = "requiredDuringSchedulingIgnoredDuringExecution";
+  constexpr char kPreferred[] = "preferredDuringSchedulingIgnoredDuringExecution";
+  if (aff != nullptr) {
+    ParseList(sdk::json::Find(*aff, kRequired), owner, false, &a.required_affinity);
+    ParseList(sdk::json::Find(*aff, kPreferred), owner, true, &a.preferred_affinity);
+  }
+  if (anti != nullptr) {
+    ParseList(sdk::json::Find(*anti, kRequired), owner, false, &a.required_anti);
+    ParseList(sdk::json::Find(*anti, kPreferred), owner, true, &a.preferred_anti);
+  }
+  return a;
+}
+
+void TopologyCounts::Add(std::string_view key, std::string_view value, int64_t n) {
+  char buf[kPairBuf];
+  std::string_view k = PairKey(key, value, buf);
+  auto it = counts_.find(k);
+  if (it == counts_.end()) it = counts_.emplace(k, 0).first;
+  it->second += n;
+}
+
+int64_t TopologyCounts::Get(std::string_view key, std::string_view value) const {
+  char buf[kPairBuf];
+  auto it = counts_.find(PairKey(key, value, buf));
+  return it == counts_.end() ? 0 : it->second;
+}
+
+std::shared_ptr<const PodAffinity> ExistingPodCache::Get(const sdk::Cycle& cycle,
+                                                         const sdk::PodView& pod) {
+  if (pod.uid().empty() || pod.object() == nullptr) return nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(pod.uid());
+    if (it != entries_.end()) {
+      it->second.pass = pass_;
+      return it->second.affinity;
+    }
+  }
+  Json pod_json;
+  std::shared_ptr<const PodAffinity> parsed;
+  // A pod whose JSON cannot be read counts as having no affinity until it is seen again.
+  if (!ObjectJson(cycle, pod.object(), &pod_json).ok()) return nullptr;
+  PodAffinity a = PodAffinity::Parse(pod_json, pod);
+  if (!a.empty()) parsed = std::make_shared<const PodAffinity>(std::move(a));
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_[std::string(pod.uid())] = Entry{parsed, pass_};
+  return parsed;
+}
+
+void ExistingPodCache::BeginPass() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++pass_;
+}
+
+void ExistingPodCache::Sweep() {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Every pass visits every live pod, so entries not seen in this pass belong to pods that are
+  // gone. Scanning the whole map is amortized over many passes.
+  if (pass_ % kSweepEvery != 0) return;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    it = it->second.pass == pass_ ? std::next(it) : entries_.erase(it);
+  }
+}
+
+size_t ExistingPodCache::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.size();
+}
+
+}  // namespace capstan::sched

@@ -1,0 +1,82 @@
+// Inter-pod affinity terms: `AffinityTerm` (v1.PodAffinityTerm with its weight), `PodAffinity`
+// (a pod's four term lists), `TopologyCounts` (counts by (topologyKey, value) without allocating
+// on lookup), and `ExistingPodCache` (the parsed affinity of pods already placed, by uid, so a
+// pod's JSON is parsed once in its life, not once per cycle). Partner: affinity_terms.cc.
+#ifndef CAPSTAN_PLUGINS_SCHED_INTER_POD_AFFINITY_AFFINITY_TERMS_H_
+#define CAPSTAN_PLUGINS_SCHED_INTER_POD_AFFINITY_AFFINITY_TERMS_H_
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "capstan/sdk/json.h"
+#include "capstan/sdk/sched.h"
+#include "plugins/sched/common/selector.h"
+#include "plugins/sched/common/string_maps.h"
+
+namespace capstan::sched {
+
+struct AffinityTerm {
+  LabelSelector selector;
+  std::vector<std::string> namespaces;  // resolved: the owner's namespace when none was given
+  bool all_namespaces = false;          // namespaceSelector: {}
+  std::string topology_key;
+  int64_t weight = 0;  // preferred terms only
+
+  // Whether `pod` is in the term's namespaces and matches its selector.
+  bool Matches(const sdk::PodView& pod) const;
+};
+
+struct PodAffinity {
+  std::vector<AffinityTerm> required_affinity, required_anti, preferred_affinity, preferred_anti;
+
+  bool empty() const {
+    return required_affinity.empty() && required_anti.empty() && preferred_affinity.empty() &&
+           preferred_anti.empty();
+  }
+  // Parses `.spec.affinity.podAffinity` / `podAntiAffinity` of `pod_json`; `owner` supplies the
+  // default namespace and the labels for matchLabelKeys/mismatchLabelKeys. Malformed terms are
+  // dropped (they match nothing).
+  static PodAffinity Parse(const sdk::json::Json& pod_json, const sdk::PodView& owner);
+};
+
+// Counts per (topology key, value). Lookups build the key in a stack buffer.
+class TopologyCounts {
+ public:
+  void Add(std::string_view key, std::string_view value, int64_t n);
+  int64_t Get(std::string_view key, std::string_view value) const;
+  bool empty() const { return counts_.empty(); }
+
+ private:
+  DomainCounts counts_;  // "key\0value" -> count
+};
+
+// Thread-safe (one mutex; used from the serial PreFilter/PreScore only). Entries of pods not
+// seen during a whole-snapshot pass are dropped at the end of the pass (`Sweep`).
+class ExistingPodCache {
+ public:
+  // The affinity of `pod` (NULL when it has none). Parses its JSON on the first sight of its
+  // uid; a pod without an object handle or uid is treated as having none.
+  std::shared_ptr<const PodAffinity> Get(const sdk::Cycle& cycle, const sdk::PodView& pod);
+  // Starts / ends a pass over every pod of the snapshot.
+  void BeginPass();
+  void Sweep();
+  size_t size() const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<const PodAffinity> affinity;
+    uint64_t pass = 0;
+  };
+  mutable std::mutex mu_;
+  uint64_t pass_ = 0;
+  std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> entries_;
+};
+
+}  // namespace capstan::sched
+
+#endif  // CAPSTAN_PLUGINS_SCHED_INTER_POD_AFFINITY_AFFINITY_TERMS_H_
