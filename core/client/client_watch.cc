@@ -3,6 +3,7 @@
 // several events). Callbacks are serialised by the connection's strand and fenced by `mu_` so
 // that Stop() can promise that none runs after it returns.
 #include <condition_variable>
+#include <limits>
 
 #include "core/client/api_status.h"
 #include "core/client/client_impl.h"
@@ -74,7 +75,7 @@ class WatchState : public std::enable_shared_from_this<WatchState> {
   }
 
   void ReadHeader() {
-    parser_.body_limit(boost::none);
+    parser_.body_limit(std::numeric_limits<std::uint64_t>::max());
     // Beast keeps a reference to the callback, so it lives in a member.
     chunk_body_ = [this](std::uint64_t, beast::string_view data, beast::error_code&) {
       pending_.append(data.data(), data.size());
