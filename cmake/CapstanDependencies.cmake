@@ -5,6 +5,7 @@ find_package(OpenSSL REQUIRED)
 find_package(GTest REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(yaml-cpp REQUIRED)
+find_package(ZLIB REQUIRED)  # core/image: gzip layers
 
 find_path(LEVELDB_INCLUDE_DIR leveldb/db.h REQUIRED)
 find_library(LEVELDB_LIBRARY leveldb REQUIRED)

@@ -10,6 +10,7 @@ PACKAGES=(
   libleveldb-dev libyaml-cpp-dev nlohmann-json3-dev libvalijson-dev libssl-dev
   libgtest-dev libgmock-dev googletest
   binutils
+  zlib1g-dev docker-registry skopeo umoci busybox-static
 )
 
 missing=()
