@@ -53,6 +53,12 @@ class Call : public std::enable_shared_from_this<Call> {
   void Begin() {
     impl_->Acquire([self = shared_from_this()](ConnectionPtr conn, bool reused) {
       if (conn == nullptr) return self->Finish(Status(StatusCode::kCancelled, "client closing"));
+      if (Clock::now() >= self->deadline_) {
+        // The caller gave up while this call waited for a pooled connection.
+        bool reusable = conn->connected;
+        self->impl_->Release(std::move(conn), reusable);
+        return self->Finish(TimeoutError("request timed out (waiting for a connection)"));
+      }
       self->conn_ = std::move(conn);
       self->reused_ = reused;
       if (self->conn_->connected) return self->Send();

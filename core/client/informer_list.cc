@@ -1,28 +1,11 @@
 // Informer LIST (informer.h): pages with limit/continue into a fresh map, then one swap of the
 // cache and the add/update/delete differences delivered in key order.
-#include <cctype>
-
 #include "core/client/api_status.h"
 #include "core/client/informer.h"
+#include "core/client/paths.h"
 
 namespace capstan::client {
 namespace {
-
-std::string QueryEscape(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
-  return out;
-}
 
 const std::string* StringAt(const nlohmann::json& obj, const char* a, const char* b) {
   auto i = obj.find(a);

@@ -5,6 +5,7 @@
 
 #include <ctime>
 
+#include "core/client/paths.h"
 #include "core/common/log.h"
 
 namespace capstan::client {
@@ -87,8 +88,8 @@ bool LeaderElector::SleepFor(std::chrono::milliseconds d) {
 }
 
 std::string LeaderElector::LeasePath() const {
-  return "/apis/coordination.k8s.io/v1/namespaces/" + options_.lease_namespace + "/leases/" +
-         options_.lease_name;
+  return ResourcePath("coordination.k8s.io", "v1", "leases", options_.lease_namespace,
+                      options_.lease_name);
 }
 
 Json LeaderElector::LeaseSpec(const Json* old_spec) const {
@@ -132,7 +133,7 @@ bool LeaderElector::TryAcquireOrRenew() {
         {"metadata", {{"name", options_.lease_name}, {"namespace", options_.lease_namespace}}},
         {"spec", LeaseSpec(nullptr)}};
     Result<Json> created = client_->Create(
-        "/apis/coordination.k8s.io/v1/namespaces/" + options_.lease_namespace + "/leases", obj,
+        ResourcePath("coordination.k8s.io", "v1", "leases", options_.lease_namespace), obj,
         options_.renew_deadline);
     if (!created.ok()) return false;  // kAlreadyExists: another candidate was faster
     {
