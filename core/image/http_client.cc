@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 #include "core/image/http_client.h"
 
@@ -83,7 +84,7 @@ class Exchange {
 
     beast::flat_buffer buffer;
     http::response_parser<http::buffer_body> parser;
-    parser.body_limit(boost::none);
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     tcp_layer.expires_after(opts_.idle_timeout);
     http::async_read_header(stream, buffer, parser, [&](beast::error_code e, size_t) { ec = e; });
     Drive(ioc);

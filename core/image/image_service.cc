@@ -218,7 +218,7 @@ int ImageService::FindLocked(std::string_view image) const {
     }
     return -1;
   };
-  if (IsValidDigest(image)) {
+  if (image.substr(0, 7) == "sha256:" && IsValidDigest(image)) {
     return match([&](const ImageRecord& r) { return r.id == image || r.manifest_digest == image; });
   }
   auto ref = ParseReference(image);
