@@ -11,18 +11,7 @@ namespace {
 
 using sdk::json::Json;
 
-// Label key (<= 253 + 63) + NUL + value (<= 63) fit; longer (invalid) pairs are truncated.
-constexpr size_t kPairBuf = 400;
 constexpr uint64_t kSweepEvery = 32;
-
-std::string_view PairKey(std::string_view key, std::string_view value, char* buf) {
-  size_t k = std::min(key.size(), kPairBuf - 1);
-  size_t v = std::min(value.size(), kPairBuf - 1 - k);
-  std::memcpy(buf, key.data(), k);
-  buf[k] = '\0';
-  std::memcpy(buf + k + 1, value.data(), v);
-  return std::string_view(buf, k + 1 + v);
-}
 
 bool ParseTerm(const Json& j, const sdk::PodView& owner, int64_t weight, AffinityTerm* t) {
   if (!j.is_object()) return false;
@@ -103,59 +92,60 @@ PodAffinity PodAffinity::Parse(const Json& pod_json, const sdk::PodView& owner) 
 }
 
 void TopologyCounts::Add(std::string_view key, std::string_view value, int64_t n) {
-  char buf[kPairBuf];
-  std::string_view k = PairKey(key, value, buf);
-  auto it = counts_.find(k);
-  if (it == counts_.end()) it = counts_.emplace(k, 0).first;
+  DomainCounts* counts = nullptr;
+  for (auto& [k, c] : keys_) {
+    if (k == key) counts = &c;
+  }
+  if (counts == nullptr) {
+    keys_.emplace_back(std::string(key), DomainCounts());
+    counts = &keys_.back().second;
+    counts->reserve(reserve_);
+  }
+  auto it = counts->find(value);
+  if (it == counts->end()) it = counts->emplace(value, 0).first;
   it->second += n;
 }
 
 int64_t TopologyCounts::Get(std::string_view key, std::string_view value) const {
-  char buf[kPairBuf];
-  auto it = counts_.find(PairKey(key, value, buf));
-  return it == counts_.end() ? 0 : it->second;
+  for (const auto& [k, counts] : keys_) {
+    if (k != key) continue;
+    auto it = counts.find(value);
+    return it == counts.end() ? 0 : it->second;
+  }
+  return 0;
 }
 
-std::shared_ptr<const PodAffinity> ExistingPodCache::Get(const sdk::Cycle& cycle,
-                                                         const sdk::PodView& pod) {
+size_t TopologyCounts::max_size() const {
+  size_t n = 0;
+  for (const auto& [k, counts] : keys_) n = std::max(n, counts.size());
+  return n;
+}
+
+const PodAffinity* ExistingPodCache::Get(const sdk::Cycle& cycle, const sdk::PodView& pod) {
   if (pod.uid().empty() || pod.object() == nullptr) return nullptr;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = entries_.find(pod.uid());
-    if (it != entries_.end()) {
-      it->second.pass = pass_;
-      return it->second.affinity;
-    }
+  auto it = entries_.find(pod.object());
+  if (it != entries_.end() && it->second.uid == pod.uid()) {
+    it->second.pass = pass_;
+    return it->second.affinity.get();
   }
   Json pod_json;
-  std::shared_ptr<const PodAffinity> parsed;
   // A pod whose JSON cannot be read counts as having no affinity until it is seen again.
   if (!ObjectJson(cycle, pod.object(), &pod_json).ok()) return nullptr;
   PodAffinity a = PodAffinity::Parse(pod_json, pod);
+  std::shared_ptr<const PodAffinity> parsed;
   if (!a.empty()) parsed = std::make_shared<const PodAffinity>(std::move(a));
-  std::lock_guard<std::mutex> lock(mu_);
-  entries_[std::string(pod.uid())] = Entry{parsed, pass_};
-  return parsed;
+  Entry& e = entries_[pod.object()];
+  e = Entry{std::string(pod.uid()), std::move(parsed), pass_};
+  return e.affinity.get();
 }
 
-void ExistingPodCache::BeginPass() {
-  std::lock_guard<std::mutex> lock(mu_);
-  ++pass_;
-}
-
-void ExistingPodCache::Sweep() {
-  std::lock_guard<std::mutex> lock(mu_);
+void ExistingPodCache::EndPass() {
   // Every pass visits every live pod, so entries not seen in this pass belong to pods that are
   // gone. Scanning the whole map is amortized over many passes.
   if (pass_ % kSweepEvery != 0) return;
   for (auto it = entries_.begin(); it != entries_.end();) {
     it = it->second.pass == pass_ ? std::next(it) : entries_.erase(it);
   }
-}
-
-size_t ExistingPodCache::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return entries_.size();
 }
 
 }  // namespace capstan::sched

@@ -44,37 +44,47 @@ struct PodAffinity {
   static PodAffinity Parse(const sdk::json::Json& pod_json, const sdk::PodView& owner);
 };
 
-// Counts per (topology key, value). Lookups build the key in a stack buffer.
+// Counts per (topology key, value): a short list of keys (terms use few), each with a hash map
+// by value, so lookups never allocate and short values stay in the small-string buffer.
 class TopologyCounts {
  public:
   void Add(std::string_view key, std::string_view value, int64_t n);
   int64_t Get(std::string_view key, std::string_view value) const;
-  bool empty() const { return counts_.empty(); }
+  bool empty() const { return keys_.empty(); }
+  // Pre-sizes every key's map (from the previous cycle's sizes).
+  void Reserve(size_t per_key) { reserve_ = per_key; }
+  size_t max_size() const;
 
  private:
-  DomainCounts counts_;  // "key\0value" -> count
+  std::vector<std::pair<std::string, DomainCounts>> keys_;
+  size_t reserve_ = 0;
 };
 
-// Thread-safe (one mutex; used from the serial PreFilter/PreScore only). Entries of pods not
-// seen during a whole-snapshot pass are dropped at the end of the pass (`Sweep`).
+// The parsed affinity of pods already placed, by object handle (checked against the uid, since a
+// handle may be reused after its pod is gone). Not thread-safe by itself: it is used only from
+// PreFilter/PreScore, which never run concurrently with each other (one cycle at a time); the
+// plugin serializes those passes with `mu()`.
 class ExistingPodCache {
  public:
   // The affinity of `pod` (NULL when it has none). Parses its JSON on the first sight of its
-  // uid; a pod without an object handle or uid is treated as having none.
-  std::shared_ptr<const PodAffinity> Get(const sdk::Cycle& cycle, const sdk::PodView& pod);
-  // Starts / ends a pass over every pod of the snapshot.
-  void BeginPass();
-  void Sweep();
-  size_t size() const;
+  // handle; a pod without an object handle or uid is treated as having none.
+  const PodAffinity* Get(const sdk::Cycle& cycle, const sdk::PodView& pod);
+  // Starts / ends a pass over every pod of the snapshot; the end drops entries of pods the pass
+  // did not see (amortized: every few passes).
+  void BeginPass() { ++pass_; }
+  void EndPass();
+  size_t size() const { return entries_.size(); }
+  std::mutex& mu() { return mu_; }
 
  private:
   struct Entry {
+    std::string uid;
     std::shared_ptr<const PodAffinity> affinity;
     uint64_t pass = 0;
   };
-  mutable std::mutex mu_;
+  std::mutex mu_;
   uint64_t pass_ = 0;
-  std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> entries_;
+  std::unordered_map<const capstan_sched_object*, Entry> entries_;
 };
 
 }  // namespace capstan::sched

@@ -75,12 +75,17 @@ sdk::Status InterPodAffinity::PreFilter(sdk::Call& call, sdk::Cycle& cycle, cons
   sdk::Status s = Incoming(cycle, pod, &state->incoming);
   if (!s.ok()) return s;
   const PodAffinity& in = *state->incoming;
+  size_t hint = size_hint_.load(std::memory_order_relaxed);
+  state->existing_anti.Reserve(hint);
+  state->anti.Reserve(hint);
+  state->affinity.Reserve(hint);
+  std::lock_guard<std::mutex> lock(existing_.mu());
   existing_.BeginPass();
   s = ForEachSnapshotNode(
       *host_, cycle, [&](const sdk::NodeView& node, sdk::Span<capstan_sched_pod_view> pods) {
         for (const capstan_sched_pod_view& raw : pods) {
           sdk::PodView existing(&raw);
-          if (std::shared_ptr<const PodAffinity> ex = existing_.Get(cycle, existing)) {
+          if (const PodAffinity* ex = existing_.Get(cycle, existing)) {
             CountTerms(ex->required_anti, pod, node, [&](const AffinityTerm& t, auto v) {
               state->existing_anti.Add(t.topology_key, v, 1);
             });
@@ -93,7 +98,10 @@ sdk::Status InterPodAffinity::PreFilter(sdk::Call& call, sdk::Cycle& cycle, cons
         }
       });
   if (!s.ok()) return s;
-  existing_.Sweep();
+  existing_.EndPass();
+  size_hint_.store(std::max({state->existing_anti.max_size(), state->anti.max_size(),
+                             state->affinity.max_size()}),
+                   std::memory_order_relaxed);
   s = filter_cache_.Put(cycle, state);
   if (!s.ok()) return s;
   if (state->existing_anti.empty() && in.required_affinity.empty() && in.required_anti.empty()) {
@@ -158,6 +166,7 @@ sdk::Status InterPodAffinity::PreScore(sdk::Call& call, sdk::Cycle& cycle, const
     if (it == counts.end()) it = counts.emplace(value, 0).first;
     it->second += n;
   };
+  std::lock_guard<std::mutex> lock(existing_.mu());
   existing_.BeginPass();
   s = ForEachSnapshotNode(
       *host_, cycle, [&](const sdk::NodeView& node, sdk::Span<capstan_sched_pod_view> pods) {
@@ -168,7 +177,7 @@ sdk::Status InterPodAffinity::PreScore(sdk::Call& call, sdk::Cycle& cycle, const
                      [&](const AffinityTerm& t, auto v) { add(t, v, t.weight); });
           CountTerms(in.preferred_anti, existing, node,
                      [&](const AffinityTerm& t, auto v) { add(t, v, -t.weight); });
-          std::shared_ptr<const PodAffinity> ex = existing_.Get(cycle, existing);
+          const PodAffinity* ex = existing_.Get(cycle, existing);
           if (ex == nullptr) continue;
           if (hard_weight_ > 0) {
             CountTerms(ex->required_affinity, pod, node,
@@ -181,7 +190,7 @@ sdk::Status InterPodAffinity::PreScore(sdk::Call& call, sdk::Cycle& cycle, const
         }
       });
   if (!s.ok()) return s;
-  existing_.Sweep();
+  existing_.EndPass();
   if (state->scores.empty()) return sdk::Status::Skip();
   return score_cache_.Put(cycle, state);
 }

@@ -6,6 +6,7 @@
 #ifndef CAPSTAN_PLUGINS_SCHED_INTER_POD_AFFINITY_INTER_POD_AFFINITY_H_
 #define CAPSTAN_PLUGINS_SCHED_INTER_POD_AFFINITY_INTER_POD_AFFINITY_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -71,7 +72,10 @@ class InterPodAffinity final : public sdk::SchedPlugin {
                              sdk::NodeScores& scores) override;
 
   // Parsed existing pods currently cached (for tests).
-  size_t cached_pods() const { return existing_.size(); }
+  size_t cached_pods() {
+    std::lock_guard<std::mutex> lock(existing_.mu());
+    return existing_.size();
+  }
 
  private:
   sdk::Status Incoming(const sdk::Cycle& cycle, const sdk::PodView& pod,
@@ -80,7 +84,8 @@ class InterPodAffinity final : public sdk::SchedPlugin {
   const sdk::Host* host_ = nullptr;
   int64_t hard_weight_ = 1;
   bool ignore_existing_preferred_ = false;
-  ExistingPodCache existing_;
+  ExistingPodCache existing_;         // guarded by existing_.mu()
+  std::atomic<size_t> size_hint_{0};  // largest count map of the previous cycle
   CycleCache<InterPodFilterState> filter_cache_{"inter-pod-affinity"};
   CycleCache<InterPodScoreState> score_cache_{"inter-pod-affinity/score"};
 };
