@@ -457,6 +457,16 @@ void CrdCells(const json& c, int64_t /*now*/, json* cells) {
   *cells = {Name(c), Str(At(c, {"metadata", "creationTimestamp"}))};
 }
 
+void PriorityClassCells(const json& c, int64_t now, json* cells) {
+  const json& global = At(c, {"globalDefault"});
+  *cells = {Name(c), Int(At(c, {"value"})), global.is_boolean() && global.get<bool>(), Age(c, now),
+            Str(At(c, {"preemptionPolicy"}), "PreemptLowerPriority")};
+}
+
+void LeaseCells(const json& l, int64_t now, json* cells) {
+  *cells = {Name(l), Str(At(l, {"spec", "holderIdentity"})), Age(l, now)};
+}
+
 void DefaultCells(const json& o, int64_t now, json* cells) { *cells = {Name(o), Age(o, now)}; }
 
 TableColumn NameCol() {
@@ -521,6 +531,11 @@ std::map<std::string, TablePrinter, std::less<>> BuildPrinters() {
       PvCells};
   p["apiextensions.k8s.io/CustomResourceDefinition"] = {
       {NameCol(), Col("Created At", 0, "", "date")}, CrdCells};
+  p["scheduling.k8s.io/PriorityClass"] = {
+      {NameCol(), Col("Value", 0, "", "integer"), Col("Global-Default", 0, "", "boolean"),
+       Col("Age"), Col("PreemptionPolicy")},
+      PriorityClassCells};
+  p["coordination.k8s.io/Lease"] = {{NameCol(), Col("Holder"), Col("Age")}, LeaseCells};
   p[""] = {{NameCol(), Col("Age")}, DefaultCells};
   return p;
 }

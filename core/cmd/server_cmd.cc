@@ -5,11 +5,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "core/apiserver/api_server.h"
 #include "core/apiserver/crd_controller.h"
 #include "core/apiserver/http_server.h"
+#include "core/apiserver/plugin_admission.h"
 #include "core/apiserver/plugin_auth.h"
+#include "core/apiserver/plugin_cache_services.h"
 #include "core/cmd/subcommands.h"
 #include "core/common/flags.h"
 #include "core/common/log.h"
@@ -89,10 +92,41 @@ nlohmann::json DefaultPluginConfig(const std::string& token_file) {
              {"library", "auth/static-token.so"},
              {"config", {{"tokenFile", token_file}}}},
             {{"name", "anonymous"}, {"library", "auth/anonymous.so"}}}}}},
-        {"authz", {{"plugins", {{{"name", "allow"}, {"library", "auth/always-allow.so"}}}}}}}}};
+        {"authz", {{"plugins", {{{"name", "allow"}, {"library", "auth/always-allow.so"}}}}}},
+        {"admission",
+         {{"plugins",
+           {{{"name", "priority"}, {"library", "admission/priority.so"}},
+            {{"name", "default-toleration-seconds"},
+             {"library", "admission/default-toleration-seconds.so"}}}}}}}}};
 }
 
 std::atomic<int> g_signal{0};
+
+// The PriorityClasses kube-apiserver creates at start-up.
+Status CreateSystemPriorityClasses(apiserver::ApiServer& server) {
+  apiserver::RestStorage* classes = server.StorageFor("scheduling.k8s.io", "priorityclasses");
+  if (classes == nullptr) return InternalError("priorityclasses are not served");
+  for (auto [name, value, what] :
+       {std::tuple<const char*, int, const char*>{"system-node-critical", 2000001000,
+                                                  "Used for system critical pods that must not "
+                                                  "be moved from their current node."},
+        std::tuple<const char*, int, const char*>{
+            "system-cluster-critical", 2000000000,
+            "Used for system critical pods that must run in the cluster, but can be moved to "
+            "another node if necessary."}}) {
+    nlohmann::json obj = {{"apiVersion", "scheduling.k8s.io/v1"},
+                          {"kind", "PriorityClass"},
+                          {"metadata", {{"name", name}}},
+                          {"value", value},
+                          {"description", what}};
+    apiserver::ApiResult<apiserver::WriteResult> r = classes->Create({}, "", obj);
+    if (auto* e = std::get_if<apiserver::ApiError>(&r);
+        e != nullptr && e->status.code() != StatusCode::kAlreadyExists) {
+      return e->status.WithContext(std::string("creating priority class ") + name);
+    }
+  }
+  return Status::Ok();
+}
 
 Status CreateSystemNamespaces(apiserver::ApiServer& server) {
   apiserver::RestStorage* ns = server.StorageFor("", "namespaces");
@@ -152,7 +186,13 @@ int Serve(const ServerFlags& f) {
                               : plugin::LoadPluginConfiguration(f.plugin_config);
   if (!config.ok()) return fail(config.status());
   if (f.plugin_config.empty()) config->plugin_dirs = {plugin_dir};
-  std::unique_ptr<plugin::Registry> plugins = plugin::Registry::Load(*config);
+  // In-process plugins (admission) read the API server's caches; bound once it exists.
+  auto cache_binding = std::make_shared<apiserver::CacheServiceBinding>();
+  plugin::RegistryOptions registry_options;
+  registry_options.configure_host = [cache_binding](uint32_t kind, plugin::HostContext& ctx) {
+    if (kind == CAPSTAN_KIND_ADMISSION) apiserver::RegisterCacheServices(ctx, cache_binding);
+  };
+  std::unique_ptr<plugin::Registry> plugins = plugin::Registry::Load(*config, registry_options);
   if (!plugins->status().ok()) return fail(plugins->status());
 
   Result<std::unique_ptr<store::LevelDbStore>> store =
@@ -161,6 +201,7 @@ int Serve(const ServerFlags& f) {
 
   apiserver::PluginAuthenticator authn(plugins->chain(CAPSTAN_KIND_AUTHN));
   apiserver::PluginAuthorizer authz(plugins->chain(CAPSTAN_KIND_AUTHZ));
+  apiserver::PluginAdmission admission(plugins->chain(CAPSTAN_KIND_ADMISSION));
   apiserver::ApiServerOptions options;
   std::string advertise = f.advertise_address.empty() ? f.bind_address : f.advertise_address;
   if (advertise == "0.0.0.0") advertise = "127.0.0.1";
@@ -171,8 +212,9 @@ int Serve(const ServerFlags& f) {
     return registry::StrategyFor(r.group, r.kind, *strategies);
   };
   Result<std::unique_ptr<apiserver::ApiServer>> api =
-      apiserver::ApiServer::Create(store->get(), &authn, &authz, nullptr, options);
+      apiserver::ApiServer::Create(store->get(), &authn, &authz, &admission, options);
   if (!api.ok()) return fail(api.status());
+  cache_binding->Bind(api->get());
   // Serves the custom resources CRDs define; destroyed (stopped) before `api`.
   Result<std::unique_ptr<apiserver::CrdController>> crds =
       apiserver::CrdController::Start(api->get());
@@ -181,6 +223,8 @@ int Serve(const ServerFlags& f) {
   if (!primed.ok()) return fail(primed);
   Status namespaces = CreateSystemNamespaces(**api);
   if (!namespaces.ok()) return fail(namespaces);
+  Status classes = CreateSystemPriorityClasses(**api);
+  if (!classes.ok()) return fail(classes);
 
   apiserver::HttpServerOptions http;
   http.address = f.bind_address;
@@ -207,6 +251,7 @@ int Serve(const ServerFlags& f) {
   log::Info("server", "shutting down");
   (*server)->Stop(std::chrono::seconds(2));
   (*api)->Shutdown();
+  cache_binding->Unbind();
   return kExitOk;
 }
 

@@ -109,7 +109,8 @@ FlagSet::Flag* FlagSet::Find(std::string_view name) {
 namespace {
 // Shared by the typed registration methods: validates the name and fills the common fields.
 template <typename Flag>
-Flag MakeFlag(std::string_view name, Kind kind, std::string_view help, std::string_view default_text) {
+Flag MakeFlag(std::string_view name, Kind kind, std::string_view help,
+              std::string_view default_text) {
   CheckName(ValidName(name), name, "names use letters, digits, '-', '_' and '.'");
   CheckName(name != "help" && name != "h", name, "--help and -h are built in");
   Flag flag;

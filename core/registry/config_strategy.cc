@@ -54,8 +54,7 @@ void ValidateKeys(const Json* m, const std::string& path, FieldErrors* errs) {
   }
 }
 
-void ValidateImmutableData(const Json& obj, const Json& old,
-                           const std::vector<const char*>& fields,
+void ValidateImmutableData(const Json& obj, const Json& old, const std::vector<const char*>& fields,
                            FieldErrors* errs) {
   if (!Bool(old, "immutable")) return;
   if (!Bool(obj, "immutable")) {

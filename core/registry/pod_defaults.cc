@@ -193,7 +193,7 @@ void DefaultPodTemplate(Json& pod_template) {
   if (Json* spec = ObjectAt(pod_template, "spec")) DefaultPodSpec(*spec);
 }
 
-void DefaultPodOnlyFields(Json& spec, bool admission_defaults) {
+void DefaultPodOnlyFields(Json& spec) {
   if (!spec.is_object()) return;
   bool host_network = Bool(spec, "hostNetwork");
   for (const char* list : {"containers", "initContainers"}) {
@@ -217,17 +217,6 @@ void DefaultPodOnlyFields(Json& spec, bool admission_defaults) {
     });
   }
   SetDefault(spec, "enableServiceLinks", true);
-  if (!admission_defaults) return;
-  // What upstream's Priority admission fills in: 0 and PreemptLowerPriority without a class, the
-  // built-in system classes' values. Other classes are left to the admission chain, which knows
-  // their values (and rejects a priority that disagrees with the class).
-  std::string cls = Str(spec, "priorityClassName");
-  int64_t priority = 0;
-  if (cls == "system-node-critical") priority = 2000001000;
-  if (cls == "system-cluster-critical") priority = 2000000000;
-  if (!cls.empty() && priority == 0) return;
-  SetDefault(spec, "priority", priority);
-  SetDefaultString(spec, "preemptionPolicy", "PreemptLowerPriority");
 }
 
 std::string ComputeQosClass(const Json& spec) {

@@ -28,9 +28,9 @@ void DefaultPodSpec(Json& spec);
 void DefaultPodTemplate(Json& pod_template);
 
 // Defaults only real Pods get: requests copied from limits, enableServiceLinks, host ports under
-// hostNetwork; with `admission_defaults` (creation only) also priority (0, or the built-in
-// system classes) and preemptionPolicy, which upstream's Priority admission sets.
-void DefaultPodOnlyFields(Json& spec, bool admission_defaults);
+// hostNetwork. Priority and preemptionPolicy are not defaults: the Priority admission plugin
+// (plugins/admission/priority) sets them.
+void DefaultPodOnlyFields(Json& spec);
 
 // "BestEffort", "Burstable" or "Guaranteed" (upstream qos.ComputePodQOS).
 std::string ComputeQosClass(const Json& spec);

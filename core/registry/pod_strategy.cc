@@ -95,7 +95,7 @@ Status PodStrategy::Create(Json& obj) {
   if (spec == nullptr) return DecodeError("spec must be an object");
   if (std::string bad = FirstBadQuantity(*spec); !bad.empty()) return DecodeError(bad);
   DefaultPodSpec(*spec);
-  DefaultPodOnlyFields(*spec, /*admission_defaults=*/true);
+  DefaultPodOnlyFields(*spec);
   Json status = {{"phase", "Pending"}, {"qosClass", ComputeQosClass(*spec)}};
   if (const Json* gates = ArrayAt(*spec, "schedulingGates"); gates != nullptr && !gates->empty()) {
     status["conditions"] = Json::array({{{"type", "PodScheduled"},
@@ -116,7 +116,7 @@ Status PodStrategy::Update(Json& obj, const Json& /*old*/) {
   if (spec == nullptr) return DecodeError("spec must be an object");
   if (std::string bad = FirstBadQuantity(*spec); !bad.empty()) return DecodeError(bad);
   DefaultPodSpec(*spec);
-  DefaultPodOnlyFields(*spec, /*admission_defaults=*/false);
+  DefaultPodOnlyFields(*spec);
   return Status::Ok();
 }
 

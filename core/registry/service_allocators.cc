@@ -207,7 +207,8 @@ ServiceAllocations AllocationsOf(const Json& service) {
   if (spec == nullptr) return out;
   if (const Json* ips = ArrayAt(*spec, "clusterIPs")) {
     for (const Json& ip : *ips) {
-      if (ip.is_string() && ip != "None" && !IsEmptyString(ip)) out.ips.insert(ip.get<std::string>());
+      if (ip.is_string() && ip != "None" && !IsEmptyString(ip))
+        out.ips.insert(ip.get<std::string>());
     }
   } else if (std::string ip = Str(*spec, "clusterIP"); !ip.empty() && ip != "None") {
     out.ips.insert(ip);

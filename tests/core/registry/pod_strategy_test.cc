@@ -70,8 +70,6 @@ TEST(PodStrategyTest, CreateAppliesUpstreamDefaults) {
       {"/spec/schedulerName", "default-scheduler"},
       {"/spec/securityContext", Json::object()},
       {"/spec/enableServiceLinks", true},
-      {"/spec/priority", 0},
-      {"/spec/preemptionPolicy", "PreemptLowerPriority"},
       {"/spec/containers/0/imagePullPolicy", "Always"},
       {"/spec/containers/0/terminationMessagePath", "/dev/termination-log"},
       {"/spec/containers/0/terminationMessagePolicy", "File"},
@@ -94,6 +92,7 @@ TEST(PodStrategyTest, CreateAppliesUpstreamDefaults) {
     EXPECT_EQ(o.object.value(Json::json_pointer(c.pointer), Json()), c.want) << c.pointer;
   }
   EXPECT_FALSE(o.object["metadata"].contains("generation")) << "v1.32 pods have no generation";
+  EXPECT_FALSE(o.object["spec"].contains("priority")) << "the Priority admission plugin sets it";
 }
 
 TEST(PodStrategyTest, ExplicitValuesAreKept) {
@@ -107,7 +106,7 @@ TEST(PodStrategyTest, ExplicitValuesAreKept) {
   EXPECT_EQ(o.object["spec"]["restartPolicy"], "OnFailure");
   EXPECT_EQ(o.object["spec"]["terminationGracePeriodSeconds"], 5);
   EXPECT_EQ(o.object["spec"]["containers"][0]["imagePullPolicy"], "Never");
-  EXPECT_EQ(o.object["spec"]["priority"], 2000001000);
+  EXPECT_EQ(o.object["spec"]["priorityClassName"], "system-node-critical");
 }
 
 TEST(PodStrategyTest, QosClassAndRequestsFromLimits) {
