@@ -132,6 +132,7 @@ Result<std::vector<Endpoint>> EndpointsFor(std::string_view domain,
       Endpoint e;
       e.base = *url;
       e.tls.ca_file = host->ca_file;
+      e.tls.insecure_skip_verify = host->insecure;  // an insecure registry's mirrors too
       e.is_mirror = true;
       e.credential_key = NormalizeRegistryKey(m);
       out.push_back(std::move(e));

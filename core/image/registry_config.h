@@ -30,7 +30,8 @@ struct RegistryHostConfig {
   // Endpoints tried before the registry itself, in order: "http://127.0.0.1:5000" (the scheme
   // decides TLS). A mirror serves the same repository paths as the registry it mirrors.
   std::vector<std::string> mirrors;
-  // Talk plain HTTP to the registry itself (Docker's `insecure-registries`).
+  // Talk plain HTTP to the registry itself (Docker's `insecure-registries`), and accept any
+  // certificate from its https:// mirrors.
   bool insecure = false;
   // Never fall back to the registry itself when every mirror fails.
   bool mirrors_only = false;

@@ -33,6 +33,7 @@ std::string g_root;                                // temp dir for the whole sui
 std::unique_ptr<RegistryProcess> g_registry;       // anonymous registry
 std::unique_ptr<RegistryProcess> g_auth_registry;  // htpasswd registry
 std::string g_skip;                                // why the suite cannot run
+std::unique_ptr<RegistryProcess> g_tls_registry;   // HTTPS, certificate for 127.0.0.1
 
 // Forwards a request to the real registry and returns its answer verbatim.
 FakeResponse Proxy(const FakeRequest& req, const std::string& upstream) {
@@ -84,10 +85,24 @@ class RegistryIntegrationTest : public ::testing::Test {
     st = testing::PushImage(oci, "t", g_auth_registry->HostPort(), "library/busybox", "t",
                             "alice:s3cret");
     ASSERT_TRUE(st.ok()) << st.ToString();
+    fs::create_directories(g_root + "/reg3");
+    auto pem =
+        testing::Shell("cd " + g_root +
+                       "/reg3 && openssl req -x509 -newkey ec -pkeyopt "
+                       "ec_paramgen_curve:prime256v1 -nodes -keyout key.pem -out cert.pem -days 1 "
+                       "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1");
+    ASSERT_TRUE(pem.ok()) << pem.status().ToString();
+    auto tls_reg = RegistryProcess::Start(g_root + "/reg3", "", g_root + "/reg3/cert.pem",
+                                          g_root + "/reg3/key.pem");
+    ASSERT_TRUE(tls_reg.ok()) << tls_reg.status().ToString();
+    g_tls_registry = std::move(*tls_reg);
+    st = testing::PushImage(oci, "t", g_tls_registry->HostPort(), "library/busybox", "t");
+    ASSERT_TRUE(st.ok()) << st.ToString();
   }
   static void TearDownTestSuite() {
     g_registry.reset();
     g_auth_registry.reset();
+    g_tls_registry.reset();
     if (!g_root.empty()) fs::remove_all(g_root);
   }
 
@@ -233,6 +248,26 @@ TEST_F(RegistryIntegrationTest, OverlayRootfsRunsBusyboxUnderChroot) {
   ASSERT_TRUE(svc->ReleaseRootfs(data_dir_ + "/c1").ok());
   EXPECT_FALSE(IsMountPoint(data_dir_ + "/c1/rootfs"));
   EXPECT_FALSE(fs::exists(data_dir_ + "/c1"));
+}
+
+TEST_F(RegistryIntegrationTest, HttpsMirrorIsVerifiedAgainstTheConfiguredCa) {
+  RegistriesConfig cfg;
+  auto& hub = cfg.hosts["docker.io"];
+  hub.mirrors = {"https://" + g_tls_registry->HostPort()};
+  hub.mirrors_only = true;
+  auto untrusted = Open(cfg)->Pull("busybox:t", {}, nullptr);
+  ASSERT_FALSE(untrusted.ok());
+  EXPECT_EQ(untrusted.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(untrusted.status().message().find("certificate verify failed"), std::string::npos)
+      << untrusted.status().message();
+  hub.ca_file = g_root + "/reg3/cert.pem";
+  auto trusted = Open(cfg)->Pull("busybox:t", {}, nullptr);
+  ASSERT_TRUE(trusted.ok()) << trusted.status().ToString();
+  EXPECT_EQ(trusted->repo_tags, std::vector<std::string>{"docker.io/library/busybox:t"});
+  hub.ca_file.clear();
+  hub.insecure = true;  // skips verification instead
+  fs::remove_all(data_dir_);
+  EXPECT_TRUE(Open(cfg)->Pull("busybox:t", {}, nullptr).ok());
 }
 
 TEST_F(RegistryIntegrationTest, BasicAuthRegistryNeedsThePullSecret) {

@@ -51,7 +51,9 @@ int FreePort() {
 }
 
 Result<std::unique_ptr<RegistryProcess>> RegistryProcess::Start(const std::string& dir,
-                                                                const std::string& htpasswd) {
+                                                                const std::string& htpasswd,
+                                                                const std::string& tls_cert,
+                                                                const std::string& tls_key) {
   auto proc = std::unique_ptr<RegistryProcess>(new RegistryProcess());
   proc->port_ = FreePort();
   std::string config = dir + "/config.yml";
@@ -60,6 +62,9 @@ Result<std::unique_ptr<RegistryProcess>> RegistryProcess::Start(const std::strin
     out << "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: " << dir
         << "/storage\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:" << proc->port_
         << "\n";
+    if (!tls_cert.empty()) {
+      out << "  tls:\n    certificate: " << tls_cert << "\n    key: " << tls_key << "\n";
+    }
     if (!htpasswd.empty()) {
       std::ofstream(dir + "/htpasswd") << htpasswd << "\n";
       out << "auth:\n  htpasswd:\n    realm: capstan-test\n    path: " << dir << "/htpasswd\n";
@@ -75,11 +80,12 @@ Result<std::unique_ptr<RegistryProcess>> RegistryProcess::Start(const std::strin
     _exit(127);
   }
   proc->pid_ = pid;
-  auto url = ParseUrl("http://" + proc->HostPort() + "/v2/");
+  auto url = ParseUrl((tls_cert.empty() ? "http://" : "https://") + proc->HostPort() + "/v2/");
   HttpRequest req;
   req.url = *url;
   HttpOptions opts;
   opts.idle_timeout = std::chrono::milliseconds(1000);
+  opts.tls.insecure_skip_verify = true;  // only probing readiness
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   std::string last;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -27,8 +27,11 @@ class RegistryProcess {
  public:
   // Starts docker-registry storing under `dir`, listening on a free port; with `htpasswd_line`
   // ("user:bcrypt") it requires Basic auth. Waits (deadline 15 s) until /v2/ answers.
+  // With `tls_cert`/`tls_key` (PEM files) it serves HTTPS.
   static Result<std::unique_ptr<RegistryProcess>> Start(const std::string& dir,
-                                                        const std::string& htpasswd_line = "");
+                                                        const std::string& htpasswd_line = "",
+                                                        const std::string& tls_cert = "",
+                                                        const std::string& tls_key = "");
   ~RegistryProcess();
   int port() const { return port_; }
   std::string HostPort() const { return "127.0.0.1:" + std::to_string(port_); }
