@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "core/image/digest.h"
@@ -51,7 +52,10 @@ Result<std::unique_ptr<ContentStore>> ContentStore::Open(const std::string& root
     fs::create_directories(root + sub, ec);
     if (ec) return InternalError("creating " + root + sub + ": " + ec.message());
   }
-  return std::unique_ptr<ContentStore>(new ContentStore(root));
+  auto store = std::unique_ptr<ContentStore>(new ContentStore(root));
+  std::random_device rd;
+  store->instance_ = (uint64_t{rd()} << 32) | rd();
+  return store;
 }
 
 std::string ContentStore::BlobPath(std::string_view digest) const {
@@ -63,7 +67,8 @@ bool ContentStore::HasBlob(std::string_view digest) const {
 }
 
 std::string ContentStore::TempPath() {
-  return root_ + "/tmp/" + std::to_string(getpid()) + "-" + std::to_string(++temp_counter_);
+  return root_ + "/tmp/" + std::to_string(getpid()) + "-" + std::to_string(instance_) + "-" +
+         std::to_string(++temp_counter_);
 }
 
 Status ContentStore::CommitBlob(const std::string& temp_path, std::string_view digest) {
@@ -112,7 +117,15 @@ bool ContentStore::HasLayer(std::string_view digest) const {
 Result<UnpackResult> ContentStore::EnsureLayer(std::string_view digest,
                                                std::string_view want_diff_id) {
   if (!ValidHex(DigestHex(digest))) return InvalidError("bad digest " + std::string(digest));
-  if (HasLayer(digest)) return UnpackResult{};
+  if (HasLayer(digest)) {
+    // Another image already unpacked this blob: its content must be what this config says.
+    auto have = ReadFile(root_ + "/layers/" + std::string(DigestHex(digest)) + "/diffid");
+    if (!want_diff_id.empty() && have.ok() && *have != want_diff_id) {
+      return InvalidError("layer " + std::string(digest) + ": diff ID mismatch: config says " +
+                          std::string(want_diff_id) + ", content is " + *have);
+    }
+    return UnpackResult{};
+  }
   std::string tmp = TempPath();
   std::error_code ec;
   fs::create_directories(tmp + "/fs", ec);

@@ -7,7 +7,8 @@
 // Every write goes to tmp/ first and is renamed into place, so a crash never leaves a partial
 // blob or layer under its final name. Implementation in content_store.cc; used by
 // image_service.h. Thread-safety: all methods are safe to call concurrently; two writers of the
-// same digest race harmlessly (the first rename wins, the other's copy is discarded).
+// same digest race harmlessly (the first rename wins, the other's copy is discarded). Open one
+// store per data directory at a time: `Open` clears tmp/.
 #pragma once
 
 #include <atomic>
@@ -63,6 +64,7 @@ class ContentStore {
   explicit ContentStore(std::string root) : root_(std::move(root)) {}
   std::string root_;
   std::atomic<uint64_t> temp_counter_{0};
+  uint64_t instance_ = 0;  // random: temp names never collide between stores
 };
 
 }  // namespace capstan::image

@@ -141,6 +141,7 @@ Result<std::string> ImageService::PrepareRootfs(const ImageRecord& record,
       if (r.id == record.id) r.last_used = Now();
     }
   }
+  if (IsMountPoint(rootfs)) return rootfs;  // already prepared (e.g. adopted after a restart)
   if (OverlaySupported() && !dirs->empty()) {
     CAPSTAN_RETURN_IF_ERROR(
         MountOverlay(*dirs, container_dir + "/upper", container_dir + "/work", rootfs));

@@ -112,7 +112,8 @@ class ImageService {
 
   // Creates `<container_dir>/{upper,work,rootfs}` and mounts the image's overlay on rootfs
   // (copying the layers there instead when overlayfs is unavailable); returns the rootfs
-  // path and marks the image used now. Errors from rootfs.h.
+  // path and marks the image used now. Idempotent: an existing mount is returned as is.
+  // Errors from rootfs.h.
   Result<std::string> PrepareRootfs(const ImageRecord& record, const std::string& container_dir);
   // Unmounts `<container_dir>/rootfs` and deletes `container_dir`.
   Status ReleaseRootfs(const std::string& container_dir);

@@ -90,6 +90,9 @@ class Unpacker {
     if (lchown(path.c_str(), e.uid, e.gid) != 0) return Errno("lchown", path);
     if (!is_link && chmod(path.c_str(), e.mode) != 0) return Errno("chmod", path);
     for (const auto& [k, v] : e.xattrs) {
+      // overlayfs' own attributes (redirect, metacopy, opaque) come only from whiteouts we
+      // convert ourselves; an image must not plant them.
+      if (k.rfind("trusted.overlay.", 0) == 0) continue;
       (void)lsetxattr(path.c_str(), k.c_str(), v.data(), v.size(), 0);
     }
     struct timespec ts[2];

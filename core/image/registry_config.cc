@@ -25,6 +25,11 @@ std::string StringField(const json& obj, const char* key) {
   return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+bool BoolField(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_boolean() && it->get<bool>();
+}
+
 Result<Credentials> CredentialsFromEntry(const json& entry, const std::string& key) {
   Credentials c;
   if (!entry.is_object()) return InvalidError("auths[\"" + key + "\"]: not an object");
@@ -103,12 +108,8 @@ Result<RegistriesConfig> ParseRegistriesConfig(std::string_view text) {
         h.mirrors.push_back(u.get<std::string>());
       }
     }
-    auto flag = [&](const char* key) {
-      auto it = entry.find(key);
-      return it != entry.end() && it->is_boolean() && it->get<bool>();
-    };
-    h.insecure = flag("insecure");
-    h.mirrors_only = flag("mirrorsOnly");
+    h.insecure = BoolField(entry, "insecure");
+    h.mirrors_only = BoolField(entry, "mirrorsOnly");
     h.ca_file = StringField(entry, "caFile");
     auto c = CredentialsFromEntry(entry, host);
     if (!c.ok()) return c.status();

@@ -231,6 +231,9 @@ TEST_F(RegistryIntegrationTest, OverlayRootfsRunsBusyboxUnderChroot) {
               static_cast<long long>(std::chrono::duration_cast<std::chrono::microseconds>(
                                          std::chrono::steady_clock::now() - start)
                                          .count()));
+  auto again = svc->PrepareRootfs(*rec, data_dir_ + "/c1");  // idempotent: no second mount
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, *rootfs);
   EXPECT_TRUE(fs::exists(*rootfs + "/bin/busybox"));
   EXPECT_TRUE(fs::exists(*rootfs + "/etc/keep"));
   EXPECT_FALSE(fs::exists(fs::symlink_status(*rootfs + "/etc/removeme")));  // whiteout applied
