@@ -82,6 +82,9 @@ class RegistryIntegrationTest : public ::testing::Test {
       st = testing::PushImage(oci, "t", g_registry->HostPort(), "library/busybox", tag);
       ASSERT_TRUE(st.ok()) << st.ToString();
     }
+    st = testing::PushImage(oci, "t", g_registry->HostPort(), "library/busybox", "v2s2", "",
+                            "--format v2s2");  // Docker image manifest v2 schema 2
+    ASSERT_TRUE(st.ok()) << st.ToString();
     st = testing::PushImage(oci, "t", g_auth_registry->HostPort(), "library/busybox", "t",
                             "alice:s3cret");
     ASSERT_TRUE(st.ok()) << st.ToString();
@@ -217,6 +220,45 @@ TEST_F(RegistryIntegrationTest, DockerHubShortNamesAreServedByTheConfiguredMirro
   EXPECT_TRUE(svc->Get("docker.io/library/busybox").ok());
   auto missing = svc->Pull("nginx:1.25", {}, nullptr);
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound) << missing.status().ToString();
+}
+
+TEST_F(RegistryIntegrationTest, PullsADockerSchema2Manifest) {
+  auto svc = Open();
+  auto rec = svc->Pull(Ref(":v2s2"), {}, nullptr);
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  auto raw = svc->store().ReadBlob(rec->manifest_digest);
+  ASSERT_TRUE(raw.ok());
+  EXPECT_NE(raw->find(kMediaDockerManifest), std::string::npos);
+  EXPECT_EQ(rec->layers.size(), 2u);
+  EXPECT_EQ(rec->layers[0].media_type, "application/vnd.docker.image.rootfs.diff.tar.gzip");
+}
+
+TEST_F(RegistryIntegrationTest, ResolvesAnIndexToItsLinuxAmd64Manifest) {
+  const std::string upstream = g_registry->HostPort();
+  std::string index_body;
+  testing::FakeHttpServer front([&](const FakeRequest& req) -> FakeResponse {
+    if (req.target != "/v2/library/busybox/manifests/multi") return Proxy(req, upstream);
+    FakeRequest inner = req;
+    inner.target = "/v2/library/busybox/manifests/t";
+    inner.headers["accept"] = std::string(kMediaOciManifest);
+    FakeResponse m = Proxy(inner, upstream);
+    index_body = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json",
+      "manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+                 Sha256Digest("not-there") + R"(","size":100,
+        "platform":{"os":"linux","architecture":"arm64","variant":"v8"}},
+      {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+                 Sha256Digest(m.body) + R"(","size":)" + std::to_string(m.body.size()) +
+                 R"(,"platform":{"os":"linux","architecture":"amd64"}}]})";
+    return {200, {{"content-type", std::string(kMediaOciIndex)}}, index_body};
+  });
+  auto svc = Open();
+  std::string name = front.HostPort() + "/library/busybox";
+  auto rec = svc->Pull(name + ":multi", {}, nullptr);
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  EXPECT_EQ(rec->layers.size(), 2u);
+  // The repo digest a user would pin is the index's, as upstream reports it.
+  EXPECT_EQ(rec->repo_digests, std::vector<std::string>{name + "@" + Sha256Digest(index_body)});
+  EXPECT_TRUE(svc->Get(name + "@" + Sha256Digest(index_body)).ok());
 }
 
 TEST_F(RegistryIntegrationTest, OverlayRootfsRunsBusyboxUnderChroot) {

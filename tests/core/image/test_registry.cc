@@ -128,8 +128,9 @@ Status BuildBusyboxImage(const std::string& oci, const std::string& tag) {
 }
 
 Status PushImage(const std::string& oci, const std::string& tag, const std::string& host_port,
-                 const std::string& repo, const std::string& dest_tag, const std::string& creds) {
-  std::string cmd = "skopeo copy -q --dest-tls-verify=false " +
+                 const std::string& repo, const std::string& dest_tag, const std::string& creds,
+                 const std::string& extra_args) {
+  std::string cmd = "skopeo copy -q --dest-tls-verify=false " + extra_args + " " +
                     (creds.empty() ? "" : "--dest-creds " + creds + " ") + "oci:" + oci + ":" +
                     tag + " docker://" + host_port + "/" + repo + ":" + dest_tag;
   auto r = Shell(cmd);

@@ -49,7 +49,7 @@ Status BuildBusyboxImage(const std::string& oci_dir, const std::string& tag);
 // skopeo copy oci:<oci_dir>:<tag> docker://<host_port>/<repo>:<dest_tag> over plain HTTP.
 Status PushImage(const std::string& oci_dir, const std::string& tag, const std::string& host_port,
                  const std::string& repo, const std::string& dest_tag,
-                 const std::string& creds = "");
+                 const std::string& creds = "", const std::string& extra_args = "");
 
 struct FakeRequest {
   std::string method;
