@@ -35,6 +35,10 @@ int64_t ScalarOf(const capstan_sched_resources& r, std::string_view name);
 // reversed and stay 0 otherwise.
 void DefaultNormalizeScore(int64_t max_priority, bool reverse, sdk::NodeScores& scores);
 
+// Whether two host ports conflict: same port and protocol (empty/0 reads as TCP), and the same
+// address or either one the wildcard ("" or 0.0.0.0).
+bool HostPortsConflict(const capstan_sched_host_port& a, const capstan_sched_host_port& b);
+
 // Upstream's Status.Message(): several reasons of one status are joined with ", ".
 void AppendReason(std::string* out, std::string_view reason);
 

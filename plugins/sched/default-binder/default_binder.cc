@@ -24,7 +24,8 @@ std::string BindingJson(const sdk::PodView& pod, std::string_view node_name) {
 
 sdk::Status DefaultBinder::Init(const sdk::Host& host, std::string_view config_json) {
   (void)config_json;
-  if (!host.has_api()) return sdk::Status::Unavailable("host has no API client service");
+  // Hosts without scheduler services (`capstan plugin chains`) still load the plugin; Bind then
+  // reports UNAVAILABLE.
   host_ = &host;
   return sdk::Status::Ok();
 }
@@ -32,6 +33,7 @@ sdk::Status DefaultBinder::Init(const sdk::Host& host, std::string_view config_j
 sdk::Status DefaultBinder::Bind(sdk::Call& call, sdk::Cycle& cycle, const sdk::PodView& pod,
                                 std::string_view node_name) {
   (void)cycle;
+  if (!host_->has_api()) return sdk::Status::Unavailable("host has no API client service");
   std::string path = "/api/v1/namespaces/";
   path.append(pod.namespace_name()).append("/pods/").append(pod.name()).append("/binding");
   int32_t status = 0;

@@ -21,10 +21,10 @@ std::string BindingJson(const sdk::PodView& pod, std::string_view node_name);
 // Keeps only the host pointer; thread-safe (binding threads call Bind concurrently).
 class DefaultBinder final : public sdk::SchedPlugin {
  public:
-  // UNAVAILABLE when the host has no API client.
+  // Always OK (a host without an API client makes Bind UNAVAILABLE).
   sdk::Status Init(const sdk::Host& host, std::string_view config_json);
   // OK on HTTP 2xx; ERROR with the API's status and message otherwise (the framework requeues);
-  // UNAVAILABLE/DEADLINE_EXCEEDED when no response arrived.
+  // UNAVAILABLE/DEADLINE_EXCEEDED when no response arrived or the host has no API client.
   sdk::Status Bind(sdk::Call& call, sdk::Cycle& cycle, const sdk::PodView& pod,
                    std::string_view node_name) override;
 

@@ -2,24 +2,6 @@
 #include "plugins/sched/node-ports/node_ports.h"
 
 namespace capstan::sched {
-namespace {
-
-std::string_view Ip(const capstan_sched_host_port& p) {
-  std::string_view ip = sdk::ToView(p.host_ip);
-  return ip.empty() ? std::string_view("0.0.0.0") : ip;
-}
-uint32_t Protocol(const capstan_sched_host_port& p) {
-  return p.protocol == 0 ? CAPSTAN_PROTOCOL_TCP : p.protocol;
-}
-
-}  // namespace
-
-bool HostPortsConflict(const capstan_sched_host_port& a, const capstan_sched_host_port& b) {
-  if (a.port != b.port || Protocol(a) != Protocol(b)) return false;
-  std::string_view ia = Ip(a), ib = Ip(b);
-  return ia == ib || ia == "0.0.0.0" || ib == "0.0.0.0";
-}
-
 sdk::Status NodePorts::PreFilter(sdk::Call& call, sdk::Cycle& cycle, const sdk::PodView& pod,
                                  std::string* node_names_json) {
   (void)call, (void)cycle, (void)node_names_json;

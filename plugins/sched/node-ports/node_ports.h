@@ -7,6 +7,7 @@
 #include <string>
 
 #include "capstan/sdk/sched.h"
+#include "plugins/sched/common/sched_util.h"
 
 namespace capstan::sched {
 
@@ -24,10 +25,6 @@ class NodePorts final : public sdk::SchedPlugin {
   sdk::Status Filter(sdk::Call& call, sdk::Cycle& cycle, const sdk::PodView& pod,
                      const sdk::NodeView& node) override;
 };
-
-// Whether two host ports conflict: same port and protocol (empty/0 reads as TCP), and the same
-// address or either one the wildcard ("" or 0.0.0.0).
-bool HostPortsConflict(const capstan_sched_host_port& a, const capstan_sched_host_port& b);
 
 }  // namespace capstan::sched
 

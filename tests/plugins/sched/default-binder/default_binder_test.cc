@@ -52,11 +52,14 @@ TEST(DefaultBinderTest, ApiRejectionsAreErrorsCarryingTheStatus) {
   EXPECT_NE(o.error.find("HTTP 409"), std::string::npos) << o.error;
 }
 
-TEST(DefaultBinderTest, RefusesToStartWithoutAnApiClient) {
+TEST(DefaultBinderTest, LoadsWithoutAnApiClientButCannotBind) {
   FakeHost host;
   host.RemoveService("capstan_host_api_request_v1");
   TestPlugin<DefaultBinder> p(host);
-  EXPECT_EQ(p.init().rc, CAPSTAN_RC_UNAVAILABLE);
+  ASSERT_TRUE(p.init().ok());
+  SchedDriver d(p);
+  Pod pod;
+  EXPECT_EQ(d.Bind(host.NewCycle(), pod.get(), "n").rc, CAPSTAN_RC_UNAVAILABLE);
 }
 
 }  // namespace
