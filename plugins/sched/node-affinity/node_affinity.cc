@@ -47,7 +47,7 @@ sdk::Status NodeAffinity::PreFilter(sdk::Call& call, sdk::Cycle& cycle, const sd
   if (!terms->has_required && !added_.has_required && pod.node_selector().empty()) {
     return sdk::Status::Skip();
   }
-  if (!terms->has_required) return sdk::Status::Ok();
+  if (!terms->has_required || terms->required.empty()) return sdk::Status::Ok();
   // Required terms that all pin metadata.name restrict the nodes to the union of those names.
   std::set<std::string> names;
   for (const NodeSelectorTerm& term : terms->required) {
@@ -87,7 +87,8 @@ sdk::Status NodeAffinity::PreScore(sdk::Call& call, sdk::Cycle& cycle, const sdk
   std::shared_ptr<const NodeAffinityTerms> terms;
   sdk::Status s = Terms(cycle, pod, /*store=*/true, &terms);
   if (!s.ok()) return s;
-  return terms->preferred.empty() ? sdk::Status::Skip() : sdk::Status::Ok();
+  bool none = terms->preferred.empty() && added_.preferred.empty();
+  return none ? sdk::Status::Skip() : sdk::Status::Ok();
 }
 
 sdk::Status NodeAffinity::Score(sdk::Call& call, sdk::Cycle& cycle, const sdk::PodView& pod,

@@ -47,7 +47,7 @@ class NodeAffinity final : public sdk::SchedPlugin {
   // "node(s) didn't match Pod's node affinity/selector".
   sdk::Status Filter(sdk::Call& call, sdk::Cycle& cycle, const sdk::PodView& pod,
                      const sdk::NodeView& node) override;
-  // SKIP when the pod has no preferred terms.
+  // SKIP when neither the pod nor addedAffinity has preferred terms.
   sdk::Status PreScore(sdk::Call& call, sdk::Cycle& cycle, const sdk::PodView& pod,
                        const sdk::NodeList& nodes) override;
   // The sum of the weights of matching preferred terms (pod's and addedAffinity's).

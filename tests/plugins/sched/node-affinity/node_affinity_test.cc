@@ -177,5 +177,40 @@ TEST(NodeAffinityTest, AddedAffinityIsEnforcedForEveryPod) {
   EXPECT_TRUE(d.Filter(cycle, pod.get(), apps.get()).ok());
 }
 
+TEST(NodeAffinityTest, RequiredAffinityWithoutTermsRestrictsNothingInPreFilter) {
+  FakeHost host;
+  host.SetObjectJson(
+      kPodObject,
+      PodWithAffinity(
+          R"({"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[]}})"));
+  TestPlugin<NodeAffinity> p(host);
+  SchedDriver d(p);
+  Pod pod;
+  pod.Object(kPodObject);
+  capstan_sched_cycle* cycle = host.NewCycle();
+  Outcome o = d.PreFilter(cycle, pod.get());
+  ASSERT_TRUE(o.ok()) << o.error;
+  EXPECT_EQ(o.output, "");
+  Node node;
+  EXPECT_EQ(d.Filter(cycle, pod.get(), node.get()).rc, CAPSTAN_RC_UNRESOLVABLE);
+}
+
+TEST(NodeAffinityTest, AddedPreferredTermsScoreEveryPod) {
+  FakeHost host;
+  TestPlugin<NodeAffinity> p(host,
+                             R"({"addedAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":
+    [{"weight":3,"preference":{"matchExpressions":[{"key":"ssd","operator":"Exists"}]}}]}})");
+  ASSERT_TRUE(p.init().ok());
+  SchedDriver d(p);
+  Pod pod;
+  Node ssd("ssd");
+  ssd.Label("ssd", "1");
+  capstan_sched_cycle* cycle = host.NewCycle();
+  ASSERT_TRUE(d.PreScore(cycle, pod.get(), {ssd.get()}).ok());
+  int64_t s = 0;
+  ASSERT_TRUE(d.Score(cycle, pod.get(), ssd.get(), &s).ok());
+  EXPECT_EQ(s, 3);
+}
+
 }  // namespace
 }  // namespace capstan::sched
