@@ -1,0 +1,58 @@
+// `InformerSet`: the informers the controller host shares across its controllers, one per
+// watched resource ("apps/v1/replicasets", "/v1/pods" as in capstan/abi/common.h), plus the cache
+// reads the host services serve from them (JSON text, label-selector filtering). Partners:
+// core/client/informer.h, host_services.h, controller_host.h. Tests in
+// tests/core/controllers/informer_set_test.cc.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "core/client/api_client.h"
+#include "core/client/informer.h"
+#include "core/common/status.h"
+
+namespace capstan::controllers {
+
+// "apps/v1/replicasets" -> "/apis/apps/v1/replicasets"; "/v1/pods" -> "/api/v1/pods".
+// Errors: kInvalid for anything not "<group>/<version>/<plural>" or "/<version>/<plural>".
+Result<std::string> ResourcePath(std::string_view resource);
+
+// Thread-safe: Ensure/Find under one mutex; informers themselves are thread-safe. Informers are
+// created before Start and never removed until the set is destroyed.
+class InformerSet {
+ public:
+  // `client` is borrowed and must outlive the set.
+  explicit InformerSet(client::ApiClient* client) : client_(client) {}
+  ~InformerSet();  // stops every informer
+  InformerSet(const InformerSet&) = delete;
+  InformerSet& operator=(const InformerSet&) = delete;
+
+  // The informer of `resource`, created (not started) on first use. Errors as ResourcePath.
+  Result<client::Informer*> Ensure(const std::string& resource);
+  // NULL when no controller watches `resource`.
+  client::Informer* Find(std::string_view resource) const;
+
+  void StartAll();
+  // True when every informer synced within `timeout`.
+  bool WaitForSync(std::chrono::milliseconds timeout) const;
+  void StopAll();
+
+  // Cache reads for the host services. kUnavailable when the resource is not watched or not
+  // synced yet; kNotFound for a missing key; kBadRequest for a malformed selector.
+  Result<std::string> GetJson(std::string_view resource, const std::string& key) const;
+  // A JSON array of the objects in `ns` (empty: all) matching `label_selector` (empty: all).
+  Result<std::string> ListJson(std::string_view resource, const std::string& ns,
+                               std::string_view label_selector) const;
+
+ private:
+  client::ApiClient* client_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::unique_ptr<client::Informer>, std::less<>> informers_;
+};
+
+}  // namespace capstan::controllers
