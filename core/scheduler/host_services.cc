@@ -47,6 +47,23 @@ capstan_rc NodePods(capstan_host_ctx*, capstan_sched_cycle* cycle, uint32_t node
   return CAPSTAN_RC_OK;
 }
 
+// "capstan_host_sched_node_view_v1" (proposed by plugins/sched/common/snapshot_nodes.h, not yet
+// in abi/sched.h): the view of snapshot node `node_index`; NOT_FOUND past the last node, so
+// PreFilter/PreScore of inter-pod-affinity and pod-topology-spread can walk every node.
+typedef capstan_rc (*NodeViewFn)(capstan_host_ctx* ctx, capstan_sched_cycle* cycle,
+                                 uint32_t node_index, const capstan_sched_node_view** out_node);
+
+capstan_rc NodeView(capstan_host_ctx*, capstan_sched_cycle* cycle, uint32_t node_index,
+                    const capstan_sched_node_view** out_node) {
+  if (out_node == nullptr || cycle == nullptr) return CAPSTAN_RC_INVALID;
+  *out_node = nullptr;
+  const Snapshot* snapshot = CycleState::FromHandle(cycle)->snapshot();
+  if (snapshot == nullptr) return CAPSTAN_RC_UNAVAILABLE;
+  if (node_index >= snapshot->size()) return CAPSTAN_RC_NOT_FOUND;
+  *out_node = &snapshot->node(node_index).view;
+  return CAPSTAN_RC_OK;
+}
+
 capstan_rc CycleWrite(capstan_host_ctx*, capstan_sched_cycle* cycle, capstan_host_str key,
                       capstan_host_buf value) {
   if (cycle == nullptr || (value.data == nullptr && value.len > 0)) return CAPSTAN_RC_INVALID;
@@ -128,6 +145,7 @@ void RegisterSchedHostServices(plugin::HostContext& ctx, SchedHostServices* serv
                    Proc<capstan_host_sched_object_json_v1_fn>(&ObjectJson));
   ctx.RegisterProc("capstan_host_sched_node_pods_v1",
                    Proc<capstan_host_sched_node_pods_v1_fn>(&NodePods));
+  ctx.RegisterProc("capstan_host_sched_node_view_v1", Proc<NodeViewFn>(&NodeView));
   ctx.RegisterProc("capstan_host_sched_cycle_write_v1",
                    Proc<capstan_host_sched_cycle_write_v1_fn>(&CycleWrite));
   ctx.RegisterProc("capstan_host_sched_cycle_read_v1",

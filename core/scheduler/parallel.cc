@@ -26,14 +26,17 @@ void ParallelPool::Run(int n, const std::function<void(int)>& fn) {
     std::lock_guard lock(mu_);
     fn_ = &fn;
     wanted_ = n;
-    pending_ = n - 1;
+    open_ = true;
     ++round_;
     start_cv_.notify_all();
   }
   fn(0);
   if (n > 1) {
+    // Wait only for workers that joined: on a busy machine a worker may wake up late, and the
+    // caller has already claimed all the work by then (callers split work by atomic chunks).
     std::unique_lock lock(mu_);
-    done_cv_.wait(lock, [this] { return pending_ == 0; });
+    open_ = false;
+    done_cv_.wait(lock, [this] { return joined_ == 0; });
     fn_ = nullptr;
   }
 }
@@ -47,12 +50,13 @@ void ParallelPool::WorkerLoop(int index) {
       start_cv_.wait(lock, [&] { return stopping_ || round_ != seen; });
       if (stopping_) return;
       seen = round_;
-      if (index >= wanted_) continue;
+      if (!open_ || index >= wanted_) continue;  // too late, or not needed this round
+      ++joined_;
       fn = fn_;
     }
     (*fn)(index);
     std::lock_guard lock(mu_);
-    if (--pending_ == 0) done_cv_.notify_one();
+    if (--joined_ == 0) done_cv_.notify_one();
   }
 }
 

@@ -22,8 +22,10 @@ class ParallelPool {
   ParallelPool& operator=(const ParallelPool&) = delete;
 
   int parallelism() const { return static_cast<int>(workers_.size()) + 1; }
-  // Runs `fn(i)` for i in [0, n) with n <= parallelism(), fn(0) on the caller; returns when all
-  // have returned. `fn` must not throw.
+  // Runs `fn(0)` on the caller and offers `fn(i)`, i in [1, n), to the workers; a worker that
+  // wakes up after the caller's `fn(0)` returned skips the round, so callers must share work
+  // dynamically (e.g. claim chunks from an atomic counter) rather than by index. Returns when
+  // every `fn` that started has returned. `fn` must not throw.
   void Run(int n, const std::function<void(int worker)>& fn);
 
  private:
@@ -35,7 +37,8 @@ class ParallelPool {
   const std::function<void(int)>* fn_ = nullptr;
   uint64_t round_ = 0;
   int wanted_ = 0;
-  int pending_ = 0;
+  bool open_ = false;  // workers may still join the current round
+  int joined_ = 0;     // workers running the current round
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 };

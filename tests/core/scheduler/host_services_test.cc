@@ -50,7 +50,7 @@ TEST_F(HostServicesTest, ObjectJsonReturnsThePodText) {
   EXPECT_EQ(fn(raw(), nullptr, &out), CAPSTAN_RC_INVALID);
 }
 
-TEST_F(HostServicesTest, NodePodsViewsTheSnapshotUntilDetached) {
+TEST_F(HostServicesTest, NodePodsAndNodeViewsSeeTheSnapshotUntilDetached) {
   Cache cache;
   cache.AddNode(*NodeInfo::FromJson(Shared(NodeJson("a"))));
   json bound = PodJson("p");
@@ -66,7 +66,15 @@ TEST_F(HostServicesTest, NodePodsViewsTheSnapshotUntilDetached) {
   ASSERT_EQ(count, 1u);
   EXPECT_EQ(std::string(pods[0].node_name.data, pods[0].node_name.len), "a");
   EXPECT_EQ(fn(raw(), state.handle(), 5, &pods, &count), CAPSTAN_RC_NOT_FOUND);
+  using NodeViewFn = capstan_rc (*)(capstan_host_ctx*, capstan_sched_cycle*, uint32_t,
+                                    const capstan_sched_node_view**);
+  auto node_view = Get<NodeViewFn>("capstan_host_sched_node_view_v1");
+  const capstan_sched_node_view* node = nullptr;
+  ASSERT_EQ(node_view(raw(), state.handle(), 0, &node), CAPSTAN_RC_OK);
+  EXPECT_EQ(node, &snap.node(0).view);
+  EXPECT_EQ(node_view(raw(), state.handle(), 1, &node), CAPSTAN_RC_NOT_FOUND);
   state.DetachSnapshot();
+  EXPECT_EQ(node_view(raw(), state.handle(), 0, &node), CAPSTAN_RC_UNAVAILABLE);
   EXPECT_EQ(fn(raw(), state.handle(), 0, &pods, &count), CAPSTAN_RC_UNAVAILABLE);
 }
 
