@@ -2,8 +2,8 @@
 // "capstan_host_cache_get_v1" and "capstan_host_cache_list_v1" served from the shared informers,
 // and "capstan_host_api_request_v1" through the host's `client::ApiClient`. Their outputs follow
 // the host_out rule: one thread-local buffer, valid until the next object-access call on the
-// same thread. Partners: informer_set.h, controller_host.h. Tests in
-// tests/core/controllers/host_services_test.cc.
+// same thread. Partners: informer_set.h, controller_host.h. Exercised by
+// tests/core/controllers/controller_host_test.cc (integration).
 #pragma once
 
 #include <mutex>

@@ -2,7 +2,7 @@
 // watched resource ("apps/v1/replicasets", "/v1/pods" as in capstan/abi/common.h), plus the cache
 // reads the host services serve from them (JSON text, label-selector filtering). Partners:
 // core/client/informer.h, host_services.h, controller_host.h. Tests in
-// tests/core/controllers/informer_set_test.cc.
+// tests/core/controllers/controller_runner_test.cc (paths) and controller_host_test.cc.
 #pragma once
 
 #include <chrono>

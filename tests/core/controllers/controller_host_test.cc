@@ -59,16 +59,30 @@ class ControllerHostTest : public ::testing::Test {
                    {{"plugins", json::array({{{"name", "replicasets"},
                                               {"library", "controllers/replicaset.so"},
                                               {"config", {{"kind", "ReplicaSet"}, {"workers", 2}}}},
+                                             {{"name", "replicationcontrollers"},
+                                              {"library", "controllers/replicaset.so"},
+                                              {"config", {{"kind", "ReplicationController"}}}},
                                              {{"name", "deployments"},
                                               {"library", "controllers/deployment.so"}}})}}}}}};
     Result<plugin::PluginConfiguration> config = plugin::ParsePluginConfiguration(doc, "test", "/");
     ASSERT_TRUE(config.ok()) << config.status().ToString();
-    ControllerHostOptions options;
-    options.client = client_.get();
-    options.plugins = *config;
-    Result<std::unique_ptr<ControllerHost>> host = StartControllerHost(std::move(options));
+    config_ = *config;
+    Result<std::unique_ptr<ControllerHost>> host = StartControllerHost(Options());
     ASSERT_TRUE(host.ok()) << host.status().ToString();
     host_ = std::move(*host);
+  }
+  ControllerHostOptions Options(const std::string& leader_identity = "") {
+    ControllerHostOptions options;
+    options.client = client_.get();
+    options.plugins = config_;
+    if (!leader_identity.empty()) {
+      options.leader_election.enabled = true;
+      options.leader_election.identity = leader_identity;
+      options.leader_election.lease_duration = std::chrono::milliseconds(3000);
+      options.leader_election.renew_deadline = std::chrono::milliseconds(2000);
+      options.leader_election.retry_period = std::chrono::milliseconds(100);
+    }
+    return options;
   }
   void TearDown() override {
     if (host_) host_->Stop();
@@ -117,11 +131,13 @@ class ControllerHostTest : public ::testing::Test {
 
   ControllerTestCluster cluster_;
   std::unique_ptr<client::ApiClient> client_;
+  plugin::PluginConfiguration config_;
   std::unique_ptr<ControllerHost> host_;
 };
 
 TEST_F(ControllerHostTest, RunsTheDescribedControllersWithSharedInformers) {
-  EXPECT_EQ(host_->Controllers(), (std::vector<std::string>{"replicasets", "deployments"}));
+  EXPECT_EQ(host_->Controllers(),
+            (std::vector<std::string>{"replicasets", "replicationcontrollers", "deployments"}));
   EXPECT_EQ(host_->Runner("deployments")->spec().primary, "apps/v1/deployments");
   EXPECT_TRUE(host_->IsLeader());
   EXPECT_NE(host_->metrics().Exposition().find("capstan_controller_queue_depth"),
@@ -191,6 +207,54 @@ TEST_F(ControllerHostTest, DeploymentLifecycleCreatesReplacesScalesAndRollsOut) 
   const ControllerRunner* runner = host_->Runner("replicasets");
   ASSERT_NE(runner, nullptr);
   EXPECT_GT(runner->reconciles(), 0);
+}
+
+TEST_F(ControllerHostTest, ReplicationControllersGetPodsOwnedByThem) {
+  json rc = {{"apiVersion", "v1"},
+             {"kind", "ReplicationController"},
+             {"metadata", {{"name", "legacy"}, {"namespace", "default"}}},
+             {"spec",
+              {{"replicas", 2},
+               {"selector", {{"app", "legacy"}}},
+               {"template",
+                {{"metadata", {{"labels", {{"app", "legacy"}}}}},
+                 {"spec", {{"containers", json::array({{{"name", "c"}, {"image", "x"}}})}}}}}}}};
+  ASSERT_TRUE(client_->Create("/api/v1/namespaces/default/replicationcontrollers", rc).ok());
+  ASSERT_TRUE(Eventually([&] {
+    MarkPodsReady();
+    Result<json> got = client_->Get("/api/v1/namespaces/default/replicationcontrollers/legacy");
+    return ActivePods().size() == 2 && got.ok() && (*got)["status"].value("readyReplicas", 0) == 2;
+  }));
+  for (const json& pod : ActivePods()) {
+    EXPECT_EQ(pod["metadata"]["ownerReferences"][0]["kind"], "ReplicationController");
+    EXPECT_EQ(pod["metadata"]["generateName"], "legacy-");
+  }
+}
+
+TEST_F(ControllerHostTest, WithLeaderElectionOnlyTheLeaderReconcilesAndAStandbyTakesOver) {
+  host_->Stop();
+  host_.reset();
+  Result<std::unique_ptr<ControllerHost>> a = StartControllerHost(Options("host-a"));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  Result<std::unique_ptr<ControllerHost>> b = StartControllerHost(Options("host-b"));
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_TRUE(Eventually([&] { return (*a)->IsLeader() != (*b)->IsLeader(); }));
+  ControllerHost* leader = (*a)->IsLeader() ? a->get() : b->get();
+  std::unique_ptr<ControllerHost>& standby = (*a)->IsLeader() ? *b : *a;
+
+  ASSERT_TRUE(client_->Create(kDeploy, DeploymentObject(1, "nginx:1")).ok());
+  ASSERT_TRUE(Eventually([&] { return ActivePods().size() == 1; }));
+  EXPECT_EQ(standby->Runner("deployments")->reconciles(), 0);
+
+  // The leader stops and releases the Lease: the standby leads and acts on new work.
+  leader->Stop();
+  ASSERT_TRUE(Eventually([&] { return standby->IsLeader(); }));
+  ASSERT_TRUE(client_
+                  ->Patch(std::string(kDeploy) + "/web", "application/merge-patch+json",
+                          json{{"spec", {{"replicas", 2}}}})
+                  .ok());
+  ASSERT_TRUE(Eventually([&] { return ActivePods().size() == 2; }));
+  EXPECT_GT(standby->Runner("deployments")->reconciles(), 0);
 }
 
 }  // namespace
