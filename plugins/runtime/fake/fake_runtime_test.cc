@@ -1,0 +1,161 @@
+// Tests for the `fake` runtime plugin (fake_runtime.h) through its C vtable with the SDK harness:
+// lifecycle, exit rules, start latency, pod IPs from the CIDR, concurrent calls.
+#include "fake_runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "capstan/sdk/json.h"
+#include "capstan/sdk/testing/fake_host.h"
+#include "capstan/sdk/testing/harness.h"
+
+namespace capstan::plugins::fake_runtime {
+namespace {
+
+using sdk::json::Json;
+using sdk::testing::FakeHost;
+using sdk::testing::Outcome;
+using sdk::testing::TestPlugin;
+using Rt = capstan_runtime_v1;
+
+class FakeRuntimeTest : public ::testing::Test {
+ protected:
+  explicit FakeRuntimeTest(const char* config = R"({"podCidr":"10.244.3.0/24",
+      "exitRules":[{"imageContains":"exit-0","afterMs":0,"exitCode":0},
+                   {"imageContains":"crash","afterMs":0,"exitCode":1},
+                   {"imageContains":"slow-exit","afterMs":60000,"exitCode":2}]})")
+      : plugin_(host_, config) {}
+
+  Json Call(capstan_runtime_rpc_fn Rt::*rpc, const Json& request, capstan_rc want = 0) {
+    Outcome o = plugin_.Runtime(rpc, request.dump());
+    EXPECT_EQ(o.rc, want) << o.error;
+    return o.output.empty() ? Json() : Json::parse(o.output);
+  }
+  std::string RunSandbox(const std::string& name) {
+    Json req = {{"config", {{"metadata", {{"name", name}, {"namespace", "default"}}}}}};
+    return Call(&Rt::on_run_pod_sandbox, req)["podSandboxId"];
+  }
+  std::string Start(const std::string& sandbox, const std::string& image) {
+    Json req = {{"podSandboxId", sandbox},
+                {"config", {{"metadata", {{"name", "main"}}}, {"image", {{"image", image}}}}}};
+    std::string id = Call(&Rt::on_create_container, req)["containerId"];
+    Call(&Rt::on_start_container, {{"containerId", id}});
+    return id;
+  }
+  Json Status(const std::string& id) {
+    return Call(&Rt::on_container_status, {{"containerId", id}})["status"];
+  }
+
+  FakeHost host_;
+  TestPlugin<FakeRuntime> plugin_;
+};
+
+TEST_F(FakeRuntimeTest, ContainersExitAsTheirImageRuleSays) {
+  ASSERT_TRUE(plugin_.init().ok());
+  std::string sb = RunSandbox("web");
+  struct Case {
+    std::string image;
+    std::string state;
+    int exit_code;
+  };
+  const std::vector<Case> cases = {
+      {"registry/app:exit-0", "CONTAINER_EXITED", 0},
+      {"crash-loop:1", "CONTAINER_EXITED", 1},
+      {"slow-exit", "CONTAINER_RUNNING", 0},
+      {"nginx:1.27", "CONTAINER_RUNNING", 0},
+  };
+  for (const Case& c : cases) {
+    Json st = Status(Start(sb, c.image));
+    EXPECT_EQ(st["state"], c.state) << c.image;
+    EXPECT_EQ(st["exitCode"], c.exit_code) << c.image;
+    EXPECT_EQ(st["image"]["image"], c.image);
+  }
+}
+
+TEST_F(FakeRuntimeTest, StoppingARunningContainerEndsItLikeSigterm) {
+  ASSERT_TRUE(plugin_.init().ok());
+  std::string c = Start(RunSandbox("web"), "nginx");
+  Call(&Rt::on_stop_container, {{"containerId", c}, {"timeout", 30}});
+  Json st = Status(c);
+  EXPECT_EQ(st["state"], "CONTAINER_EXITED");
+  EXPECT_EQ(st["exitCode"], 143);
+  Call(&Rt::on_stop_container, {{"containerId", "container-999"}});  // absent: still OK
+  Call(&Rt::on_container_status, {{"containerId", "container-999"}}, CAPSTAN_RC_NOT_FOUND);
+}
+
+TEST_F(FakeRuntimeTest, SandboxesGetAddressesFromTheCidrAndFreeThemOnRemoval) {
+  ASSERT_TRUE(plugin_.init().ok());
+  std::string a = RunSandbox("a");
+  std::string b = RunSandbox("b");
+  auto ip = [&](const std::string& id) {
+    return Call(&Rt::on_pod_sandbox_status, {{"podSandboxId", id}})["status"]["network"]["ip"];
+  };
+  EXPECT_EQ(ip(a), "10.244.3.2");
+  EXPECT_EQ(ip(b), "10.244.3.3");
+  Call(&Rt::on_stop_pod_sandbox, {{"podSandboxId", a}});
+  Call(&Rt::on_remove_pod_sandbox, {{"podSandboxId", a}});
+  EXPECT_EQ(ip(RunSandbox("c")), "10.244.3.2");
+}
+
+TEST_F(FakeRuntimeTest, ConcurrentPodsDoNotInterfere) {
+  ASSERT_TRUE(plugin_.init().ok());
+  std::vector<std::thread> threads;
+  std::vector<std::string> states(8);
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      Json req = {{"config", {{"metadata", {{"name", "p" + std::to_string(i)}}}}}};
+      Outcome o = plugin_.Runtime(&Rt::on_run_pod_sandbox, req.dump());
+      std::string sb = Json::parse(o.output)["podSandboxId"];
+      Json cr = {{"podSandboxId", sb},
+                 {"config", {{"metadata", {{"name", "main"}}}, {"image", {{"image", "x"}}}}}};
+      std::string c =
+          Json::parse(plugin_.Runtime(&Rt::on_create_container, cr.dump()).output)["containerId"];
+      plugin_.Runtime(&Rt::on_start_container, Json{{"containerId", c}}.dump());
+      Json st = Json::parse(
+          plugin_.Runtime(&Rt::on_container_status, Json{{"containerId", c}}.dump()).output);
+      states[i] = st["status"]["state"];
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const std::string& s : states) EXPECT_EQ(s, "CONTAINER_RUNNING");
+}
+
+class FakeRuntimeLatencyTest : public FakeRuntimeTest {
+ protected:
+  FakeRuntimeLatencyTest() : FakeRuntimeTest(R"({"startLatencyMs":50})") {}
+};
+
+TEST_F(FakeRuntimeLatencyTest, StartTakesTheConfiguredLatencyAndDefaultRulesApply) {
+  ASSERT_TRUE(plugin_.init().ok());
+  std::string sb = RunSandbox("web");
+  auto before = std::chrono::steady_clock::now();
+  std::string c = Start(sb, "nginx");
+  EXPECT_GE(std::chrono::steady_clock::now() - before, std::chrono::milliseconds(50));
+  EXPECT_EQ(Status(c)["state"], "CONTAINER_RUNNING");
+  EXPECT_EQ(Call(&Rt::on_pod_sandbox_status, {{"podSandboxId", sb}})["status"]["network"]["ip"],
+            "10.244.0.2");
+  // The default "crash" rule exits 1 after 100 ms.
+  std::string crash = Start(sb, "crash");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (Status(crash)["state"] != "CONTAINER_EXITED" &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(Status(crash)["exitCode"], 1);
+}
+
+class FakeRuntimeBadConfigTest : public FakeRuntimeTest {
+ protected:
+  FakeRuntimeBadConfigTest() : FakeRuntimeTest(R"({"podCidr":"10.0.0.0/16"})") {}
+};
+
+TEST_F(FakeRuntimeBadConfigTest, RejectsACidrThatIsNotASlash24) {
+  EXPECT_FALSE(plugin_.init().ok());
+}
+
+}  // namespace
+}  // namespace capstan::plugins::fake_runtime
