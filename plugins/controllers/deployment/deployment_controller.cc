@@ -312,6 +312,12 @@ sdk::Status DeploymentController::CreateNewReplicaSet(Sync& s, const std::string
   if (GetStr(s.d, {"metadata", "annotations", kRevision}) != revision) {
     CAPSTAN_SDK_RETURN_IF_ERROR(PatchDeploymentAnnotations(s, Json{{kRevision, revision}}));
   }
+  if (!already_exists && replicas > 0) {
+    RecordEvent(*s.call, s.d, "apps/v1", "Deployment", "deployment-controller", "Normal",
+                "ScalingReplicaSet",
+                "Scaled up replica set " + name + " from 0 to " + std::to_string(replicas),
+                clock_());
+  }
   if (!already_exists && HasProgressDeadline(s.d)) {
     Json status = s.d["status"];
     SetCondition(status, NewCondition("Progressing", "True", "NewReplicaSetCreated",
@@ -352,9 +358,17 @@ sdk::Status DeploymentController::ScaleReplicaSet(Sync& s, size_t index, int64_t
   Json copy = rs;
   copy["spec"]["replicas"] = replicas;
   SetReplicasAnnotations(copy, desired, max);
-  host_->Info("deployment " + KeyOf(s.d) + ": scaled replica set " + Name(rs) + " from " +
-              std::to_string(Replicas(rs)) + " to " + std::to_string(replicas));
-  return UpdateReplicaSet(s, index, std::move(copy));
+  int64_t before = Replicas(rs);
+  std::string name = Name(rs);
+  CAPSTAN_SDK_RETURN_IF_ERROR(UpdateReplicaSet(s, index, std::move(copy)));
+  if (before != replicas) {
+    RecordEvent(*s.call, s.d, "apps/v1", "Deployment", "deployment-controller", "Normal",
+                "ScalingReplicaSet",
+                std::string(replicas > before ? "Scaled up" : "Scaled down") + " replica set " +
+                    name + " from " + std::to_string(before) + " to " + std::to_string(replicas),
+                clock_());
+  }
+  return sdk::Status::Ok();
 }
 
 sdk::Status DeploymentController::PatchDeploymentAnnotations(Sync& s, const Json& annotations) {

@@ -54,6 +54,31 @@ sdk::Status WriteStatusIfChanged(sdk::Call& call, const std::string& status_path
   return Send(call, "PATCH", status_path, kMergePatch, sdk::json::Dump(patch));
 }
 
+void RecordEvent(sdk::Call& call, const Json& object, std::string_view api_version,
+                 std::string_view kind, std::string_view component, std::string_view type,
+                 std::string_view reason, const std::string& message, int64_t now) {
+  std::string ns = Namespace(object).empty() ? "default" : Namespace(object);
+  std::string t = FormatTime(now);
+  Json event = {{"apiVersion", "v1"},
+                {"kind", "Event"},
+                {"metadata", {{"generateName", Name(object) + "."}, {"namespace", ns}}},
+                {"involvedObject",
+                 {{"apiVersion", api_version},
+                  {"kind", kind},
+                  {"name", Name(object)},
+                  {"namespace", Namespace(object)},
+                  {"uid", Uid(object)}}},
+                {"reason", reason},
+                {"message", message},
+                {"type", type},
+                {"source", {{"component", component}}},
+                {"reportingComponent", component},
+                {"firstTimestamp", t},
+                {"lastTimestamp", t},
+                {"count", 1}};
+  (void)Send(call, "POST", ApiPath("v1", "events", ns), kJson, sdk::json::Dump(event));
+}
+
 namespace {
 // resourceVersions are opaque, but Capstan's (and etcd's) are decimal revisions.
 std::optional<uint64_t> Revision(const Json& o) {

@@ -39,6 +39,13 @@ sdk::Status Send(sdk::Call& call, std::string_view method, const std::string& pa
 sdk::Status WriteStatusIfChanged(sdk::Call& call, const std::string& status_path, const Json& owner,
                                  const Json& desired);
 
+// Best effort: records a core/v1 Event about `object` (as `kubectl describe` shows them), e.g.
+// reason "SuccessfulCreate", message "Created pod: web-abcde"; `type` is "Normal" or "Warning".
+// Failures are ignored: events never block a reconcile.
+void RecordEvent(sdk::Call& call, const Json& object, std::string_view api_version,
+                 std::string_view kind, std::string_view component, std::string_view type,
+                 std::string_view reason, const std::string& message, int64_t now);
+
 // Objects this controller wrote, newer than the informer cache may be yet. `Fresh` returns the
 // written copy when its resourceVersion is numerically greater than the cached one (or the
 // cache lacks the object), else the cached one and forgets the written copy. A written copy the

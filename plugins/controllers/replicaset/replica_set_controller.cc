@@ -10,6 +10,9 @@
 #include "plugins/controllers/replicaset/replica_set_status.h"
 
 namespace capstan::controllers {
+namespace {
+constexpr char kComponent[] = "replicaset-controller";
+}  // namespace
 
 sdk::Status ReplicaSetController::Init(const sdk::Host& host, std::string_view config_json) {
   std::optional<Json> config = sdk::json::Parse(config_json);
@@ -186,7 +189,7 @@ sdk::Status ReplicaSetController::ManageReplicas(sdk::Call& call, const std::str
                                                  const std::vector<Json>& owned) {
   int64_t diff = static_cast<int64_t>(owned.size()) - GetNum(owner, {"spec", "replicas"}, 1);
   if (diff < 0) return CreatePods(call, key, owner, std::min(-diff, burst_replicas_));
-  if (diff > 0) return DeletePods(call, key, owned, std::min(diff, burst_replicas_));
+  if (diff > 0) return DeletePods(call, key, owner, owned, std::min(diff, burst_replicas_));
   return sdk::Status::Ok();
 }
 
@@ -222,10 +225,14 @@ sdk::Status ReplicaSetController::CreatePods(sdk::Call& call, const std::string&
       sdk::Status s = Send(call, "POST", path, kJson, body, &created);
       if (!s.ok()) {
         host_->Warn(kind_.kind + " " + key + ": creating a pod failed: " + s.message());
+        RecordEvent(call, owner, kind_.api_version, kind_.kind, kComponent, "Warning",
+                    "FailedCreate", "Error creating: " + s.message(), clock_());
         return s.code() == CAPSTAN_RC_RETRY_LATER ? s : sdk::Status::Error(s.message());
       }
       expectations_.ExpectCreated(key, Name(created));
       pods_created_.Record(1);
+      RecordEvent(call, owner, kind_.api_version, kind_.kind, kComponent, "Normal",
+                  "SuccessfulCreate", "Created pod: " + Name(created), clock_());
       ++done;
     }
   }
@@ -233,7 +240,8 @@ sdk::Status ReplicaSetController::CreatePods(sdk::Call& call, const std::string&
 }
 
 sdk::Status ReplicaSetController::DeletePods(sdk::Call& call, const std::string& key,
-                                             std::vector<Json> owned, int64_t count) {
+                                             const Json& owner, std::vector<Json> owned,
+                                             int64_t count) {
   for (const Json& pod : PodsToDelete(owned, count, clock_())) {
     sdk::Status s =
         Send(call, "DELETE", ApiPath("v1", "pods", Namespace(pod), Name(pod)), kJson, "");
@@ -245,6 +253,8 @@ sdk::Status ReplicaSetController::DeletePods(sdk::Call& call, const std::string&
     }
     expectations_.ExpectDeleted(key, Uid(pod));
     pods_deleted_.Record(1);
+    RecordEvent(call, owner, kind_.api_version, kind_.kind, kComponent, "Normal",
+                "SuccessfulDelete", "Deleted pod: " + Name(pod), clock_());
   }
   return sdk::Status::Ok();
 }

@@ -200,6 +200,10 @@ TEST_F(ControllerHostTest, DeploymentLifecycleCreatesReplacesScalesAndRollsOut) 
     return true;
   }));
   EXPECT_EQ(Deployment()["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "2");
+  std::set<std::string> reasons;
+  for (const json& e : Items("/api/v1/namespaces/default/events")) reasons.insert(e["reason"]);
+  EXPECT_TRUE(reasons.count("ScalingReplicaSet") && reasons.count("SuccessfulCreate") &&
+              reasons.count("SuccessfulDelete"));
   for (const json& pod : ActivePods()) {
     EXPECT_NE(pod["metadata"]["labels"]["pod-template-hash"], hash);
     EXPECT_EQ(pod["spec"]["containers"][0]["image"], "nginx:2");

@@ -114,6 +114,12 @@ TEST_F(ReplicaSetControllerTest, CreatesMissingPodsFromTheTemplateWithAControlle
   // Status counts the pods seen before this sync, as upstream; generation is observed.
   EXPECT_EQ(LastStatus(), (Json{{"replicas", 0}, {"observedGeneration", 2}}));
   EXPECT_EQ(requeue, 1000u);  // expectations outstanding
+  std::vector<ApiCall> events = Calls("POST", "/api/v1/namespaces/default/events");
+  ASSERT_EQ(events.size(), 3u);
+  Json event = Json::parse(events[0].body);
+  EXPECT_EQ(event["reason"], "SuccessfulCreate");
+  EXPECT_EQ(event["message"], "Created pod: web-abcde");
+  EXPECT_EQ(event["involvedObject"]["kind"], "ReplicaSet");
 }
 
 TEST_F(ReplicaSetControllerTest, DoesNotCreateAgainBeforeTheCacheShowsItsPods) {
