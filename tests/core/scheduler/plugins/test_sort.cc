@@ -19,4 +19,5 @@ class TestSort final : public capstan::sdk::SchedPlugin {
 
 }  // namespace
 
-CAPSTAN_PLUGIN(TestSort, "test-sort", "0.1.0", "test queue sort", nullptr, CAPSTAN_CAP_THREAD_SAFE | CAPSTAN_CAP_MULTI_INSTANCE);
+CAPSTAN_PLUGIN(TestSort, "test-sort", "0.1.0", "test queue sort", nullptr,
+               CAPSTAN_CAP_THREAD_SAFE | CAPSTAN_CAP_MULTI_INSTANCE);
