@@ -115,6 +115,16 @@ int64_t TopologyCounts::Get(std::string_view key, std::string_view value) const 
   return 0;
 }
 
+bool TopologyCounts::AnyPositive(const sdk::Labels& labels) const {
+  for (const auto& [key, counts] : keys_) {
+    std::optional<std::string_view> value = labels.Get(key);
+    if (!value) continue;
+    auto it = counts.find(*value);
+    if (it != counts.end() && it->second > 0) return true;
+  }
+  return false;
+}
+
 size_t TopologyCounts::max_size() const {
   size_t n = 0;
   for (const auto& [k, counts] : keys_) n = std::max(n, counts.size());

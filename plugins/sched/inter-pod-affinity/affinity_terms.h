@@ -51,6 +51,9 @@ class TopologyCounts {
   void Add(std::string_view key, std::string_view value, int64_t n);
   int64_t Get(std::string_view key, std::string_view value) const;
   bool empty() const { return keys_.empty(); }
+  // Whether any (key, labels[key]) of `labels` has a positive count. Walks the few counted keys,
+  // not the node's many labels.
+  bool AnyPositive(const sdk::Labels& labels) const;
   // Pre-sizes every key's map (from the previous cycle's sizes).
   void Reserve(size_t per_key) { reserve_ = per_key; }
   size_t max_size() const;

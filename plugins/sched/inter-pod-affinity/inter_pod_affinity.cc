@@ -138,12 +138,8 @@ sdk::Status InterPodAffinity::Filter(sdk::Call& call, sdk::Cycle& cycle, const s
       }
     }
   }
-  if (!state->existing_anti.empty()) {
-    for (size_t i = 0; i < labels.size(); ++i) {
-      if (state->existing_anti.Get(labels.key(i), labels.value(i)) > 0) {
-        return sdk::Status::Unschedulable(kReasonExistingAnti);
-      }
-    }
+  if (state->existing_anti.AnyPositive(labels)) {
+    return sdk::Status::Unschedulable(kReasonExistingAnti);
   }
   return sdk::Status::Ok();
 }
