@@ -71,7 +71,7 @@ const ControllerRunner* ControllerHost::Runner(const std::string& name) const {
 
 bool ControllerHost::IsLeader() const { return elector_ == nullptr || elector_->IsLeader(); }
 
-Result<std::unique_ptr<ControllerHost>> StartControllerHost(ControllerHostOptions options) {
+Result<std::unique_ptr<ControllerHost>> StartControllerHost(const ControllerHostOptions& options) {
   std::unique_ptr<ControllerHost> host(new ControllerHost());
   host->client_ = options.client;
   if (host->client_ == nullptr) {

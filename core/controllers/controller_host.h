@@ -77,7 +77,7 @@ class ControllerHost {
   const plugin::Registry& registry() const { return *registry_; }
 
  private:
-  friend Result<std::unique_ptr<ControllerHost>> StartControllerHost(ControllerHostOptions);
+  friend Result<std::unique_ptr<ControllerHost>> StartControllerHost(const ControllerHostOptions&);
   ControllerHost() = default;
   void SetActive(bool active);
 
@@ -98,6 +98,6 @@ class ControllerHost {
 // that runs nothing. Errors: kInvalid (no client and no kubeconfig; a failing entry; a bad
 // watch description), the kubeconfig/client errors of client::ApiClient::FromKubeconfig,
 // LeaderElector option errors.
-Result<std::unique_ptr<ControllerHost>> StartControllerHost(ControllerHostOptions options);
+Result<std::unique_ptr<ControllerHost>> StartControllerHost(const ControllerHostOptions& options);
 
 }  // namespace capstan::controllers

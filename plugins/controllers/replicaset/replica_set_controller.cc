@@ -240,7 +240,7 @@ sdk::Status ReplicaSetController::CreatePods(sdk::Call& call, const std::string&
 }
 
 sdk::Status ReplicaSetController::DeletePods(sdk::Call& call, const std::string& key,
-                                             const Json& owner, std::vector<Json> owned,
+                                             const Json& owner, const std::vector<Json>& owned,
                                              int64_t count) {
   for (const Json& pod : PodsToDelete(owned, count, clock_())) {
     sdk::Status s =

@@ -79,7 +79,7 @@ class ReplicaSetController final : public sdk::ControllerPlugin {
                              const std::vector<Json>& owned);
   sdk::Status CreatePods(sdk::Call& call, const std::string& key, const Json& owner, int64_t count);
   sdk::Status DeletePods(sdk::Call& call, const std::string& key, const Json& owner,
-                         std::vector<Json> owned, int64_t count);
+                         const std::vector<Json>& owned, int64_t count);
   std::optional<Selector> SelectorOf(const Json& owner) const;
 
   const sdk::Host* host_ = nullptr;
