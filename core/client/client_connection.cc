@@ -261,6 +261,7 @@ void ClientImpl::Acquire(AcquireCallback cb) {
 void ClientImpl::Release(ConnectionPtr conn, bool reusable) {
   AcquireCallback waiter;
   ConnectionPtr handoff;
+  ConnectionPtr to_close;
   bool reused = reusable;
   {
     std::lock_guard l(mu_);
@@ -273,10 +274,13 @@ void ClientImpl::Release(ConnectionPtr conn, bool reusable) {
       }
       handoff = std::move(conn);
     } else {
+      to_close = std::move(conn);
       --open_;
       if (!closing_ && !waiters_.empty()) {
+        // A waiter gets a fresh connection in place of the broken one.
         ++open_;
         ++opened_;
+        reused = false;
         handoff = std::make_shared<Connection>(ioc_, ssl_ctx_);
       }
     }
@@ -285,10 +289,11 @@ void ClientImpl::Release(ConnectionPtr conn, bool reusable) {
       waiters_.pop_front();
     }
   }
-  if (conn != nullptr) conn->Close();
+  if (to_close != nullptr) to_close->Close();
   if (waiter) {
-    asio::post(handoff->strand,
-               [waiter = std::move(waiter), handoff, reused] { waiter(handoff, reused); });
+    asio::post(handoff->strand, [waiter = std::move(waiter), handoff, reused] {
+      waiter(handoff, reused);
+    });
   }
 }
 

@@ -8,7 +8,6 @@
 #include <atomic>
 #include <thread>
 
-#include "core/client/api_status.h"
 #include "core/pki/kubeconfig.h"
 #include "tests/core/client/test_cluster.h"
 
@@ -224,40 +223,6 @@ TEST_F(ApiClientTest, ARequestTheServerDoesNotAnswerTimesOut) {
   EXPECT_EQ(r.status().code(), StatusCode::kTimeout) << r.status().ToString();
   // The timed-out connection was dropped; the next request works on a new one.
   EXPECT_TRUE(client_->Get("/api/v1/namespaces/default").ok());
-}
-
-TEST(ApiStatusTest, ResponsesMapByReasonThenHttpStatus) {
-  struct Case {
-    int http;
-    std::string body;
-    StatusCode code;
-    std::string message;
-  };
-  const Case cases[] = {
-      {404, R"({"kind":"Status","reason":"NotFound","message":"pods \"a\" not found"})",
-       StatusCode::kNotFound, "pods \"a\" not found"},
-      {409, R"({"kind":"Status","reason":"AlreadyExists","message":"exists"})",
-       StatusCode::kAlreadyExists, "exists"},
-      {409, R"({"kind":"Status","reason":"Conflict","message":"modified"})", StatusCode::kConflict,
-       "modified"},
-      {422, R"({"kind":"Status","reason":"Invalid","message":"bad"})", StatusCode::kInvalid, "bad"},
-      {410, R"({"kind":"Status","reason":"Expired","message":"too old"})", StatusCode::kGone,
-       "too old"},
-      {500, R"({"kind":"Status","reason":"ServerTimeout","message":"slow"})", StatusCode::kTimeout,
-       "slow"},
-      {409, R"({"kind":"Status","message":"no reason"})", StatusCode::kConflict, "no reason"},
-      {503, "upstream down", StatusCode::kUnavailable, "HTTP 503: upstream down"},
-      {429, "", StatusCode::kTooManyRequests, "HTTP 429"},
-      {418, "", StatusCode::kBadRequest, "HTTP 418"},
-  };
-  for (const Case& c : cases) {
-    Status s = StatusFromResponse(ApiResponse{c.http, c.body, "application/json"});
-    EXPECT_EQ(s.code(), c.code) << c.http << " " << c.body;
-    EXPECT_EQ(s.message(), c.message) << c.http << " " << c.body;
-  }
-  EXPECT_TRUE(StatusFromResponse(ApiResponse{201, "{}", ""}).ok());
-  EXPECT_EQ(StatusFromStatusObject(Json::parse(R"({"kind":"Status","code":410})")).code(),
-            StatusCode::kGone);
 }
 
 }  // namespace
