@@ -70,7 +70,7 @@ void Cache::AddPodLocked(std::shared_ptr<const PodInfo> pod, bool assumed) {
   pods_[key] = PodState{std::move(pod), assumed};
 }
 
-void Cache::RemovePodLocked(std::string key) {
+void Cache::RemovePodLocked(const std::string& key) {
   auto it = pods_.find(key);
   if (it == pods_.end()) return;
   const std::string& node = it->second.pod->data().node_name;

@@ -61,7 +61,8 @@ class Cache {
   };
 
   void AddPodLocked(std::shared_ptr<const PodInfo> pod, bool assumed);
-  void RemovePodLocked(std::string key);  // by value: callers may pass the pod's own key
+  // Safe with the removed pod's own key: the map entry holding it is erased last.
+  void RemovePodLocked(const std::string& key);
   void Touch(const std::string& node, NodeEntry& entry);
   void CopyNode(const NodeEntry& entry, uint32_t index, SnapshotNode& out) const;
 

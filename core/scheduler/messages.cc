@@ -46,6 +46,7 @@ std::string FitErrorMessage(const Diagnosis& d) {
       counts["node(s) didn't satisfy plugin(s) [" + plugins + "]"] += d.absent_nodes;
     }
     std::vector<std::string> parts;
+    parts.reserve(counts.size());
     for (const auto& [reason, n] : counts) parts.push_back(std::to_string(n) + " " + reason);
     // Upstream sorts the "N reason" strings themselves.
     std::sort(parts.begin(), parts.end());

@@ -28,7 +28,7 @@ void SchedulerRunner::Stop() {
   if (services_) services_->SetApi(nullptr);
 }
 
-Result<std::unique_ptr<SchedulerRunner>> StartScheduler(SchedulerRunnerOptions options) {
+Result<std::unique_ptr<SchedulerRunner>> StartScheduler(const SchedulerRunnerOptions& options) {
   if (options.chain == nullptr || options.services == nullptr) {
     return InvalidError("StartScheduler: the sched chain and its host services are required");
   }

@@ -64,7 +64,8 @@ class SchedulerRunner {
   Scheduler& scheduler() { return *scheduler_; }
 
  private:
-  friend Result<std::unique_ptr<SchedulerRunner>> StartScheduler(SchedulerRunnerOptions options);
+  friend Result<std::unique_ptr<SchedulerRunner>> StartScheduler(
+      const SchedulerRunnerOptions& options);
   SchedulerRunner() = default;
 
   std::unique_ptr<client::ApiClient> owned_client_;
@@ -80,6 +81,6 @@ class SchedulerRunner {
 // scheduling (at once, or when this candidate becomes leader). Errors: kInvalid (no chain or
 // services, a chain that is not a valid profile, bad elector options), the kubeconfig/client
 // errors, kTimeout when the informers did not sync within `sync_timeout`.
-Result<std::unique_ptr<SchedulerRunner>> StartScheduler(SchedulerRunnerOptions options);
+Result<std::unique_ptr<SchedulerRunner>> StartScheduler(const SchedulerRunnerOptions& options);
 
 }  // namespace capstan::scheduler

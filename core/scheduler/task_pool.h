@@ -17,7 +17,7 @@ namespace capstan::scheduler {
 class TaskPool {
  public:
   // `max_backlog` 0: unbounded.
-  TaskPool(int threads, size_t max_backlog = 0);
+  explicit TaskPool(int threads, size_t max_backlog = 0);
   ~TaskPool();
   TaskPool(const TaskPool&) = delete;
   TaskPool& operator=(const TaskPool&) = delete;
