@@ -82,6 +82,7 @@ Status ApiServer::Init() {
   Result<std::unique_ptr<api::OpenApi>> openapi = api::OpenApi::Load(*dir, registry_.get());
   if (!openapi.ok()) return openapi.status().WithContext("loading the OpenAPI documents");
   openapi_ = std::move(*openapi);
+  field_schemas_ = std::make_unique<api::FieldSchemaCache>(openapi_.get());
   hub_ = std::make_unique<CacheHub>(store_);
   CAPSTAN_RETURN_IF_ERROR(hub_->Start());
   for (const api::ResourceInfo& r : registry_->Snapshot()->resources()) {
@@ -171,7 +172,9 @@ void ApiServer::Handle(std::shared_ptr<HttpExchange> exchange) {
 
 void ApiServer::ReplyJson(const RequestContext& ctx, int status, std::string body,
                           std::string_view content_type) {
-  ctx.exchange->Respond(status, {{"Content-Type", std::string(content_type)}}, std::move(body));
+  HttpHeaders headers = {{"Content-Type", std::string(content_type)}};
+  headers.insert(headers.end(), ctx.response_headers.begin(), ctx.response_headers.end());
+  ctx.exchange->Respond(status, std::move(headers), std::move(body));
 }
 
 void ApiServer::ReplyError(const RequestContext& ctx, const Status& status,
@@ -180,6 +183,7 @@ void ApiServer::ReplyError(const RequestContext& ctx, const Status& status,
   if (details.retry_after_seconds > 0) {
     headers.emplace_back("Retry-After", std::to_string(details.retry_after_seconds));
   }
+  headers.insert(headers.end(), ctx.response_headers.begin(), ctx.response_headers.end());
   ctx.exchange->Respond(HttpStatus(status.code()), std::move(headers),
                         FailureStatus(status, details).dump());
 }

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "core/api/discovery.h"
+#include "core/api/field_schema.h"
 #include "core/api/openapi.h"
 #include "core/api/resource.h"
 #include "core/apiserver/auth.h"
@@ -53,6 +54,9 @@ struct RequestContext {
   std::shared_ptr<const api::ResourceInfo> resource;  // null for non-resource requests
   RestStorage* storage = nullptr;
   const selector::SelectableFields* fields = nullptr;
+
+  // Added to whatever reply the handler sends (e.g. `Warning` headers for dropped fields).
+  HttpHeaders response_headers;
 
   const HttpRequest& request() const { return exchange->request(); }
   // The first value of a query parameter, or null. The pointer lives as long as the request.
@@ -128,6 +132,10 @@ class ApiServer {
   void Eviction(RequestContext& ctx);
   Status CheckNamespaceForCreate(const RequestContext& ctx) const;
   std::shared_ptr<const patch::PatchSchema> PatchSchemaFor(const api::ResourceInfo& resource) const;
+  // The known fields of a built-in request's body (`fieldValidation`), or null for custom
+  // resources, subresources of another kind and kinds without an upstream schema. The node lives
+  // as long as the server.
+  const api::FieldNode* KnownFieldsFor(const RequestContext& ctx) const;
 
   WriteContext MakeWriteContext(const RequestContext& ctx, bool dry_run,
                                 std::string field_manager) const;
@@ -141,6 +149,7 @@ class ApiServer {
   std::unique_ptr<api::Registry> registry_;
   std::unique_ptr<api::Discovery> discovery_;
   std::unique_ptr<api::OpenApi> openapi_;
+  std::unique_ptr<api::FieldSchemaCache> field_schemas_;
   std::unique_ptr<CacheHub> hub_;
   struct StorageEntry {
     std::unique_ptr<RestStorage> storage;

@@ -1,9 +1,11 @@
 // Writes (api_server.h): create, update, patch (JSON, merge, strategic merge, apply), delete and
 // deletecollection. Object semantics live in RestStorage; this file decodes and replies.
+#include "core/api/field_schema.h"
 #include "core/api/openapi_patch_schema.h"
 #include "core/apiserver/api_server.h"
 #include "core/apiserver/body_codec.h"
 #include "core/apiserver/query_options.h"
+#include "core/apiserver/status_json.h"
 #include "core/patch/field_manager.h"
 #include "core/patch/field_set.h"
 #include "core/patch/json_patch.h"
@@ -46,7 +48,87 @@ Status CheckKind(const RequestContext& ctx, nlohmann::json& obj) {
   return Status::Ok();
 }
 
+// `fieldValidation`: what to do with fields the kind does not have. kube-apiserver decodes into
+// typed structs, so such fields are never stored; the directive only chooses between failing
+// (Strict, what kubectl sends), warning (Warn, the default) and silence (Ignore).
+enum class FieldValidation { kIgnore, kWarn, kStrict };
+
+FieldValidation ValidationOf(const WriteOptions& opts) {
+  if (opts.field_validation == "Strict") return FieldValidation::kStrict;
+  if (opts.field_validation == "Ignore") return FieldValidation::kIgnore;
+  return FieldValidation::kWarn;
+}
+
+// Adds one `Warning: 299 - "unknown field \"p\""` header per dropped field, as upstream does.
+void AddUnknownFieldWarnings(RequestContext& ctx, const std::vector<std::string>& paths) {
+  for (const std::string& path : paths) {
+    std::string text = "unknown field \"" + path + "\"";
+    std::string value = "299 - \"";
+    for (char c : text) {
+      if (c == '"' || c == '\\') value.push_back('\\');
+      value.push_back(c);
+    }
+    value.push_back('"');
+    ctx.response_headers.emplace_back("Warning", std::move(value));
+  }
+}
+
+// Drops unknown fields from a create/update body. Strict: the BadRequest upstream's decoder
+// gives ("Pod in version "v1" cannot be handled as a Pod: strict decoding error: ...").
+Status DropUnknownFields(RequestContext& ctx, const api::FieldNode* known,
+                         FieldValidation validation, nlohmann::json& obj) {
+  if (known == nullptr) return Status::Ok();
+  std::vector<std::string> removed;
+  api::PruneUnknownFields(obj, *known, validation == FieldValidation::kIgnore ? nullptr : &removed);
+  if (removed.empty()) return Status::Ok();
+  if (validation == FieldValidation::kStrict) {
+    const std::string& kind = ctx.resource->kind;
+    return BadRequestError(kind + " in version \"" + ctx.resource->version +
+                           "\" cannot be handled as a " + kind + ": " +
+                           api::StrictDecodingMessage(removed));
+  }
+  AddUnknownFieldWarnings(ctx, removed);
+  return Status::Ok();
+}
+
+// Server-side apply converts the applied configuration to its typed form whatever the
+// directive, so unknown fields there always fail, with upstream's message and its 500 without a
+// reason (kubectl prints "Error from server: failed to create typed patch object ...").
+bool RejectUnknownAppliedFields(const RequestContext& ctx, const api::FieldNode* known,
+                                const nlohmann::json& applied) {
+  if (known == nullptr) return false;
+  std::vector<std::string> paths;
+  api::FindUnknownFieldsForApply(applied, *known, &paths);
+  if (paths.empty()) return false;
+  std::string errors;
+  if (paths.size() == 1) {
+    errors = paths[0] + ": field not declared in schema";
+  } else {
+    errors = "errors:";
+    for (const std::string& p : paths) errors += "\n  " + p + ": field not declared in schema";
+  }
+  const api::ResourceInfo& r = *ctx.resource;
+  std::string message = "failed to create typed patch object (" + ctx.info.namespace_name + "/" +
+                        ctx.info.name + "; " + r.group + "/" + r.version + ", Kind=" + r.kind +
+                        "): " + errors;
+  nlohmann::json status = FailureStatus(InternalError(message), {});
+  status.erase("reason");
+  ApiServer::ReplyJson(ctx, 500, status.dump());
+  return true;
+}
+
 }  // namespace
+
+const api::FieldNode* ApiServer::KnownFieldsFor(const RequestContext& ctx) const {
+  const api::ResourceInfo& r = *ctx.resource;
+  if (!r.builtin) return nullptr;  // custom resources prune by their structural schema
+  if (!ctx.info.subresource.empty()) {
+    const api::Subresource* sub = r.FindSubresource(ctx.info.subresource);
+    if (sub == nullptr || sub->kind.kind != r.kind) return nullptr;
+  }
+  Result<api::FieldSchema> schema = field_schemas_->For(r.gvk());
+  return schema.ok() ? schema->root : nullptr;  // the cache keeps the index alive
+}
 
 void ApiServer::Create(RequestContext& ctx) {
   Result<WriteOptions> opts = ParseWriteOptions([&](std::string_view n) { return ctx.Query(n); });
@@ -55,6 +137,8 @@ void ApiServer::Create(RequestContext& ctx) {
   if (!body.ok()) return ReplyError(ctx, body.status());
   Status kind_ok = CheckKind(ctx, *body);
   if (!kind_ok.ok()) return ReplyError(ctx, kind_ok);
+  Status fields_ok = DropUnknownFields(ctx, KnownFieldsFor(ctx), ValidationOf(*opts), *body);
+  if (!fields_ok.ok()) return ReplyError(ctx, fields_ok);
   if (ctx.resource->namespaced && ctx.info.namespace_name.empty()) {
     return ReplyError(ctx, NotFoundError("the server could not find the requested resource"));
   }
@@ -73,6 +157,8 @@ void ApiServer::Update(RequestContext& ctx) {
   if (!body.ok()) return ReplyError(ctx, body.status());
   Status kind_ok = CheckKind(ctx, *body);
   if (!kind_ok.ok()) return ReplyError(ctx, kind_ok);
+  Status fields_ok = DropUnknownFields(ctx, KnownFieldsFor(ctx), ValidationOf(*opts), *body);
+  if (!fields_ok.ok()) return ReplyError(ctx, fields_ok);
   if (ctx.resource->namespaced) {
     std::string body_ns = (*body)["metadata"].value("namespace", "");
     if (!body_ns.empty() && body_ns != ctx.info.namespace_name) {
@@ -99,6 +185,10 @@ void ApiServer::Patch(RequestContext& ctx) {
     return ReplyError(ctx, InvalidError("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: "
                                         "Required value: is required for apply patch"));
   }
+  const api::FieldNode* known = KnownFieldsFor(ctx);
+  if (apply && RejectUnknownAppliedFields(ctx, known, *patch)) return;
+  const FieldValidation validation = ValidationOf(*opts);
+  std::vector<std::string> dropped;  // by the last attempt of `mutate`
   std::shared_ptr<const patch::PatchSchema> schema = PatchSchemaFor(*ctx.resource);
   const patch::PatchSchema& sch = *schema;
   std::vector<patch::FieldConflict> conflicts;
@@ -147,6 +237,14 @@ void ApiServer::Patch(RequestContext& ctx) {
       out = std::move(applied->object);
     }
     if (!out.ok()) return ApiError{out.status(), {}};
+    dropped.clear();
+    if (known != nullptr && !apply) {
+      // Upstream decodes the patched object strictly: it names, then drops, unknown fields.
+      api::PruneUnknownFields(*out, *known, &dropped);
+      if (!dropped.empty() && validation == FieldValidation::kStrict) {
+        return ApiError{BadRequestError(api::StrictDecodingMessage(dropped)), {}};
+      }
+    }
     return std::move(*out);
   };
   WriteContext wctx = MakeWriteContext(ctx, opts->dry_run, FieldManagerOf(ctx, *opts));
@@ -154,6 +252,7 @@ void ApiServer::Patch(RequestContext& ctx) {
   ApiResult<WriteResult> r = ctx.storage->Modify(wctx, ctx.info.namespace_name, ctx.info.name,
                                                  ctx.info.subresource, mutate, apply);
   if (auto* e = std::get_if<ApiError>(&r)) return ReplyApiError(ctx, *e);
+  if (validation == FieldValidation::kWarn) AddUnknownFieldWarnings(ctx, dropped);
   const WriteResult& w = std::get<WriteResult>(r);
   ReplyObject(ctx, w.created ? 201 : 200, w.object);
 }

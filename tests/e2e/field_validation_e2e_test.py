@@ -1,0 +1,123 @@
+"""End-to-end: kubectl's fieldValidation (Strict / Warn / Ignore) against a real `capstan server`.
+
+Unknown fields of built-in kinds fail under Strict (what kubectl sends by default), are dropped
+with a warning under Warn, and are dropped silently under Ignore; they are never stored.
+"""
+import json
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from capstan_cluster import Cluster  # noqa: E402
+
+POD = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: %s
+spec:
+  foo: bar
+  containers:
+  - name: c
+    image: busybox
+    bogus: 1
+"""
+
+CONFIGMAP = """
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: %s
+data:
+  a: "1"
+"""
+
+
+class FieldValidationTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.c = Cluster()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.stop()
+
+    def get_json(self, *args):
+        return json.loads(self.c.kubectl("get", *args, "-o", "json"))
+
+    def test_create_with_unknown_fields_fails_under_strict_with_upstreams_message(self):
+        r = self.c.kubectl("create", "-f", "-", input=POD % "strict", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('Error from server (BadRequest): error when creating "STDIN": Pod in '
+                      'version "v1" cannot be handled as a Pod: strict decoding error: '
+                      'unknown field "spec.containers[0].bogus", unknown field "spec.foo"',
+                      r.stderr)
+        r = self.c.kubectl("get", "pod", "strict", check=False)
+        self.assertNotEqual(r.returncode, 0)
+
+    def test_validate_false_drops_unknown_fields_silently(self):
+        r = self.c.kubectl("create", "--validate=false", "-f", "-", input=POD % "ignored",
+                           check=False)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("unknown field", r.stderr)
+        pod = self.get_json("pod", "ignored")
+        self.assertNotIn("foo", pod["spec"])
+        self.assertNotIn("bogus", pod["spec"]["containers"][0])
+        self.assertEqual(pod["spec"]["containers"][0]["image"], "busybox")
+
+    def test_validate_warn_drops_unknown_fields_and_prints_warnings(self):
+        r = self.c.kubectl("create", "--validate=warn", "-f", "-", input=POD % "warned",
+                           check=False)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('Warning: unknown field "spec.foo"', r.stderr)
+        self.assertIn('Warning: unknown field "spec.containers[0].bogus"', r.stderr)
+        self.assertNotIn("foo", self.get_json("pod", "warned")["spec"])
+
+    def test_client_side_apply_with_an_unknown_field_fails_under_strict(self):
+        r = self.c.kubectl("apply", "-f", "-", input=POD % "applied", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('strict decoding error: unknown field "spec.containers[0].bogus"', r.stderr)
+        # On an existing object the strategic merge patch is decoded strictly too.
+        self.c.kubectl("apply", "-f", "-", input=CONFIGMAP % "cm-apply")
+        r = self.c.kubectl("apply", "-f", "-",
+                           input=CONFIGMAP % "cm-apply" + "extra: {x: 1}\n", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('strict decoding error: unknown field "extra"', r.stderr)
+        self.assertNotIn("extra", self.get_json("configmap", "cm-apply"))
+
+    def test_server_side_apply_with_an_unknown_field_fails_as_upstream(self):
+        r = self.c.kubectl("apply", "--server-side", "-f", "-", input=POD % "ssa", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('failed to create typed patch object (default/ssa; /v1, Kind=Pod): '
+                      'errors:', r.stderr)
+        self.assertIn('.spec.containers[name="c"].bogus: field not declared in schema', r.stderr)
+        self.assertIn(".spec.foo: field not declared in schema", r.stderr)
+
+    def test_patch_with_an_unknown_field_never_stores_it(self):
+        self.c.kubectl("create", "-f", "-", input=CONFIGMAP % "cm-patch")
+        r = self.c.kubectl("patch", "configmap", "cm-patch", "--type", "merge",
+                           "-p", '{"data":{"b":"2"},"nope":1}', check=False)
+        # Strict fails the patch; Warn (no parameter) applies it without the field.
+        if r.returncode != 0:
+            self.assertIn('strict decoding error: unknown field "nope"', r.stderr)
+        else:
+            self.assertIn('Warning: unknown field "nope"', r.stderr)
+        self.assertNotIn("nope", self.get_json("configmap", "cm-patch"))
+
+    def test_replace_with_an_unknown_field_fails_under_strict(self):
+        self.c.kubectl("create", "-f", "-", input=CONFIGMAP % "cm-replace")
+        r = self.c.kubectl("replace", "-f", "-", input=CONFIGMAP % "cm-replace" + "zzz: 1\n",
+                           check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict '
+                      'decoding error: unknown field "zzz"', r.stderr)
+
+    def test_known_objects_are_unaffected(self):
+        out = self.c.kubectl("create", "-f", "-", input=CONFIGMAP % "cm-ok")
+        self.assertIn("configmap/cm-ok created", out)
+        self.assertEqual(self.get_json("configmap", "cm-ok")["data"], {"a": "1"})
+
+
+if __name__ == "__main__":
+    unittest.main()
