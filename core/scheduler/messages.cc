@@ -18,13 +18,14 @@ void AppendSentence(std::string& out, std::string_view text) {
 
 std::vector<std::string> FailureReasons(const NodeFailure& failure) {
   std::vector<std::string> out;
-  size_t start = 0;
-  const std::string& r = failure.reason;
-  while (start <= r.size()) {
-    size_t end = r.find('\n', start);
-    if (end == std::string::npos) end = r.size();
-    if (end > start) out.push_back(r.substr(start, end - start));
-    start = end + 1;
+  std::string_view r = failure.reason;
+  while (!r.empty()) {
+    size_t nl = r.find('\n');
+    size_t comma = r.find(", ");
+    size_t end = std::min(nl, comma);
+    if (end == std::string_view::npos) end = r.size();
+    if (end > 0) out.emplace_back(r.substr(0, end));
+    r.remove_prefix(std::min(r.size(), end + (end == comma ? 2 : 1)));
   }
   if (out.empty()) out.push_back("node(s) didn't satisfy plugin " + failure.plugin);
   return out;

@@ -18,7 +18,7 @@ struct NodeFailure {
   uint32_t node = 0;  // snapshot index
   capstan_rc code = CAPSTAN_RC_UNSCHEDULABLE;
   std::string plugin;
-  std::string reason;  // the plugin's text; several reasons are separated by '\n'
+  std::string reason;  // the plugin's text; several reasons are separated by ", " or '\n'
 };
 
 struct Diagnosis {
@@ -33,8 +33,9 @@ struct Diagnosis {
   std::string post_filter_msg;
 };
 
-// The reasons of one failure: split at '\n', empty parts dropped; a failure without text
-// becomes "node(s) didn't satisfy plugin <plugin>".
+// The reasons of one failure: split at ", " (how the default plugins join several reasons, as
+// upstream's Status.Message()) and '\n', empty parts dropped; a failure without text becomes
+// "node(s) didn't satisfy plugin <plugin>".
 std::vector<std::string> FailureReasons(const NodeFailure& failure);
 
 // "0/N nodes are available: <reasons>." with " <post filter text>." appended when present.

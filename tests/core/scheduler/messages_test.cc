@@ -32,10 +32,12 @@ TEST(MessagesTest, SortingIsByStringAsUpstreamDoes) {
 
 TEST(MessagesTest, SeveralReasonsOfOneNodeAreCountedSeparately) {
   Diagnosis d;
-  d.num_all_nodes = 2;
-  d.failures = {F(0, "Insufficient cpu\nInsufficient memory"), F(1, "Insufficient memory")};
+  d.num_all_nodes = 3;
+  d.failures = {F(0, "Insufficient cpu, Insufficient memory"), F(1, "Insufficient memory"),
+                F(2, "Insufficient cpu\nInsufficient pods")};
   EXPECT_EQ(FitErrorMessage(d),
-            "0/2 nodes are available: 1 Insufficient cpu, 2 Insufficient memory.");
+            "0/3 nodes are available: 1 Insufficient pods, 2 Insufficient cpu, 2 Insufficient "
+            "memory.");
   EXPECT_EQ(FailureReasons(F(0, "", "fit")),
             std::vector<std::string>{"node(s) didn't satisfy plugin fit"});
 }
