@@ -109,13 +109,15 @@ Status ApiServer::AddStorage(const api::ResourceInfo& r,
   for (const selector::SelectableField& f : entry.fields.fields()) {
     if (f.name != "metadata.name" && f.name != "metadata.namespace") extra.push_back(f);
   }
-  copts.decoder = [extra](std::string_view k, std::string_view bytes, int64_t rev) {
-    return DecodeStoredObject(k, bytes, rev, [&extra](const nlohmann::json& obj, StringPairs* out) {
-      std::string scratch;
-      for (const selector::SelectableField& f : extra) {
-        out->emplace_back(f.name, std::string(selector::SelectableFieldValue(obj, f, scratch)));
-      }
-    });
+  copts.extract = [extra](const nlohmann::json& obj, StringPairs* out) {
+    std::string scratch;
+    for (const selector::SelectableField& f : extra) {
+      out->emplace_back(f.name, std::string(selector::SelectableFieldValue(obj, f, scratch)));
+    }
+  };
+  copts.decoder = [extract = copts.extract](std::string_view k, std::string_view bytes,
+                                            int64_t rev) {
+    return DecodeStoredObject(k, bytes, rev, extract);
   };
   Result<WatchCache*> cache = hub_->AddResource(std::move(copts));
   if (!cache.ok()) return cache.status();

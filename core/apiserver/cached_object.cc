@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "core/apiserver/prepared_write.h"
+
 namespace capstan::apiserver {
 namespace {
 
@@ -61,20 +63,8 @@ Result<CachedObject> DecodeStoredObject(std::string_view key, std::string_view s
   out.revision = revision;
   nlohmann::json& meta = obj["metadata"];
   if (!meta.is_object()) meta = nlohmann::json::object();
-  if (auto it = meta.find("name"); it != meta.end() && it->is_string()) out.name = *it;
-  if (auto it = meta.find("namespace"); it != meta.end() && it->is_string()) {
-    out.namespace_name = *it;
-  }
-  if (auto it = meta.find("uid"); it != meta.end() && it->is_string()) out.uid = *it;
-  if (auto it = meta.find("labels"); it != meta.end() && it->is_object()) {
-    for (auto& [k, v] : it->items()) {
-      if (v.is_string()) out.labels.emplace_back(k, v.get<std::string>());
-    }
-  }  // nlohmann objects iterate in key order, so `labels` is sorted already.
-  meta["resourceVersion"] = std::to_string(revision);
-  if (extract) extract(obj, &out.fields);
-  std::sort(out.fields.begin(), out.fields.end());
-  out.json = obj.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  IndexObject(obj, extract, &out);
+  out.json = SerializeWithRevision(obj, revision, &out.rv_pos, &out.rv_len);
   return out;
 }
 

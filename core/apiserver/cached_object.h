@@ -29,6 +29,10 @@ struct CachedObject {
   StringPairs labels;  // sorted by key
   // Selectable fields other than metadata.name/namespace (e.g. "spec.nodeName"), sorted by path.
   StringPairs fields;
+  // Where the resourceVersion digits are in `json` (npos: unknown), so another revision of the
+  // same bytes (a delete event) is a splice, not a re-serialization.
+  size_t rv_pos = std::string::npos;
+  size_t rv_len = 0;
 
   // Label value or null when absent.
   const std::string* Label(std::string_view label_key) const;

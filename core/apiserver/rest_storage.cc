@@ -95,6 +95,18 @@ std::string RestStorage::CollectionPrefix(std::string_view ns) const {
   return p;
 }
 
+RestStorage::StoreWrite RestStorage::PrepareStore(std::string key, nlohmann::json& obj) const {
+  StoreWrite w;
+  w.prepared = cache_->PrepareWrite(key, obj);
+  if (!w.prepared) w.fallback = StoredBytes(obj);
+  w.key = std::move(key);
+  return w;
+}
+
+void RestStorage::Abandon(const StoreWrite& write) const {
+  cache_->AbandonWrite(write.key, write.prepared);
+}
+
 nlohmann::json RestStorage::Served(nlohmann::json obj, int64_t revision) {
   Meta(obj)["resourceVersion"] = std::to_string(revision);
   return obj;
@@ -190,9 +202,11 @@ ApiResult<WriteResult> RestStorage::Create(const WriteContext& ctx, std::string_
   }
   if (ctx.dry_run) return WriteResult{Served(obj, store_->CurrentRevision()), true};
 
-  Result<store::KeyValue> kv = store_->Create(Key(ns, name), StoredBytes(obj));
+  StoreWrite write = PrepareStore(Key(ns, name), obj);
+  Result<store::KeyValue> kv = store_->Create(write.key, write.bytes());
   stored = kv.ok();
   if (!kv.ok()) {
+    Abandon(write);
     if (kv.status().code() == StatusCode::kAlreadyExists) {
       std::string group_resource = info_.plural + (info_.group.empty() ? "" : "." + info_.group);
       return ApiError{AlreadyExistsError(group_resource + " \"" + name + "\" already exists"),
@@ -353,9 +367,11 @@ ApiResult<WriteResult> RestStorage::WriteUpdate(const WriteContext& ctx,
     return done;
   }
   if (ctx.dry_run) return WriteResult{Served(obj, current.mod_revision)};
-  Result<store::KeyValue> kv = store_->Update(current.key, StoredBytes(obj), current.mod_revision);
+  StoreWrite write = PrepareStore(current.key, obj);
+  Result<store::KeyValue> kv = store_->Update(write.key, write.bytes(), current.mod_revision);
   committed = kv.ok();
   if (!kv.ok()) {
+    Abandon(write);
     if (kv.status().code() == StatusCode::kConflict) {
       ApiError e = Conflict(name, "the object has been modified");
       e.details.kind = "$cas";  // internal marker: retry in Modify
@@ -436,8 +452,10 @@ ApiResult<WriteResult> RestStorage::Delete(const WriteContext& ctx, std::string_
       m["deletionGracePeriodSeconds"] = grace;
     }
     if (ctx.dry_run) return WriteResult{Served(std::move(obj), current->mod_revision)};
-    Result<store::KeyValue> kv = store_->Update(key, StoredBytes(obj), current->mod_revision);
+    StoreWrite write = PrepareStore(key, obj);
+    Result<store::KeyValue> kv = store_->Update(key, write.bytes(), current->mod_revision);
     if (!kv.ok()) {
+      Abandon(write);
       if (kv.status().code() == StatusCode::kConflict) continue;
       return Err(kv.status());
     }

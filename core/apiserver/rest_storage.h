@@ -167,6 +167,16 @@ class RestStorage {
                       std::string_view subresource, nlohmann::json& obj,
                       const nlohmann::json* old) const;
   static nlohmann::json Served(nlohmann::json obj, int64_t revision);
+  // Serializes `obj` once for the store and hands the cache what it needs to index the write's
+  // event without re-parsing (watch_cache.h PrepareWrite). `Abandon` after a failed write.
+  struct StoreWrite {
+    std::string key;
+    std::shared_ptr<const PreparedWrite> prepared;
+    std::string fallback;  // the bytes when the object could not be prepared
+    std::string_view bytes() const { return prepared ? prepared->stored : fallback; }
+  };
+  StoreWrite PrepareStore(std::string key, nlohmann::json& obj) const;
+  void Abandon(const StoreWrite& write) const;
 
   ResourceInfo info_;
   std::shared_ptr<ResourceStrategy> strategy_;

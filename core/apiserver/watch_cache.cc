@@ -30,6 +30,42 @@ Status WatchCache::Prime(const std::vector<store::KeyValue>& items, int64_t revi
 
 int64_t WatchCache::Revision() const { return revision_.load(); }
 
+std::shared_ptr<const PreparedWrite> WatchCache::PrepareWrite(const std::string& key,
+                                                              nlohmann::json& obj) {
+  std::shared_ptr<const PreparedWrite> p = apiserver::PrepareWrite(key, obj, options_.extract);
+  if (p == nullptr) return nullptr;
+  std::lock_guard lock(prepared_mu_);
+  prepared_[key] = p;
+  return p;
+}
+
+void WatchCache::AbandonWrite(const std::string& key,
+                              const std::shared_ptr<const PreparedWrite>& write) {
+  if (write == nullptr) return;
+  std::lock_guard lock(prepared_mu_);
+  auto it = prepared_.find(key);
+  if (it != prepared_.end() && it->second == write) prepared_.erase(it);
+}
+
+size_t WatchCache::PreparedCount() const {
+  std::lock_guard lock(prepared_mu_);
+  return prepared_.size();
+}
+
+Result<CachedObject> WatchCache::DecodePut(const store::KeyValue& kv) {
+  std::shared_ptr<const PreparedWrite> p;
+  {
+    std::lock_guard lock(prepared_mu_);
+    auto it = prepared_.find(kv.key);
+    if (it != prepared_.end() && it->second->stored == kv.value) {
+      p = std::move(it->second);
+      prepared_.erase(it);
+    }
+  }
+  if (p != nullptr) return CachedFromPrepared(*p, kv.mod_revision);
+  return options_.decoder(kv.key, kv.value, kv.mod_revision);
+}
+
 void WatchCache::Advance(int64_t revision) {
   std::unique_lock lock(mu_);
   if (revision > revision_.load()) revision_.store(revision);
@@ -44,7 +80,7 @@ void WatchCache::Ingest(std::span<const store::Event> events) {
     auto it = objects_.find(e.kv.key);
     if (it != objects_.end()) ce.prev = it->second;
     if (e.type == store::EventType::kPut) {
-      Result<CachedObject> obj = options_.decoder(e.kv.key, e.kv.value, e.kv.mod_revision);
+      Result<CachedObject> obj = DecodePut(e.kv);
       if (!obj.ok()) continue;  // undecodable bytes stay out of the cache
       ce.type = ce.prev ? WatchEventType::kModified : WatchEventType::kAdded;
       ce.object = std::make_shared<const CachedObject>(std::move(*obj));
@@ -52,10 +88,14 @@ void WatchCache::Ingest(std::span<const store::Event> events) {
     } else {
       if (!ce.prev) continue;
       // A deleted object is served as its last state, carrying the delete's revision.
-      std::string_view last_bytes = e.prev ? std::string_view(e.prev->value) : std::string_view();
-      Result<CachedObject> obj = options_.decoder(e.kv.key, last_bytes, e.kv.mod_revision);
       ce.type = WatchEventType::kDeleted;
-      ce.object = obj.ok() ? std::make_shared<const CachedObject>(std::move(*obj)) : ce.prev;
+      if (ce.prev->rv_pos != std::string::npos) {
+        ce.object = std::make_shared<const CachedObject>(WithRevision(*ce.prev, ce.revision));
+      } else {
+        std::string_view last = e.prev ? std::string_view(e.prev->value) : std::string_view();
+        Result<CachedObject> obj = options_.decoder(e.kv.key, last, e.kv.mod_revision);
+        ce.object = obj.ok() ? std::make_shared<const CachedObject>(std::move(*obj)) : ce.prev;
+      }
       objects_.erase(it);
     }
     revision_.store(ce.revision);

@@ -11,11 +11,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/apiserver/cached_object.h"
+#include "core/apiserver/prepared_write.h"
 #include "core/common/status.h"
 #include "core/store/store.h"
 
@@ -58,6 +61,7 @@ class WatchCache {
     std::string prefix;            // store prefix of the resource, ending in '/'
     size_t window_events = 10000;  // events kept for watches that resume from a revision
     ObjectDecoder decoder;         // turns stored bytes into a CachedObject
+    FieldExtractor extract;        // the selectable fields of a parsed object (PrepareWrite)
   };
 
   explicit WatchCache(Options options);
@@ -70,6 +74,15 @@ class WatchCache {
   Status Prime(const std::vector<store::KeyValue>& items, int64_t revision);
   void Ingest(std::span<const store::Event> events);
   void Advance(int64_t revision);
+
+  // Writers call this with the object they are about to store at `key`: it returns what to
+  // store (`stored` of the result), and the cache indexes the write's event from it instead of
+  // parsing the bytes (prepared_write.h). Null when the object cannot be prepared (store
+  // SerializeForStore's bytes instead). After a failed store write, call `AbandonWrite`.
+  // Thread-safe; writers never wait for the ingest thread.
+  std::shared_ptr<const PreparedWrite> PrepareWrite(const std::string& key, nlohmann::json& obj);
+  void AbandonWrite(const std::string& key, const std::shared_ptr<const PreparedWrite>& write);
+  size_t PreparedCount() const;
 
   // The revision the cache reflects (the store's, not just this resource's last write).
   int64_t Revision() const;
@@ -98,6 +111,8 @@ class WatchCache {
   struct WatcherState;
 
   void Dispatch(const CacheEvent& event);
+  // The cached form of a put event: from a matching prepared write, else decoded.
+  Result<CachedObject> DecodePut(const store::KeyValue& kv);
   void RemoveWatcher(uint64_t id);
 
   Options options_;
@@ -108,6 +123,9 @@ class WatchCache {
   int64_t window_start_ = 0;  // oldest revision a watch may resume from; guarded by mu_
   std::map<uint64_t, std::shared_ptr<WatcherState>> watchers_;  // guarded by mu_
   uint64_t next_watcher_id_ = 1;                                // guarded by mu_
+  mutable std::mutex prepared_mu_;
+  // The latest prepared write per key; an event whose bytes differ is decoded the slow way.
+  std::unordered_map<std::string, std::shared_ptr<const PreparedWrite>> prepared_;
 };
 
 // Handle of a running watch; destroying it unregisters the sink (no call after it returns,
