@@ -1,0 +1,71 @@
+// RuntimeClient (runtime_client.h): method-name dispatch onto the runtime vtable.
+#include "core/agent/runtime_client.h"
+
+#include <utility>
+
+namespace capstan::agent {
+namespace {
+
+using Rpc = capstan_runtime_rpc_fn capstan_runtime_v1::*;
+
+struct Method {
+  std::string_view name;
+  Rpc rpc;
+};
+
+constexpr Method kMethods[] = {
+    {"RunPodSandbox", &capstan_runtime_v1::on_run_pod_sandbox},
+    {"StopPodSandbox", &capstan_runtime_v1::on_stop_pod_sandbox},
+    {"RemovePodSandbox", &capstan_runtime_v1::on_remove_pod_sandbox},
+    {"PodSandboxStatus", &capstan_runtime_v1::on_pod_sandbox_status},
+    {"CreateContainer", &capstan_runtime_v1::on_create_container},
+    {"StartContainer", &capstan_runtime_v1::on_start_container},
+    {"StopContainer", &capstan_runtime_v1::on_stop_container},
+    {"RemoveContainer", &capstan_runtime_v1::on_remove_container},
+    {"ContainerStatus", &capstan_runtime_v1::on_container_status},
+    {"ListPodSandbox", &capstan_runtime_v1::on_list_pod_sandboxes},
+    {"ListContainers", &capstan_runtime_v1::on_list_containers},
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RuntimeClient>> RuntimeClient::Create(
+    std::shared_ptr<plugin::PluginInstance> instance, std::chrono::milliseconds call_timeout) {
+  if (instance == nullptr || instance->runtime() == nullptr) {
+    return InvalidError("the agent's runtime plugin does not implement the runtime kind");
+  }
+  return std::unique_ptr<RuntimeClient>(new RuntimeClient(std::move(instance), call_timeout));
+}
+
+Result<nlohmann::json> RuntimeClient::Call(std::string_view method,
+                                           const nlohmann::json& request) const {
+  Rpc rpc = nullptr;
+  for (const Method& m : kMethods) {
+    if (m.name == method) rpc = m.rpc;
+  }
+  if (rpc == nullptr) return InvalidError("unknown runtime method '" + std::string(method) + "'");
+  const capstan_runtime_v1* vt = instance_->runtime();
+  capstan_runtime_rpc_fn fn = vt->*rpc;
+  if (fn == nullptr) return UnimplementedError(instance_->Describe() + " " + std::string(method));
+  std::string body = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  int64_t timeout_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(call_timeout_).count();
+  // Parsed inside the call: the plugin's buffer is valid only until its next call on this thread.
+  Result<nlohmann::json> parsed = nlohmann::json::object();
+  plugin::CallOutcome o = instance_->Invoke(
+      method, plugin::CallOptions::WithTimeout(timeout_ns),
+      [&](capstan_plugin_state* st, capstan_call* c) {
+        capstan_host_buf in{reinterpret_cast<const uint8_t*>(body.data()), body.size()};
+        capstan_plugin_buf out{nullptr, 0};
+        capstan_rc rc = fn(st, c, in, &out);
+        if (rc == CAPSTAN_RC_OK && out.len > 0) parsed = instance_->ParseJsonOutput(out, method);
+        return rc;
+      });
+  if (!o.ok()) return o.ToStatus();
+  return parsed;
+}
+
+std::string RuntimeClient::RuntimeVersion() const {
+  return instance_->info().name + "://" + instance_->info().version;
+}
+
+}  // namespace capstan::agent
