@@ -17,6 +17,7 @@ struct Subcommand {
 constexpr Subcommand kSubcommands[] = {
     {"server", "run the API server, scheduler and controllers", &RunServer},
     {"plugin", "inspect plugin libraries and show the effective plugin chains", &RunPlugin},
+    {"agent", "run the node agent: register a node and run its pods", &RunAgent},
 };
 
 void PrintUsage(std::FILE* out) {

@@ -19,5 +19,7 @@ inline constexpr int kExitNotBuilt = 3;
 int RunServer(const Args& args);
 // `capstan plugin inspect|chains` (plugin_cmd.cc).
 int RunPlugin(const Args& args);
+// `capstan agent`: the node agent (agent_cmd.cc).
+int RunAgent(const Args& args);
 
 }  // namespace capstan::cmd

@@ -1,0 +1,166 @@
+// `capstan agent`: the node agent (core/agent/agent.h) — connects to the API server, loads the
+// runtime plugin (default: runtime/fake.so from the default plugin directory) and runs until
+// SIGINT/SIGTERM. Flags and wiring only.
+#include <unistd.h>
+
+#include <atomic>
+#include <cctype>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/agent/agent.h"
+#include "core/client/kubeconfig.h"
+#include "core/cmd/subcommands.h"
+#include "core/common/flags.h"
+#include "core/plugin/chain_config.h"
+#include "core/plugin/registry.h"
+
+namespace capstan::cmd {
+namespace {
+
+std::atomic<int> g_agent_signal{0};
+
+// As `capstan server`: $CAPSTAN_PLUGIN_DIR, the installed tree, then the build tree.
+std::string AgentPluginDir() {
+  if (const char* env = std::getenv("CAPSTAN_PLUGIN_DIR"); env != nullptr && *env != 0) return env;
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    std::filesystem::path installed = exe.parent_path().parent_path() / "lib/capstan/plugins";
+    if (std::filesystem::exists(installed / "runtime", ec)) return installed.string();
+  }
+  return CAPSTAN_BUILD_PLUGIN_DIR;
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return BadRequestError("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct AgentFlags {
+  std::string kubeconfig, server, token_file, ca_file, node_name, data_dir, plugin_config;
+  std::string runtime = "fake";
+  std::vector<std::string> labels;
+  int64_t max_pods = 110;
+};
+
+Result<client::ClientConfig> ClientConfigFrom(const AgentFlags& f) {
+  if (!f.kubeconfig.empty()) return client::LoadKubeconfig(f.kubeconfig);
+  if (f.server.empty() || f.token_file.empty()) {
+    return BadRequestError("--kubeconfig, or --server with --token-file, is required");
+  }
+  client::ClientConfig c;
+  c.server_url = f.server;
+  Result<std::string> token = ReadFile(f.token_file);
+  if (!token.ok()) return token.status();
+  c.bearer_token = *token;
+  while (!c.bearer_token.empty() &&
+         std::isspace(static_cast<unsigned char>(c.bearer_token.back()))) {
+    c.bearer_token.pop_back();
+  }
+  if (!f.ca_file.empty()) {
+    Result<std::string> ca = ReadFile(f.ca_file);
+    if (!ca.ok()) return ca.status();
+    c.ca_pem = *ca;
+  }
+  return c;
+}
+
+int RunAgentWith(const AgentFlags& f) {
+  auto fail = [](const Status& s) {
+    std::fprintf(stderr, "capstan agent: %s\n", s.ToString().c_str());
+    return kExitFailure;
+  };
+  std::error_code ec;
+  if (!f.data_dir.empty()) std::filesystem::create_directories(f.data_dir, ec);
+  Result<client::ClientConfig> cc = ClientConfigFrom(f);
+  if (!cc.ok()) return fail(cc.status());
+  Result<std::unique_ptr<client::ApiClient>> api = client::ApiClient::Create(*cc);
+  if (!api.ok()) return fail(api.status());
+
+  std::string plugin_dir = AgentPluginDir();
+  nlohmann::json doc = {
+      {"apiVersion", "capstan.io/v1alpha1"},
+      {"kind", "PluginConfiguration"},
+      {"pluginDirs", nlohmann::json::array({plugin_dir})},
+      {"chains",
+       {{"runtime",
+         {{"plugins", nlohmann::json::array({{{"name", f.runtime},
+                                              {"library", "runtime/" + f.runtime + ".so"}}})}}}}}};
+  Result<plugin::PluginConfiguration> config =
+      f.plugin_config.empty()
+          ? plugin::ParsePluginConfiguration(doc, "built-in defaults", plugin_dir)
+          : plugin::LoadPluginConfiguration(f.plugin_config);
+  if (!config.ok()) return fail(config.status());
+  std::unique_ptr<plugin::Registry> plugins = plugin::Registry::Load(*config);
+  if (!plugins->status().ok()) return fail(plugins->status());
+  const plugin::Chain* chain = plugins->chain(CAPSTAN_KIND_RUNTIME);
+  if (chain == nullptr || chain->entries.empty()) {
+    return fail(InvalidError("the plugin configuration has no runtime chain"));
+  }
+
+  agent::AgentOptions o;
+  o.client = api->get();
+  o.node_name = f.node_name;
+  o.runtime = chain->entries.front().instance;
+  o.max_pods = f.max_pods;
+  for (const std::string& l : f.labels) {
+    size_t eq = l.find('=');
+    if (eq == std::string::npos) return fail(BadRequestError("--label wants key=value: " + l));
+    o.labels[l.substr(0, eq)] = l.substr(eq + 1);
+  }
+  Result<std::unique_ptr<agent::Agent>> a = agent::Agent::Create(std::move(o));
+  if (!a.ok()) return fail(a.status());
+  if (Status s = (*a)->Start(); !s.ok()) return fail(s);
+  std::fprintf(stderr, "capstan agent: node %s running (runtime %s)\n", f.node_name.c_str(),
+               f.runtime.c_str());
+  std::signal(SIGINT, [](int s) { g_agent_signal = s; });
+  std::signal(SIGTERM, [](int s) { g_agent_signal = s; });
+  while (g_agent_signal.load() == 0) pause();
+  (*a)->Stop();
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunAgent(const Args& args) {
+  AgentFlags f;
+  flags::FlagSet fs("capstan agent");
+  fs.String("kubeconfig", &f.kubeconfig, "kubeconfig of the API server to join");
+  fs.String("server", &f.server, "API server URL (https://host:port), with --token-file");
+  fs.String("token-file", &f.token_file, "file holding the bearer token");
+  fs.String("ca-file", &f.ca_file, "PEM CA bundle the API server certificate must chain to");
+  fs.String("node-name", &f.node_name, "name of this node (required)");
+  fs.String("data-dir", &f.data_dir, "directory for the agent's state");
+  fs.String("runtime", &f.runtime, "runtime plugin loaded as runtime/<name>.so");
+  fs.String("plugin-config", &f.plugin_config,
+            "plugin configuration file with a runtime chain (overrides --runtime)");
+  fs.StringList("label", &f.labels, "extra node label key=value");
+  fs.Int("max-pods", &f.max_pods, "pods capacity of the node");
+  if (Status s = fs.Parse(args); !s.ok()) {
+    std::fprintf(stderr, "capstan agent: %s\n\n%s", s.message().c_str(), fs.Usage().c_str());
+    return kExitUsage;
+  }
+  if (fs.help_requested()) {
+    std::printf("%s", fs.Usage().c_str());
+    return kExitOk;
+  }
+  if (f.node_name.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof(host) - 1) == 0) f.node_name = host;
+  }
+  if (f.node_name.empty()) {
+    std::fprintf(stderr, "capstan agent: --node-name is required\n");
+    return kExitUsage;
+  }
+  return RunAgentWith(f);
+}
+
+}  // namespace capstan::cmd
