@@ -291,9 +291,8 @@ void ClientImpl::Release(ConnectionPtr conn, bool reusable) {
   }
   if (to_close != nullptr) to_close->Close();
   if (waiter) {
-    asio::post(handoff->strand, [waiter = std::move(waiter), handoff, reused] {
-      waiter(handoff, reused);
-    });
+    asio::post(handoff->strand,
+               [waiter = std::move(waiter), handoff, reused] { waiter(handoff, reused); });
   }
 }
 

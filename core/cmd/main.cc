@@ -1,5 +1,6 @@
 // `capstan`: the single binary. Dispatches to the subcommands declared in subcommands.h; this
 // file is wiring only. To add one, write <name>_cmd.cc and add a row to kSubcommands.
+#include <csignal>
 #include <cstdio>
 #include <string_view>
 
@@ -30,6 +31,9 @@ void PrintUsage(std::FILE* out) {
 }
 
 int Main(int argc, char** argv) {
+  // Clients and servers share the process; a peer closing a TLS connection mid-write must be an
+  // error on that connection, not SIGPIPE for the whole process.
+  std::signal(SIGPIPE, SIG_IGN);
   if (argc < 2) {
     PrintUsage(stderr);
     return kExitUsage;

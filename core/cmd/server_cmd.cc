@@ -1,11 +1,11 @@
 // `capstan server`: the control plane on one machine — PKI in the data dir, the embedded store,
-// the plugin chains, the API server on HTTPS, and DIR/admin.kubeconfig once it serves.
-// Wiring only; the pieces live in core/pki, core/store, core/plugin and core/apiserver.
+// the plugin chains, the API server on HTTPS, DIR/admin.kubeconfig once it serves, and the
+// in-process components (control_plane.h). Wiring only; defaults are in server_defaults.cc, the
+// pieces in core/pki, core/store, core/plugin, core/apiserver and core/scheduler.
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <tuple>
 
 #include "core/apiserver/api_server.h"
 #include "core/apiserver/crd_controller.h"
@@ -13,6 +13,8 @@
 #include "core/apiserver/plugin_admission.h"
 #include "core/apiserver/plugin_auth.h"
 #include "core/apiserver/plugin_cache_services.h"
+#include "core/cmd/control_plane.h"
+#include "core/cmd/server_defaults.h"
 #include "core/cmd/subcommands.h"
 #include "core/common/flags.h"
 #include "core/common/log.h"
@@ -38,6 +40,8 @@ struct ServerFlags {
   std::string advertise_address;
   std::string log_level = "info";
   bool disable_agent = false;
+  bool disable_scheduler = false;
+  bool disable_controllers = false;
 };
 
 // The plugin directory: --plugin-dir, $CAPSTAN_PLUGIN_DIR, <exe>/../lib/capstan/plugins, then
@@ -78,70 +82,7 @@ Result<std::string> EnsureTokenFile(const std::string& path) {
   return path;
 }
 
-// The chains `capstan server` runs when the operator gives no --plugin-config: x509 client
-// certificates, then the static token file, then anonymous; authorization always-allow.
-nlohmann::json DefaultPluginConfig(const std::string& token_file) {
-  return nlohmann::json{
-      {"apiVersion", "capstan.io/v1alpha1"},
-      {"kind", "PluginConfiguration"},
-      {"chains",
-       {{"authn",
-         {{"plugins",
-           {{{"name", "x509"}, {"library", "auth/x509.so"}},
-            {{"name", "tokens"},
-             {"library", "auth/static-token.so"},
-             {"config", {{"tokenFile", token_file}}}},
-            {{"name", "anonymous"}, {"library", "auth/anonymous.so"}}}}}},
-        {"authz", {{"plugins", {{{"name", "allow"}, {"library", "auth/always-allow.so"}}}}}},
-        {"admission",
-         {{"plugins",
-           {{{"name", "priority"}, {"library", "admission/priority.so"}},
-            {{"name", "default-toleration-seconds"},
-             {"library", "admission/default-toleration-seconds.so"}}}}}}}}};
-}
-
 std::atomic<int> g_signal{0};
-
-// The PriorityClasses kube-apiserver creates at start-up.
-Status CreateSystemPriorityClasses(apiserver::ApiServer& server) {
-  apiserver::RestStorage* classes = server.StorageFor("scheduling.k8s.io", "priorityclasses");
-  if (classes == nullptr) return InternalError("priorityclasses are not served");
-  for (auto [name, value, what] :
-       {std::tuple<const char*, int, const char*>{"system-node-critical", 2000001000,
-                                                  "Used for system critical pods that must not "
-                                                  "be moved from their current node."},
-        std::tuple<const char*, int, const char*>{
-            "system-cluster-critical", 2000000000,
-            "Used for system critical pods that must run in the cluster, but can be moved to "
-            "another node if necessary."}}) {
-    nlohmann::json obj = {{"apiVersion", "scheduling.k8s.io/v1"},
-                          {"kind", "PriorityClass"},
-                          {"metadata", {{"name", name}}},
-                          {"value", value},
-                          {"description", what}};
-    apiserver::ApiResult<apiserver::WriteResult> r = classes->Create({}, "", obj);
-    if (auto* e = std::get_if<apiserver::ApiError>(&r);
-        e != nullptr && e->status.code() != StatusCode::kAlreadyExists) {
-      return e->status.WithContext(std::string("creating priority class ") + name);
-    }
-  }
-  return Status::Ok();
-}
-
-Status CreateSystemNamespaces(apiserver::ApiServer& server) {
-  apiserver::RestStorage* ns = server.StorageFor("", "namespaces");
-  if (ns == nullptr) return InternalError("namespaces are not served");
-  for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
-    nlohmann::json obj = {
-        {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}};
-    apiserver::ApiResult<apiserver::WriteResult> r = ns->Create({}, "", obj);
-    if (auto* e = std::get_if<apiserver::ApiError>(&r);
-        e != nullptr && e->status.code() != StatusCode::kAlreadyExists) {
-      return e->status.WithContext(std::string("creating namespace ") + name);
-    }
-  }
-  return Status::Ok();
-}
 
 // Marks the cluster IPs and node ports stored Services hold, so restarts never hand them out
 // twice, and creates the `kubernetes` Service (the API's in-cluster address) when missing.
@@ -180,19 +121,25 @@ int Serve(const ServerFlags& f) {
   Result<std::string> tokens = EnsureTokenFile(f.data_dir + "/tokens.csv");
   if (!tokens.ok()) return fail(tokens.status());
   std::string plugin_dir = f.plugin_dir.empty() ? DefaultPluginDir() : f.plugin_dir;
+  Result<nlohmann::json> defaults = DefaultPluginConfig(*tokens);
+  if (!defaults.ok()) return fail(defaults.status());
   Result<plugin::PluginConfiguration> config =
-      f.plugin_config.empty() ? plugin::ParsePluginConfiguration(DefaultPluginConfig(*tokens),
-                                                                 "built-in defaults", plugin_dir)
-                              : plugin::LoadPluginConfiguration(f.plugin_config);
+      f.plugin_config.empty()
+          ? plugin::ParsePluginConfiguration(*defaults, "built-in defaults", plugin_dir)
+          : plugin::LoadPluginConfiguration(f.plugin_config);
   if (!config.ok()) return fail(config.status());
   if (f.plugin_config.empty()) config->plugin_dirs = {plugin_dir};
   // In-process plugins (admission) read the API server's caches; bound once it exists.
   auto cache_binding = std::make_shared<apiserver::CacheServiceBinding>();
   plugin::RegistryOptions registry_options;
-  registry_options.configure_host = [cache_binding](uint32_t kind, plugin::HostContext& ctx) {
-    if (kind == CAPSTAN_KIND_ADMISSION) apiserver::RegisterCacheServices(ctx, cache_binding);
-  };
-  std::unique_ptr<plugin::Registry> plugins = plugin::Registry::Load(*config, registry_options);
+  auto sched_services = std::make_shared<scheduler::SchedHostServices>();
+  registry_options.configure_host = scheduler::SchedHostConfigurer(
+      sched_services, [cache_binding](uint32_t kind, plugin::HostContext& ctx) {
+        if (kind == CAPSTAN_KIND_ADMISSION) apiserver::RegisterCacheServices(ctx, cache_binding);
+      });
+  // The controller host loads the `controller` chain itself, with its own host services.
+  std::unique_ptr<plugin::Registry> plugins =
+      plugin::Registry::Load(controllers::WithoutControllerChain(*config), registry_options);
   if (!plugins->status().ok()) return fail(plugins->status());
 
   Result<std::unique_ptr<store::LevelDbStore>> store =
@@ -240,6 +187,15 @@ int Serve(const ServerFlags& f) {
   std::string url = "https://" + advertise + ":" + std::to_string((*server)->port());
   Status kubeconfig = pki::WriteAdminKubeconfig(*pki, url);
   if (!kubeconfig.ok()) return fail(kubeconfig);
+  ControlPlaneOptions cp_options;
+  cp_options.kubeconfig = pki->paths.admin_kubeconfig;
+  cp_options.plugins = plugins.get();
+  cp_options.sched_services = sched_services;
+  cp_options.scheduler = !f.disable_scheduler;
+  cp_options.plugin_config = *config;
+  cp_options.controllers = !f.disable_controllers;
+  Result<std::unique_ptr<ControlPlane>> control_plane = StartControlPlane(cp_options);
+  if (!control_plane.ok()) return fail(control_plane.status());
   log::Info("server", "serving", {{"url", url}, {"kubeconfig", pki->paths.admin_kubeconfig}});
   std::printf("capstan server: serving %s; kubeconfig %s\n", url.c_str(),
               pki->paths.admin_kubeconfig.c_str());
@@ -249,6 +205,7 @@ int Serve(const ServerFlags& f) {
   std::signal(SIGTERM, [](int s) { g_signal = s; });
   while (g_signal.load() == 0) pause();
   log::Info("server", "shutting down");
+  (*control_plane)->Stop();
   (*server)->Stop(std::chrono::seconds(2));
   (*api)->Shutdown();
   cache_binding->Unbind();
@@ -269,6 +226,9 @@ int RunServer(const Args& args) {
   fs.String("advertise-address", &f.advertise_address, "address clients use to reach the server");
   fs.String("log-level", &f.log_level, "debug, info, warn or error");
   fs.Bool("disable-agent", &f.disable_agent, "do not run a local node agent");
+  fs.Bool("disable-scheduler", &f.disable_scheduler, "do not run the scheduler in this process");
+  fs.Bool("disable-controllers", &f.disable_controllers,
+          "do not run the controller host in this process");
   Status parsed = fs.Parse(args);
   if (!parsed.ok()) {
     std::fprintf(stderr, "%s\n%s", parsed.message().c_str(), fs.Usage().c_str());

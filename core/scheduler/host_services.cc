@@ -47,11 +47,10 @@ capstan_rc NodePods(capstan_host_ctx*, capstan_sched_cycle* cycle, uint32_t node
   return CAPSTAN_RC_OK;
 }
 
-// "capstan_host_sched_node_view_v1" (proposed by plugins/sched/common/snapshot_nodes.h, not yet
-// in abi/sched.h): the view of snapshot node `node_index`; NOT_FOUND past the last node, so
-// PreFilter/PreScore of inter-pod-affinity and pod-topology-spread can walk every node.
-typedef capstan_rc (*NodeViewFn)(capstan_host_ctx* ctx, capstan_sched_cycle* cycle,
-                                 uint32_t node_index, const capstan_sched_node_view** out_node);
+// "capstan_host_sched_node_view_v1" (capstan/abi/sched.h): the view of snapshot node
+// `node_index`; NOT_FOUND past the last node, so PreFilter/PreScore of inter-pod-affinity and
+// pod-topology-spread can walk every node.
+using NodeViewFn = capstan_host_sched_node_view_v1_fn;
 
 capstan_rc NodeView(capstan_host_ctx*, capstan_sched_cycle* cycle, uint32_t node_index,
                     const capstan_sched_node_view** out_node) {

@@ -1,7 +1,7 @@
 // Whole-snapshot access for the plugins that need every node in PreFilter/PreScore
-// (pod-topology-spread, inter-pod-affinity, default-preemption): the proposed host service
-// "capstan_host_sched_node_view_v1" (node view by snapshot index; not yet in abi/sched.h, see
-// README), captured at on_init by CAPSTAN_SCHED_PLUGIN (export.h), and `ForEachSnapshotNode`.
+// (pod-topology-spread, inter-pod-affinity, default-preemption): the host service
+// "capstan_host_sched_node_view_v1" (capstan/abi/sched.h), captured at on_init by
+// CAPSTAN_SCHED_PLUGIN (export.h), and `ForEachSnapshotNode`.
 // Partners: snapshot_nodes.cc, export.h.
 #ifndef CAPSTAN_PLUGINS_SCHED_COMMON_SNAPSHOT_NODES_H_
 #define CAPSTAN_PLUGINS_SCHED_COMMON_SNAPSHOT_NODES_H_
@@ -11,16 +11,6 @@
 #include "capstan/abi/sched.h"
 #include "capstan/sdk/host.h"
 #include "capstan/sdk/sched.h"
-
-extern "C" {
-/* "capstan_host_sched_node_view_v1" (proposed): the view of node `node_index` of the cycle's
- * snapshot, host-owned and valid for the cycle; NOT_FOUND when `node_index` is at or past the
- * snapshot's node count. Thread-safe. */
-typedef capstan_rc (*capstan_host_sched_node_view_v1_fn)(capstan_host_ctx* ctx,
-                                                         capstan_sched_cycle* cycle,
-                                                         uint32_t node_index,
-                                                         const capstan_sched_node_view** out_node);
-}
 
 namespace capstan::sched {
 

@@ -245,6 +245,15 @@ typedef struct capstan_sched_v1 {
                        const capstan_sched_pod_view* pod, capstan_host_str node_name);
 } capstan_sched_v1;
 
+/* "capstan_host_sched_node_view_v1": the view of node `node_index` of the cycle's snapshot
+ * (host-owned, valid for the cycle), for plugins that look at every node in PreFilter/PreScore
+ * (topology spread, inter-pod affinity, preemption). NOT_FOUND when `node_index` is at or past
+ * the snapshot's node count; UNAVAILABLE outside a scheduling cycle. Thread-safe. */
+typedef capstan_rc (*capstan_host_sched_node_view_v1_fn)(capstan_host_ctx* ctx,
+                                                         capstan_sched_cycle* cycle,
+                                                         uint32_t node_index,
+                                                         const capstan_sched_node_view** out_node);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -1,0 +1,47 @@
+// The in-process control-plane components `capstan server` runs next to the API server: the
+// scheduler and the controller host (and, as it lands, the local agent). They reach the API
+// over HTTPS through core/client with the admin identity — the same path they take when run as
+// separate processes — so nothing here touches the store. Used by server_cmd.cc.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/client/api_client.h"
+#include "core/common/status.h"
+#include "core/controllers/controller_host.h"
+#include "core/plugin/registry.h"
+#include "core/scheduler/host_services.h"
+#include "core/scheduler/scheduler_runner.h"
+
+namespace capstan::cmd {
+
+struct ControlPlaneOptions {
+  std::string kubeconfig;                     // the API and the identity the components use
+  const plugin::Registry* plugins = nullptr;  // borrowed; must outlive the control plane
+  // The services configured into the registry's sched instances (SchedHostConfigurer).
+  std::shared_ptr<scheduler::SchedHostServices> sched_services;
+  bool scheduler = true;
+  // The operator's configuration: the controller host loads its `controller` chain itself.
+  plugin::PluginConfiguration plugin_config;
+  bool controllers = true;
+};
+
+// Stops its components in reverse start order on destruction (or Stop()).
+class ControlPlane {
+ public:
+  ~ControlPlane() { Stop(); }
+  void Stop();
+
+ private:
+  friend Result<std::unique_ptr<ControlPlane>> StartControlPlane(const ControlPlaneOptions&);
+  std::unique_ptr<client::ApiClient> client_;
+  std::unique_ptr<scheduler::SchedulerRunner> scheduler_;
+  std::unique_ptr<controllers::ControllerHost> controllers_;
+};
+
+// Starts the enabled components. A component whose chain is empty is skipped with a log line
+// (an operator may run, say, only the API server). Errors: the client's, the components'.
+Result<std::unique_ptr<ControlPlane>> StartControlPlane(const ControlPlaneOptions& options);
+
+}  // namespace capstan::cmd

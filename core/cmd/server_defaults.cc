@@ -1,0 +1,108 @@
+// Defaults of `capstan server` (server_defaults.h).
+#include "core/cmd/server_defaults.h"
+
+#include <tuple>
+
+#include "core/common/config.h"
+
+namespace capstan::cmd {
+namespace {
+
+// Authentication: x509 client certificates, then the static token file, then anonymous;
+// authorization: always-allow (until RBAC ships). Admission: upstream's Priority and
+// DefaultTolerationSeconds. Scheduling: kube-scheduler's default profile with its weights.
+// Controllers: ReplicaSet, ReplicationController and Deployment.
+constexpr char kDefaultPlugins[] = R"(
+apiVersion: capstan.io/v1alpha1
+kind: PluginConfiguration
+chains:
+  authn:
+    plugins:
+      - {name: x509, library: auth/x509.so}
+      - {name: tokens, library: auth/static-token.so, config: {tokenFile: TOKEN_FILE}}
+      - {name: anonymous, library: auth/anonymous.so}
+  authz:
+    plugins:
+      - {name: allow, library: auth/always-allow.so}
+  admission:
+    plugins:
+      - {name: priority, library: admission/priority.so}
+      - {name: default-toleration-seconds, library: admission/default-toleration-seconds.so}
+  sched:
+    plugins:
+      - {name: prioritysort, library: sched/prioritysort.so}
+      - {name: node-unschedulable, library: sched/node-unschedulable.so}
+      - {name: node-name, library: sched/node-name.so}
+      - {name: taint-toleration, library: sched/taint-toleration.so, weight: 3}
+      - {name: node-affinity, library: sched/node-affinity.so, weight: 2}
+      - {name: node-ports, library: sched/node-ports.so}
+      - {name: node-resources-fit, library: sched/node-resources-fit.so, weight: 1}
+      - {name: pod-topology-spread, library: sched/pod-topology-spread.so, weight: 2}
+      - {name: inter-pod-affinity, library: sched/inter-pod-affinity.so, weight: 2}
+      - {name: default-preemption, library: sched/default-preemption.so}
+      - name: node-resources-balanced-allocation
+        library: sched/node-resources-balanced-allocation.so
+        weight: 1
+      - {name: image-locality, library: sched/image-locality.so, weight: 1}
+      - {name: default-binder, library: sched/default-binder.so}
+  controller:
+    plugins:
+      - {name: replicasets, library: controllers/replicaset.so, config: {kind: ReplicaSet}}
+      - name: replicationcontrollers
+        library: controllers/replicaset.so
+        config: {kind: ReplicationController}
+      - {name: deployments, library: controllers/deployment.so}
+)";
+
+}  // namespace
+
+Result<nlohmann::json> DefaultPluginConfig(const std::string& token_file) {
+  std::string text = kDefaultPlugins;
+  text.replace(text.find("TOKEN_FILE"), 10, nlohmann::json(token_file).dump());
+  Result<nlohmann::json> doc = config::ParseYaml(text, "built-in defaults");
+  if (!doc.ok()) return InternalError(doc.status().message());
+  return doc;
+}
+
+// The PriorityClasses kube-apiserver creates at start-up.
+Status CreateSystemPriorityClasses(apiserver::ApiServer& server) {
+  apiserver::RestStorage* classes = server.StorageFor("scheduling.k8s.io", "priorityclasses");
+  if (classes == nullptr) return InternalError("priorityclasses are not served");
+  for (auto [name, value, what] :
+       {std::tuple<const char*, int, const char*>{"system-node-critical", 2000001000,
+                                                  "Used for system critical pods that must not "
+                                                  "be moved from their current node."},
+        std::tuple<const char*, int, const char*>{
+            "system-cluster-critical", 2000000000,
+            "Used for system critical pods that must run in the cluster, but can be moved to "
+            "another node if necessary."}}) {
+    nlohmann::json obj = {{"apiVersion", "scheduling.k8s.io/v1"},
+                          {"kind", "PriorityClass"},
+                          {"metadata", {{"name", name}}},
+                          {"value", value},
+                          {"description", what}};
+    apiserver::ApiResult<apiserver::WriteResult> r = classes->Create({}, "", obj);
+    if (auto* e = std::get_if<apiserver::ApiError>(&r);
+        e != nullptr && e->status.code() != StatusCode::kAlreadyExists) {
+      return e->status.WithContext(std::string("creating priority class ") + name);
+    }
+  }
+  return Status::Ok();
+}
+
+Status CreateSystemNamespaces(apiserver::ApiServer& server) {
+  apiserver::RestStorage* ns = server.StorageFor("", "namespaces");
+  if (ns == nullptr) return InternalError("namespaces are not served");
+  for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+    nlohmann::json obj = {
+        {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}};
+    apiserver::ApiResult<apiserver::WriteResult> r = ns->Create({}, "", obj);
+    if (auto* e = std::get_if<apiserver::ApiError>(&r);
+        e != nullptr && e->status.code() != StatusCode::kAlreadyExists) {
+      return e->status.WithContext(std::string("creating namespace ") + name);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace capstan::cmd

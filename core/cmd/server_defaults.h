@@ -1,0 +1,24 @@
+// What `capstan server` sets up when the operator configures nothing: the default plugin chains
+// (every default is a .so under the plugin directory) and the objects kube-apiserver creates at
+// start-up (system namespaces, system PriorityClasses). Used by server_cmd.cc.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/apiserver/api_server.h"
+#include "core/common/status.h"
+
+namespace capstan::cmd {
+
+// The operator configuration (docs/plugin-configuration.md) used without --plugin-config, with
+// `token_file` as the static-token plugin's file. Errors: none in practice (the text is fixed);
+// a parse failure is reported as kInternal.
+Result<nlohmann::json> DefaultPluginConfig(const std::string& token_file);
+
+// Creates default, kube-system, kube-public and kube-node-lease unless they exist.
+Status CreateSystemNamespaces(apiserver::ApiServer& server);
+// Creates system-node-critical and system-cluster-critical unless they exist.
+Status CreateSystemPriorityClasses(apiserver::ApiServer& server);
+
+}  // namespace capstan::cmd
