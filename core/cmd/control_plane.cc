@@ -31,8 +31,7 @@ Result<std::unique_ptr<ControlPlane>> StartControlPlane(const ControlPlaneOption
     so.client = cp->client_.get();
     so.chain = sched;
     so.services = options.sched_services;
-    Result<std::unique_ptr<scheduler::SchedulerRunner>> runner =
-        scheduler::StartScheduler(std::move(so));
+    Result<std::unique_ptr<scheduler::SchedulerRunner>> runner = scheduler::StartScheduler(so);
     if (!runner.ok()) return runner.status().WithContext("scheduler");
     cp->scheduler_ = std::move(*runner);
     log::Info("server", "scheduler running", {{"plugins", std::to_string(sched->entries.size())}});
