@@ -104,6 +104,7 @@ TEST_F(FakeRuntimeTest, SandboxesGetAddressesFromTheCidrAndFreeThemOnRemoval) {
 TEST_F(FakeRuntimeTest, ConcurrentPodsDoNotInterfere) {
   ASSERT_TRUE(plugin_.init().ok());
   std::vector<std::thread> threads;
+  threads.reserve(8);
   std::vector<std::string> states(8);
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {

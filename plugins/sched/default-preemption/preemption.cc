@@ -25,6 +25,7 @@ std::string PodPath(std::string_view ns, std::string_view name) {
 // helpful for scheduling." as upstream's FitError (counts per reason, sorted).
 std::string FitMessage(size_t nodes, const std::map<std::string, size_t>& reasons) {
   std::vector<std::string> parts;
+  parts.reserve(reasons.size());
   for (const auto& [reason, n] : reasons) parts.push_back(std::to_string(n) + " " + reason);
   std::sort(parts.begin(), parts.end());
   std::string out = "preemption: 0/" + std::to_string(nodes) + " nodes are available: ";

@@ -71,6 +71,7 @@ bool FitsWithout(const sdk::PodView& pod, const sdk::NodeView& node,
   }
   if (pod.host_ports().empty()) return true;
   std::vector<std::vector<bool>> taken;
+  taken.reserve(removed.size());
   for (const capstan_sched_pod_view* p : removed) {
     taken.emplace_back(sdk::PodView(p).host_ports().size(), false);
   }
