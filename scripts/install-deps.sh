@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest
   binutils
   zlib1g-dev docker-registry skopeo umoci busybox-static
+  runc containernetworking-plugins iproute2 iptables nftables bind9-dnsutils curl
 )
 
 missing=()
