@@ -143,11 +143,13 @@ void Cache::CopyNode(const NodeEntry& entry, uint32_t index, SnapshotNode& out) 
   out.requested = entry.requested;
   out.pods.clear();
   out.pod_views.clear();
+  out.pod_flags = 0;
   out.used_ports.clear();
   for (const auto& [key, pod] : entry.pods) {
     out.pods.push_back(pod);
     out.pod_views.push_back(*pod->view());
     const capstan_sched_pod_view* v = pod->view();
+    out.pod_flags |= v->flags;
     out.used_ports.insert(out.used_ports.end(), v->host_ports, v->host_ports + v->host_port_count);
   }
   out.images.clear();
@@ -210,19 +212,43 @@ void Cache::UpdateSnapshot(Snapshot* snapshot) {
     }
     structure_changed_ = false;
     dirty_.clear();
+    snapshot->IndexPodFlags();
     ++snapshot->generation_;
     return;
   }
   if (dirty_.empty()) return;
+  bool flags_changed = false;
   for (const std::string& name : dirty_) {
     auto e = nodes_.find(name);
     auto idx = snapshot->index_.find(name);
     if (e == nodes_.end() || e->second.info == nullptr || idx == snapshot->index_.end()) continue;
     SnapshotNode& node = *snapshot->nodes_[idx->second];
-    if (node.generation != e->second.generation) CopyNode(e->second, idx->second, node);
+    if (node.generation == e->second.generation) continue;
+    uint32_t old_flags = node.pod_flags;
+    CopyNode(e->second, idx->second, node);
+    flags_changed = flags_changed || node.pod_flags != old_flags;
   }
   dirty_.clear();
+  if (flags_changed) snapshot->IndexPodFlags();
   ++snapshot->generation_;
+}
+
+const std::vector<uint32_t>* Snapshot::NodesWithPodFlag(uint32_t flag) const {
+  if (flag == CAPSTAN_SCHED_POD_HAS_AFFINITY) return &affinity_nodes_;
+  if (flag == CAPSTAN_SCHED_POD_HAS_REQUIRED_ANTI_AFFINITY) return &anti_affinity_nodes_;
+  return nullptr;
+}
+
+void Snapshot::IndexPodFlags() {
+  affinity_nodes_.clear();
+  anti_affinity_nodes_.clear();
+  for (uint32_t i = 0; i < nodes_.size(); ++i) {
+    uint32_t flags = nodes_[i]->pod_flags;
+    if ((flags & CAPSTAN_SCHED_POD_HAS_AFFINITY) != 0) affinity_nodes_.push_back(i);
+    if ((flags & CAPSTAN_SCHED_POD_HAS_REQUIRED_ANTI_AFFINITY) != 0) {
+      anti_affinity_nodes_.push_back(i);
+    }
+  }
 }
 
 }  // namespace capstan::scheduler

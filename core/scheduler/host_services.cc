@@ -63,6 +63,29 @@ capstan_rc NodeView(capstan_host_ctx*, capstan_sched_cycle* cycle, uint32_t node
   return CAPSTAN_RC_OK;
 }
 
+// "capstan_host_sched_affinity_nodes_v1" (capstan/abi/sched.h): the snapshot's precomputed
+// lists of nodes holding pods with affinity terms; a mask of both bits answers the affinity
+// list, which includes every node of the anti-affinity one.
+capstan_rc AffinityNodes(capstan_host_ctx*, capstan_sched_cycle* cycle, uint32_t pod_flags,
+                         const uint32_t** out_indices, uint32_t* out_count) {
+  if (out_indices == nullptr || out_count == nullptr || cycle == nullptr) {
+    return CAPSTAN_RC_INVALID;
+  }
+  *out_indices = nullptr;
+  *out_count = 0;
+  constexpr uint32_t kAll =
+      CAPSTAN_SCHED_POD_HAS_AFFINITY | CAPSTAN_SCHED_POD_HAS_REQUIRED_ANTI_AFFINITY;
+  if (pod_flags == 0 || (pod_flags & ~kAll) != 0) return CAPSTAN_RC_INVALID;
+  const Snapshot* snapshot = CycleState::FromHandle(cycle)->snapshot();
+  if (snapshot == nullptr) return CAPSTAN_RC_UNAVAILABLE;
+  const std::vector<uint32_t>* nodes = snapshot->NodesWithPodFlag(
+      (pod_flags & CAPSTAN_SCHED_POD_HAS_AFFINITY) != 0 ? CAPSTAN_SCHED_POD_HAS_AFFINITY
+                                                        : pod_flags);
+  *out_indices = nodes->empty() ? nullptr : nodes->data();
+  *out_count = static_cast<uint32_t>(nodes->size());
+  return CAPSTAN_RC_OK;
+}
+
 capstan_rc CycleWrite(capstan_host_ctx*, capstan_sched_cycle* cycle, capstan_host_str key,
                       capstan_host_buf value) {
   if (cycle == nullptr || (value.data == nullptr && value.len > 0)) return CAPSTAN_RC_INVALID;
@@ -145,6 +168,8 @@ void RegisterSchedHostServices(plugin::HostContext& ctx, SchedHostServices* serv
   ctx.RegisterProc("capstan_host_sched_node_pods_v1",
                    Proc<capstan_host_sched_node_pods_v1_fn>(&NodePods));
   ctx.RegisterProc("capstan_host_sched_node_view_v1", Proc<NodeViewFn>(&NodeView));
+  ctx.RegisterProc("capstan_host_sched_affinity_nodes_v1",
+                   Proc<capstan_host_sched_affinity_nodes_v1_fn>(&AffinityNodes));
   ctx.RegisterProc("capstan_host_sched_cycle_write_v1",
                    Proc<capstan_host_sched_cycle_write_v1_fn>(&CycleWrite));
   ctx.RegisterProc("capstan_host_sched_cycle_read_v1",

@@ -111,6 +111,26 @@ Result<Resources> EffectiveRequests(const json* spec) {
   return app;
 }
 
+// CAPSTAN_SCHED_POD_* bits of a pod's spec.affinity: any pod (anti-)affinity term, and required
+// anti-affinity terms, which every incoming pod must respect.
+uint32_t AffinityFlags(const json* affinity) {
+  auto has_terms = [](const json* group, const char* field) {
+    const json* terms = Field(group, field);
+    return terms != nullptr && terms->is_array() && !terms->empty();
+  };
+  constexpr const char* kRequired = "requiredDuringSchedulingIgnoredDuringExecution";
+  constexpr const char* kPreferred = "preferredDuringSchedulingIgnoredDuringExecution";
+  const json* pod_affinity = Field(affinity, "podAffinity");
+  const json* anti = Field(affinity, "podAntiAffinity");
+  uint32_t flags = 0;
+  if (has_terms(anti, kRequired)) flags |= CAPSTAN_SCHED_POD_HAS_REQUIRED_ANTI_AFFINITY;
+  if (flags != 0 || has_terms(anti, kPreferred) || has_terms(pod_affinity, kRequired) ||
+      has_terms(pod_affinity, kPreferred)) {
+    flags |= CAPSTAN_SCHED_POD_HAS_AFFINITY;
+  }
+  return flags;
+}
+
 }  // namespace
 
 const std::string& SchedObject::Text() const {
@@ -212,6 +232,7 @@ Result<std::shared_ptr<const PodInfo>> PodInfo::FromJson(std::shared_ptr<const j
       }
     }
   }
+  d.flags = AffinityFlags(Field(spec, "affinity"));
   d.object = std::make_shared<SchedObject>(std::move(pod));
   return std::shared_ptr<const PodInfo>(std::make_shared<PodInfo>(std::move(d)));
 }
@@ -261,6 +282,7 @@ PodInfo::PodInfo(PodData data) : d_(std::move(data)) {
   view_.images = images_.empty() ? nullptr : images_.data();
   view_.image_count = static_cast<uint32_t>(images_.size());
   view_.object = d_.object ? d_.object->handle() : nullptr;
+  view_.flags = d_.flags;
 }
 
 Result<std::shared_ptr<const NodeInfo>> NodeInfo::FromJson(std::shared_ptr<const json> node) {

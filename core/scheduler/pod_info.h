@@ -78,6 +78,7 @@ struct PodData {
   std::vector<Toleration> tolerations;
   std::vector<HostPort> host_ports;
   std::vector<std::string> images;
+  uint32_t flags = 0;  // CAPSTAN_SCHED_POD_* (affinity terms present)
   std::shared_ptr<const SchedObject> object;
 };
 

@@ -29,6 +29,7 @@ struct SnapshotNode {
   std::vector<capstan_sched_pod_view> pod_views;
   std::vector<capstan_sched_host_port> used_ports;
   std::vector<capstan_sched_image> images;
+  uint32_t pod_flags = 0;  // union of the pods' CAPSTAN_SCHED_POD_* flags
   capstan_sched_node_view view{};
 };
 
@@ -42,10 +43,18 @@ class Snapshot {
   int64_t Find(std::string_view name) const;
   // Bumped by every update that changed something.
   uint64_t generation() const { return generation_; }
+  // Ascending indices of the nodes holding a pod with `flag` (one CAPSTAN_SCHED_POD_* bit; NULL
+  // for other values). Upstream keeps the same lists so inter-pod affinity skips the rest.
+  const std::vector<uint32_t>* NodesWithPodFlag(uint32_t flag) const;
 
  private:
   friend class Cache;
+  // Recomputes the lists of NodesWithPodFlag (one pass over the nodes' flag unions).
+  void IndexPodFlags();
+
   std::vector<std::unique_ptr<SnapshotNode>> nodes_;
+  std::vector<uint32_t> affinity_nodes_;
+  std::vector<uint32_t> anti_affinity_nodes_;
   std::unordered_map<std::string, uint32_t> index_;
   uint64_t generation_ = 0;
 };

@@ -11,7 +11,20 @@ std::atomic<capstan_host_sched_node_view_v1_fn>& Service() {
   return fn;
 }
 
+std::atomic<capstan_host_sched_affinity_nodes_v1_fn>& AffinityService() {
+  static std::atomic<capstan_host_sched_affinity_nodes_v1_fn> fn{nullptr};
+  return fn;
+}
+
 }  // namespace
+
+void SetAffinityNodesService(capstan_host_sched_affinity_nodes_v1_fn fn) {
+  AffinityService().store(fn, std::memory_order_release);
+}
+
+capstan_host_sched_affinity_nodes_v1_fn AffinityNodesService() {
+  return AffinityService().load(std::memory_order_acquire);
+}
 
 void SetNodeViewService(capstan_host_sched_node_view_v1_fn fn) {
   Service().store(fn, std::memory_order_release);
@@ -28,6 +41,8 @@ void CaptureHostProcs(const capstan_host* host) {
   }
   SetNodeViewService(reinterpret_cast<capstan_host_sched_node_view_v1_fn>(
       host->get_proc(host->ctx, kNodeViewService)));
+  SetAffinityNodesService(reinterpret_cast<capstan_host_sched_affinity_nodes_v1_fn>(
+      host->get_proc(host->ctx, kAffinityNodesService)));
 }
 
 }  // namespace capstan::sched

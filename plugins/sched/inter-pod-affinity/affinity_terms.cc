@@ -149,10 +149,10 @@ const PodAffinity* ExistingPodCache::Get(const sdk::Cycle& cycle, const sdk::Pod
   return e.affinity.get();
 }
 
-void ExistingPodCache::EndPass() {
-  // Every pass visits every live pod, so entries not seen in this pass belong to pods that are
-  // gone. Scanning the whole map is amortized over many passes.
-  if (pass_ % kSweepEvery != 0) return;
+void ExistingPodCache::EndPass(bool complete) {
+  // A complete pass visits every live pod that can have an entry, so entries not seen in it
+  // belong to pods that are gone. Scanning the whole map is amortized over many passes.
+  if (!complete || pass_ % kSweepEvery != 0) return;
   for (auto it = entries_.begin(); it != entries_.end();) {
     it = it->second.pass == pass_ ? std::next(it) : entries_.erase(it);
   }

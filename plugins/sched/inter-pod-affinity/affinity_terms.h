@@ -72,10 +72,11 @@ class ExistingPodCache {
   // The affinity of `pod` (NULL when it has none). Parses its JSON on the first sight of its
   // handle; a pod without an object handle or uid is treated as having none.
   const PodAffinity* Get(const sdk::Cycle& cycle, const sdk::PodView& pod);
-  // Starts / ends a pass over every pod of the snapshot; the end drops entries of pods the pass
-  // did not see (amortized: every few passes).
+  // Starts / ends a pass over the pods of the snapshot; the end of a `complete` pass (one that
+  // saw every pod that may have an entry) drops entries of pods it did not see (amortized: every
+  // few passes).
   void BeginPass() { ++pass_; }
-  void EndPass();
+  void EndPass(bool complete);
   size_t size() const { return entries_.size(); }
   std::mutex& mu() { return mu_; }
 

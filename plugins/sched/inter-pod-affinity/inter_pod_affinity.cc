@@ -32,7 +32,16 @@ bool PodMatchesAllTerms(const std::vector<AffinityTerm>& terms, const sdk::PodVi
   return true;
 }
 
+// True on hosts of sched 1.1 and later, whose pod views carry CAPSTAN_SCHED_POD_* flags.
+bool FlagsKnown() { return AffinityNodesService() != nullptr; }
+
 }  // namespace
+
+const PodAffinity* InterPodAffinity::Existing(const sdk::Cycle& cycle, const sdk::PodView& pod,
+                                              bool gated) {
+  if (gated && (pod.flags() & CAPSTAN_SCHED_POD_HAS_AFFINITY) == 0) return nullptr;
+  return existing_.Get(cycle, pod);
+}
 
 DomainCounts& InterPodScoreState::For(const std::string& key) {
   for (auto& [k, counts] : scores) {
@@ -79,26 +88,33 @@ sdk::Status InterPodAffinity::PreFilter(sdk::Call& call, sdk::Cycle& cycle, cons
   state->existing_anti.Reserve(hint);
   state->anti.Reserve(hint);
   state->affinity.Reserve(hint);
+  // Without required terms of its own, the pod only has to respect existing pods' required
+  // anti-affinity: visit just the nodes holding such pods (all nodes on older hosts).
+  bool own_terms = !in.required_affinity.empty() || !in.required_anti.empty();
+  bool gated = FlagsKnown();
+  auto visit = [&](const sdk::NodeView& node, sdk::Span<capstan_sched_pod_view> pods) {
+    for (const capstan_sched_pod_view& raw : pods) {
+      sdk::PodView existing(&raw);
+      if (const PodAffinity* ex = Existing(cycle, existing, gated)) {
+        CountTerms(ex->required_anti, pod, node, [&](const AffinityTerm& t, auto v) {
+          state->existing_anti.Add(t.topology_key, v, 1);
+        });
+      }
+      CountTerms(in.required_affinity, existing, node,
+                 [&](const AffinityTerm& t, auto v) { state->affinity.Add(t.topology_key, v, 1); });
+      CountTerms(in.required_anti, existing, node,
+                 [&](const AffinityTerm& t, auto v) { state->anti.Add(t.topology_key, v, 1); });
+    }
+  };
   std::lock_guard<std::mutex> lock(existing_.mu());
   existing_.BeginPass();
-  s = ForEachSnapshotNode(
-      *host_, cycle, [&](const sdk::NodeView& node, sdk::Span<capstan_sched_pod_view> pods) {
-        for (const capstan_sched_pod_view& raw : pods) {
-          sdk::PodView existing(&raw);
-          if (const PodAffinity* ex = existing_.Get(cycle, existing)) {
-            CountTerms(ex->required_anti, pod, node, [&](const AffinityTerm& t, auto v) {
-              state->existing_anti.Add(t.topology_key, v, 1);
-            });
-          }
-          CountTerms(in.required_affinity, existing, node, [&](const AffinityTerm& t, auto v) {
-            state->affinity.Add(t.topology_key, v, 1);
-          });
-          CountTerms(in.required_anti, existing, node,
-                     [&](const AffinityTerm& t, auto v) { state->anti.Add(t.topology_key, v, 1); });
-        }
-      });
+  bool filtered = false;
+  s = own_terms
+          ? ForEachSnapshotNode(*host_, cycle, visit)
+          : ForEachNodeWithPodFlag(*host_, cycle, CAPSTAN_SCHED_POD_HAS_REQUIRED_ANTI_AFFINITY,
+                                   &filtered, visit);
   if (!s.ok()) return s;
-  existing_.EndPass();
+  existing_.EndPass(/*complete=*/!filtered);
   size_hint_.store(std::max({state->existing_anti.max_size(), state->anti.max_size(),
                              state->affinity.max_size()}),
                    std::memory_order_relaxed);
@@ -162,31 +178,37 @@ sdk::Status InterPodAffinity::PreScore(sdk::Call& call, sdk::Cycle& cycle, const
     if (it == counts.end()) it = counts.emplace(value, 0).first;
     it->second += n;
   };
+  bool gated = FlagsKnown();
+  auto visit = [&](const sdk::NodeView& node, sdk::Span<capstan_sched_pod_view> pods) {
+    if (node.labels().empty()) return;
+    for (const capstan_sched_pod_view& raw : pods) {
+      sdk::PodView existing(&raw);
+      CountTerms(in.preferred_affinity, existing, node,
+                 [&](const AffinityTerm& t, auto v) { add(t, v, t.weight); });
+      CountTerms(in.preferred_anti, existing, node,
+                 [&](const AffinityTerm& t, auto v) { add(t, v, -t.weight); });
+      const PodAffinity* ex = Existing(cycle, existing, gated);
+      if (ex == nullptr) continue;
+      if (hard_weight_ > 0) {
+        CountTerms(ex->required_affinity, pod, node,
+                   [&](const AffinityTerm& t, auto v) { add(t, v, hard_weight_); });
+      }
+      CountTerms(ex->preferred_affinity, pod, node,
+                 [&](const AffinityTerm& t, auto v) { add(t, v, t.weight); });
+      CountTerms(ex->preferred_anti, pod, node,
+                 [&](const AffinityTerm& t, auto v) { add(t, v, -t.weight); });
+    }
+  };
   std::lock_guard<std::mutex> lock(existing_.mu());
   existing_.BeginPass();
-  s = ForEachSnapshotNode(
-      *host_, cycle, [&](const sdk::NodeView& node, sdk::Span<capstan_sched_pod_view> pods) {
-        if (node.labels().empty()) return;
-        for (const capstan_sched_pod_view& raw : pods) {
-          sdk::PodView existing(&raw);
-          CountTerms(in.preferred_affinity, existing, node,
-                     [&](const AffinityTerm& t, auto v) { add(t, v, t.weight); });
-          CountTerms(in.preferred_anti, existing, node,
-                     [&](const AffinityTerm& t, auto v) { add(t, v, -t.weight); });
-          const PodAffinity* ex = existing_.Get(cycle, existing);
-          if (ex == nullptr) continue;
-          if (hard_weight_ > 0) {
-            CountTerms(ex->required_affinity, pod, node,
-                       [&](const AffinityTerm& t, auto v) { add(t, v, hard_weight_); });
-          }
-          CountTerms(ex->preferred_affinity, pod, node,
-                     [&](const AffinityTerm& t, auto v) { add(t, v, t.weight); });
-          CountTerms(ex->preferred_anti, pod, node,
-                     [&](const AffinityTerm& t, auto v) { add(t, v, -t.weight); });
-        }
-      });
+  // Without preferred terms of its own, only existing pods' terms score: visit just the nodes
+  // holding pods with affinity terms. Either walk sees every pod that can have an entry.
+  bool filtered = false;
+  s = has_constraints
+          ? ForEachSnapshotNode(*host_, cycle, visit)
+          : ForEachNodeWithPodFlag(*host_, cycle, CAPSTAN_SCHED_POD_HAS_AFFINITY, &filtered, visit);
   if (!s.ok()) return s;
-  existing_.EndPass();
+  existing_.EndPass(/*complete=*/true);
   if (state->scores.empty()) return sdk::Status::Skip();
   return score_cache_.Put(cycle, state);
 }

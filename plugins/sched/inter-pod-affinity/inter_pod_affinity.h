@@ -78,6 +78,9 @@ class InterPodAffinity final : public sdk::SchedPlugin {
   }
 
  private:
+  // The cached affinity of existing `pod`; with `gated` (the host flags pods), NULL at once for
+  // pods flagged without affinity terms. Requires existing_.mu().
+  const PodAffinity* Existing(const sdk::Cycle& cycle, const sdk::PodView& pod, bool gated);
   sdk::Status Incoming(const sdk::Cycle& cycle, const sdk::PodView& pod,
                        std::shared_ptr<const PodAffinity>* out) const;
 

@@ -78,6 +78,57 @@ TEST_F(HostServicesTest, NodePodsAndNodeViewsSeeTheSnapshotUntilDetached) {
   EXPECT_EQ(fn(raw(), state.handle(), 0, &pods, &count), CAPSTAN_RC_UNAVAILABLE);
 }
 
+// A pod on `node` with the given spec.affinity.
+json AffinityPod(const std::string& name, const std::string& node, json affinity) {
+  json pod = PodJson(name);
+  pod["spec"]["nodeName"] = node;
+  if (!affinity.is_null()) pod["spec"]["affinity"] = std::move(affinity);
+  return pod;
+}
+
+TEST_F(HostServicesTest, AffinityNodesListOnlyNodesWithAffinityPodsAndFollowUpdates) {
+  Cache cache;
+  for (const char* n : {"a", "b", "c", "d"})
+    cache.AddNode(*NodeInfo::FromJson(Shared(NodeJson(n))));
+  json term = {{"topologyKey", "zone"}, {"labelSelector", {{"matchLabels", {{"app", "x"}}}}}};
+  json required_anti = {
+      {"podAntiAffinity", {{"requiredDuringSchedulingIgnoredDuringExecution", {term}}}}};
+  json preferred = {{"podAffinity",
+                     {{"preferredDuringSchedulingIgnoredDuringExecution",
+                       {{{"weight", 5}, {"podAffinityTerm", term}}}}}}};
+  cache.AddOrUpdatePod(*PodInfo::FromJson(Shared(AffinityPod("plain", "a", nullptr))));
+  cache.AddOrUpdatePod(*PodInfo::FromJson(Shared(AffinityPod("anti", "b", required_anti))));
+  cache.AddOrUpdatePod(*PodInfo::FromJson(Shared(AffinityPod("soft", "d", preferred))));
+  Snapshot snap;
+  cache.UpdateSnapshot(&snap);
+  auto fn = Get<capstan_host_sched_affinity_nodes_v1_fn>("capstan_host_sched_affinity_nodes_v1");
+  ASSERT_NE(fn, nullptr);
+  auto list = [&](uint32_t flags) {
+    CycleState state(&snap);
+    const uint32_t* idx = nullptr;
+    uint32_t count = 0;
+    EXPECT_EQ(fn(raw(), state.handle(), flags, &idx, &count), CAPSTAN_RC_OK);
+    return std::vector<uint32_t>(idx, idx + count);
+  };
+  EXPECT_EQ(list(CAPSTAN_SCHED_POD_HAS_AFFINITY), (std::vector<uint32_t>{1, 3}));
+  EXPECT_EQ(list(CAPSTAN_SCHED_POD_HAS_REQUIRED_ANTI_AFFINITY), (std::vector<uint32_t>{1}));
+  EXPECT_EQ(snap.node(1).pod_views[0].flags,
+            CAPSTAN_SCHED_POD_HAS_AFFINITY | CAPSTAN_SCHED_POD_HAS_REQUIRED_ANTI_AFFINITY);
+  EXPECT_EQ(snap.node(0).pod_views[0].flags, 0u);
+  // An incremental update: the anti-affinity pod leaves b, a plain pod gains it on c.
+  cache.RemovePod("default/anti");
+  cache.AddOrUpdatePod(*PodInfo::FromJson(Shared(AffinityPod("late", "c", required_anti))));
+  cache.UpdateSnapshot(&snap);
+  EXPECT_EQ(list(CAPSTAN_SCHED_POD_HAS_AFFINITY), (std::vector<uint32_t>{2, 3}));
+  EXPECT_EQ(list(CAPSTAN_SCHED_POD_HAS_REQUIRED_ANTI_AFFINITY), (std::vector<uint32_t>{2}));
+  CycleState state(&snap);
+  const uint32_t* idx = nullptr;
+  uint32_t count = 0;
+  EXPECT_EQ(fn(raw(), state.handle(), 4, &idx, &count), CAPSTAN_RC_INVALID);
+  state.DetachSnapshot();
+  EXPECT_EQ(fn(raw(), state.handle(), 1, &idx, &count), CAPSTAN_RC_UNAVAILABLE);
+}
+
 TEST_F(HostServicesTest, CycleStateWritesOnlyInSerialPhasesAndReadsStayValid) {
   auto write = Get<capstan_host_sched_cycle_write_v1_fn>("capstan_host_sched_cycle_write_v1");
   auto read = Get<capstan_host_sched_cycle_read_v1_fn>("capstan_host_sched_cycle_read_v1");

@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 #define CAPSTAN_SCHED_IFACE_MAJOR 1
-#define CAPSTAN_SCHED_IFACE_MINOR 0
+#define CAPSTAN_SCHED_IFACE_MINOR 1
 
 /* Opaque: the per-cycle state shared by plugins (Kubernetes' CycleState). */
 typedef struct capstan_sched_cycle capstan_sched_cycle;
@@ -111,7 +111,16 @@ typedef struct capstan_sched_pod_view {
   uint32_t image_count;
   uint32_t reserved0;
   capstan_sched_object* object;
+  /* Since sched 1.1 (read only when `struct_size` covers it): CAPSTAN_SCHED_POD_* bits. */
+  uint32_t flags;
+  uint32_t reserved1;
 } capstan_sched_pod_view;
+
+/* Bits of capstan_sched_pod_view.flags. */
+/* The pod has podAffinity or podAntiAffinity terms, required or preferred. */
+#define CAPSTAN_SCHED_POD_HAS_AFFINITY 1u
+/* The pod has requiredDuringSchedulingIgnoredDuringExecution podAntiAffinity terms. */
+#define CAPSTAN_SCHED_POD_HAS_REQUIRED_ANTI_AFFINITY 2u
 
 /* An image present on a node: its size and on how many nodes it is present. */
 typedef struct capstan_sched_image {
@@ -253,6 +262,17 @@ typedef capstan_rc (*capstan_host_sched_node_view_v1_fn)(capstan_host_ctx* ctx,
                                                          capstan_sched_cycle* cycle,
                                                          uint32_t node_index,
                                                          const capstan_sched_node_view** out_node);
+
+/* "capstan_host_sched_affinity_nodes_v1" (sched 1.1): the ascending indices of the cycle's
+ * snapshot nodes that hold at least one pod whose `flags` share a bit with `pod_flags`
+ * (host-owned, valid for the cycle), so inter-pod affinity visits only those nodes instead of
+ * all. INVALID for bits other than CAPSTAN_SCHED_POD_*; UNAVAILABLE outside a scheduling cycle.
+ * Thread-safe. */
+typedef capstan_rc (*capstan_host_sched_affinity_nodes_v1_fn)(capstan_host_ctx* ctx,
+                                                              capstan_sched_cycle* cycle,
+                                                              uint32_t pod_flags,
+                                                              const uint32_t** out_indices,
+                                                              uint32_t* out_count);
 
 #ifdef __cplusplus
 } /* extern "C" */

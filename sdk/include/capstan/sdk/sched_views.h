@@ -68,6 +68,8 @@ class PodView {
   Labels labels() const {
     return CAPSTAN_SDK_VIEW_HAS(label_count) ? Labels(raw_->labels, raw_->label_count) : Labels();
   }
+  // CAPSTAN_SCHED_POD_* bits; 0 from hosts older than sched 1.1.
+  uint32_t flags() const { return CAPSTAN_SDK_VIEW_HAS(flags) ? raw_->flags : 0; }
   Labels node_selector() const {
     return CAPSTAN_SDK_VIEW_HAS(node_selector)
                ? Labels(raw_->node_selector, raw_->node_selector_count)

@@ -1,6 +1,6 @@
 // Tests for plugins/sched/inter-pod-affinity: required affinity and anti-affinity by topology
-// key, existing pods' anti-affinity symmetry, namespaces, preferred scoring, and that existing
-// pods are parsed once.
+// key, existing pods' anti-affinity symmetry, namespaces, preferred scoring, that existing
+// pods are parsed once, and that hosts listing nodes with affinity pods spare the other nodes.
 #include "plugins/sched/inter-pod-affinity/inter_pod_affinity.h"
 
 #include <gtest/gtest.h>
@@ -239,4 +239,37 @@ TEST(InterPodAffinityTest, ExistingPodsAreParsedOnceAcrossCycles) {
 }
 
 }  // namespace
+// A sched 1.1 host lists the nodes holding affinity pods: a pod without terms of its own then
+// visits only those, and existing pods flagged without terms are never parsed.
+TEST(InterPodAffinityTest, FlaggingHostsLimitTheWalkToNodesWithAffinityPods) {
+  FakeHost host;
+  FakeSnapshot snap(host);
+  snap.ServeAffinityNodes();
+  BuildCluster(snap);
+  constexpr uint32_t kAnti =
+      CAPSTAN_SCHED_POD_HAS_AFFINITY | CAPSTAN_SCHED_POD_HAS_REQUIRED_ANTI_AFFINITY;
+  snap.AddPod(2, "guard").Label("app", "guard").Object(Obj(0x200)).Flags(kAnti);
+  host.SetObjectJson(Obj(0x200), R"({"metadata":{"name":"guard"},"spec":{"affinity":{
+    "podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[)" +
+                                     Term("web", "zone") + "]}}}}");
+  // Unflagged, so the host says it has no terms: its JSON must not be consulted.
+  snap.AddPod(0, "unflagged").Label("app", "x").Object(Obj(0x300));
+  host.SetObjectJson(Obj(0x300), R"({"metadata":{"name":"unflagged"},"spec":{"affinity":{
+    "podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[)" +
+                                     Term("web", "zone") + "]}}}}");
+  snap.Publish();
+  host.SetObjectJson(kIncoming, Affinity("{}"));
+  TestPlugin<InterPodAffinity> p(host);
+  Pod web;
+  web.Name("default", "in").Label("app", "web").Object(kIncoming);
+  size_t before = snap.node_visits();
+  std::vector<Outcome> got = FilterAll(host, snap, p, web);
+  EXPECT_EQ(snap.node_visits() - before, 1u);  // only n2 holds a pod with anti-affinity
+  EXPECT_TRUE(got[0].ok());                    // the unflagged pod's terms are not applied
+  EXPECT_TRUE(got[1].ok());
+  EXPECT_EQ(got[2].rc, CAPSTAN_RC_UNSCHEDULABLE);
+  EXPECT_EQ(got[2].error, "node(s) didn't satisfy existing pods anti-affinity rules");
+  EXPECT_EQ(p.plugin().cached_pods(), 1u);  // the guard only
+}
+
 }  // namespace capstan::sched

@@ -1,7 +1,8 @@
 // `FakeSnapshot`: a cluster of `Node`s with their existing `Pod`s for the plugins that read the
 // whole snapshot (pod-topology-spread, inter-pod-affinity, default-preemption). It serves the
-// proposed host service "capstan_host_sched_node_view_v1" (plugins/sched/common/snapshot_nodes.h)
-// and fills the FakeHost's node pods. One live instance per process at a time. Header-only.
+// host services "capstan_host_sched_node_view_v1" and, on request, "..._affinity_nodes_v1"
+// (plugins/sched/common/snapshot_nodes.h) and fills the FakeHost's node pods. One live instance per
+// process at a time. Header-only.
 #ifndef CAPSTAN_TESTS_PLUGINS_SCHED_TESTING_FAKE_SNAPSHOT_H_
 #define CAPSTAN_TESTS_PLUGINS_SCHED_TESTING_FAKE_SNAPSHOT_H_
 
@@ -23,7 +24,13 @@ class FakeSnapshot {
   ~FakeSnapshot() {
     Current() = nullptr;
     SetNodeViewService(nullptr);
+    SetAffinityNodesService(nullptr);
   }
+  // Also serves "capstan_host_sched_affinity_nodes_v1" from the pods' flags, as a sched 1.1
+  // host does (without it, plugins see an older host).
+  void ServeAffinityNodes() { SetAffinityNodesService(&AffinityNodes); }
+  // How many node views plugins fetched so far.
+  size_t node_visits() const { return node_visits_; }
   FakeSnapshot(const FakeSnapshot&) = delete;
   FakeSnapshot& operator=(const FakeSnapshot&) = delete;
 
@@ -66,6 +73,24 @@ class FakeSnapshot {
     FakeSnapshot* s = Current();
     if (s == nullptr || index >= s->views_.size()) return CAPSTAN_RC_NOT_FOUND;
     *out = s->views_[index];
+    ++s->node_visits_;
+    return CAPSTAN_RC_OK;
+  }
+  static capstan_rc AffinityNodes(capstan_host_ctx*, capstan_sched_cycle*, uint32_t flags,
+                                  const uint32_t** out, uint32_t* count) {
+    FakeSnapshot* s = Current();
+    if (s == nullptr) return CAPSTAN_RC_UNAVAILABLE;
+    s->flagged_.clear();
+    for (size_t i = 0; i < s->pods_.size(); ++i) {
+      for (Pod& p : s->pods_[i]) {
+        if ((p.flags() & flags) != 0) {
+          s->flagged_.push_back(static_cast<uint32_t>(i));
+          break;
+        }
+      }
+    }
+    *out = s->flagged_.data();
+    *count = static_cast<uint32_t>(s->flagged_.size());
     return CAPSTAN_RC_OK;
   }
 
@@ -73,6 +98,8 @@ class FakeSnapshot {
   std::deque<Node> nodes_;
   std::deque<std::deque<Pod>> pods_;
   std::vector<const capstan_sched_node_view*> views_;
+  std::vector<uint32_t> flagged_;
+  size_t node_visits_ = 0;
 };
 
 }  // namespace capstan::sched::testing

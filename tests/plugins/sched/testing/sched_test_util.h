@@ -117,6 +117,12 @@ class Pod {
     object_ = o;
     return *this;
   }
+  // CAPSTAN_SCHED_POD_* bits, as a sched 1.1 host sets them from spec.affinity.
+  Pod& Flags(uint32_t f) {
+    flags_ = f;
+    return *this;
+  }
+  uint32_t flags() const { return flags_; }
 
   const capstan_sched_pod_view* get() {
     raw_ = capstan_sched_pod_view{};
@@ -151,6 +157,7 @@ class Pod {
     raw_.images = raw_images_.empty() ? nullptr : raw_images_.data();
     raw_.image_count = static_cast<uint32_t>(raw_images_.size());
     raw_.object = object_;
+    raw_.flags = flags_;
     return &raw_;
   }
 
@@ -172,6 +179,7 @@ class Pod {
   std::deque<Tol> tolerations_;
   std::deque<Port> ports_;
   std::deque<std::string> images_;
+  uint32_t flags_ = 0;
   capstan_sched_object* object_ = nullptr;
   std::vector<capstan_sched_toleration> raw_tolerations_;
   std::vector<capstan_sched_host_port> raw_ports_;
