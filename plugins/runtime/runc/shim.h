@@ -1,0 +1,49 @@
+// Runtime plugin `runc`: the per-container shim — a forked process (no exec, no extra binary)
+// that outlives the agent, runs `runc create`, adopts the container's init as a subreaper, writes
+// its stdout/stderr to the CRI log file and its exit status to a file in the bundle. The design
+// and its async-signal-safety rules are in shim.cc's header. Used by runc_runtime.cc.
+#ifndef CAPSTAN_PLUGINS_RUNTIME_RUNC_SHIM_H_
+#define CAPSTAN_PLUGINS_RUNTIME_RUNC_SHIM_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "capstan/sdk/status.h"
+
+namespace capstan::plugins::runc_runtime {
+
+struct ShimRequest {
+  std::string runc_path;     // e.g. /usr/sbin/runc
+  std::string runc_root;     // runc --root
+  std::string bundle_dir;    // holds config.json; the shim writes init.pid, exit, runc.log here
+  std::string container_id;  // the runc id
+  std::string log_path;      // absolute CRI log file; parent directories are created
+};
+
+struct ShimInfo {
+  pid_t shim_pid = -1;
+  pid_t init_pid = -1;
+};
+
+// Files in the bundle directory.
+inline constexpr char kExitFile[] = "exit";  // "<exit code> <finished ns since epoch>\n"
+inline constexpr char kInitPidFile[] = "init.pid";
+inline constexpr char kRuncLogFile[] = "runc.log";
+
+// Starts the shim and waits (until `deadline_mono_ns`, 0 = 30 s) for `runc create` to finish.
+// OK when the container is CREATED (init waiting for `runc start`); ERROR with runc's own error
+// text otherwise (the shim has then exited). Thread-safe: the forked children touch only
+// async-signal-safe calls and memory prepared before the fork.
+sdk::Status StartShim(const ShimRequest& request, int64_t deadline_mono_ns, ShimInfo* info);
+
+// Asks a running shim to reopen its log file (after the host rotated it). OK when signalled.
+sdk::Status ReopenShimLog(pid_t shim_pid);
+
+// Reads the bundle's exit file. False while the container has not exited.
+bool ReadExitFile(const std::string& bundle_dir, int32_t* exit_code, int64_t* finished_ns);
+
+}  // namespace capstan::plugins::runc_runtime
+
+#endif  // CAPSTAN_PLUGINS_RUNTIME_RUNC_SHIM_H_
