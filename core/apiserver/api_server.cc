@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "core/api/openapi_patch_schema.h"
+#include "core/apiserver/namespace_lifecycle.h"
 #include "core/apiserver/table.h"
 #include "core/patch/field_manager.h"
 #include "core/patch/field_set.h"
@@ -313,7 +314,9 @@ void ApiServer::ServeResource(RequestContext& ctx) {
     }
   }
   const std::string& sub = info.subresource;
-  if (!sub.empty() && sub != "status") {
+  // PUT namespaces/<name>/finalize is an update of spec.finalizers (namespace_lifecycle.h).
+  const bool finalize = sub == kFinalizeSubresource && info.verb == "update";
+  if (!sub.empty() && sub != "status" && !finalize) {
     if (ctx.resource->FindSubresource(sub) == nullptr) {
       ReplyError(ctx, NotFoundError("the server could not find the requested resource"));
       return;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/apiserver/cache_hub.h"
+#include "core/apiserver/namespace_lifecycle.h"
 
 namespace capstan::apiserver {
 namespace {
@@ -300,7 +301,9 @@ ApiResult<WriteResult> RestStorage::WriteUpdate(const WriteContext& ctx,
   }
   obj["apiVersion"] = info_.ApiVersion();
   obj["kind"] = info_.kind;
-  if (subresource == "status") {
+  if (subresource == kFinalizeSubresource) {
+    obj = ApplyFinalize(old_obj, obj);  // only a namespace's spec.finalizers
+  } else if (subresource == "status") {
     // Only status changes through /status.
     nlohmann::json status = obj.contains("status") ? obj["status"] : nlohmann::json();
     obj = old_obj;
@@ -361,7 +364,8 @@ ApiResult<WriteResult> RestStorage::WriteUpdate(const WriteContext& ctx,
     return WriteResult{Served(obj, current.mod_revision)};
   }
   // Removing the last finalizer of an object being deleted completes the deletion.
-  if (HasDeletionTimestamp(obj) && !HasFinalizers(obj) && GracePeriodOf(obj) == 0) {
+  if (HasDeletionTimestamp(obj) && !HasFinalizers(obj) && !AwaitsSpecFinalizers(info_, obj) &&
+      GracePeriodOf(obj) == 0) {
     ApiResult<WriteResult> done = FinishDelete(ctx, current, obj);
     committed = !std::holds_alternative<ApiError>(done) && !ctx.dry_run;
     return done;
@@ -436,7 +440,7 @@ ApiResult<WriteResult> RestStorage::Delete(const WriteContext& ctx, std::string_
     if (options.propagation_policy == "Foreground") AddFinalizer(obj, "foregroundDeletion");
     if (options.propagation_policy == "Orphan") AddFinalizer(obj, "orphan");
     bool already_deleting = HasDeletionTimestamp(obj);
-    if (!HasFinalizers(obj) && grace == 0) {
+    if (!HasFinalizers(obj) && !AwaitsSpecFinalizers(info_, obj) && grace == 0) {
       ApiResult<WriteResult> r = FinishDelete(ctx, *current, obj);
       if (auto* e = std::get_if<ApiError>(&r); e != nullptr && e->details.kind == "$cas") continue;
       return r;
@@ -447,6 +451,7 @@ ApiResult<WriteResult> RestStorage::Delete(const WriteContext& ctx, std::string_
     // --grace-period=0 --force).
     bool shortens = already_deleting && m.contains("deletionGracePeriodSeconds") &&
                     grace < m["deletionGracePeriodSeconds"].get<int64_t>();
+    MarkTerminating(info_, obj);
     if (!already_deleting || shortens) {
       m["deletionTimestamp"] = FormatRfc3339(clock_() + grace * 1000);
       m["deletionGracePeriodSeconds"] = grace;
