@@ -114,7 +114,7 @@ json BuildCniNetConf(const plugin::ChainEntry& entry, const CniChainOptions& opt
 
 std::string K8sCniArgs(std::string_view pod_namespace, std::string_view pod_name,
                        std::string_view sandbox_id, std::string_view pod_uid) {
-  std::string out = "K8S_POD_NAMESPACE=";
+  std::string out = "IgnoreUnknown=1;K8S_POD_NAMESPACE=";
   out += pod_namespace;
   out += ";K8S_POD_NAME=";
   out += pod_name;

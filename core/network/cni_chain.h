@@ -22,7 +22,7 @@ struct CniAttachment {
   std::string container_id;  // CNI_CONTAINERID: the pod sandbox ID
   std::string netns_path;    // CNI_NETNS: the sandbox's netnsPath
   std::string ifname = "eth0";
-  // CNI_ARGS: "K8S_POD_NAMESPACE=..;K8S_POD_NAME=..;K8S_POD_INFRA_CONTAINER_ID=..;K8S_POD_UID=.."
+  // CNI_ARGS, best built with K8sCniArgs()
   std::string args;
   // `runtimeConfig` for capability-aware plugins (e.g. {"portMappings": [...]}); null: none.
   nlohmann::json runtime_config;
@@ -90,8 +90,9 @@ class CniChain {
   CniChainOptions options_;
 };
 
-// CNI_ARGS as Kubernetes runtimes pass them: "K8S_POD_NAMESPACE=ns;K8S_POD_NAME=name;
-// K8S_POD_INFRA_CONTAINER_ID=sandbox;K8S_POD_UID=uid".
+// CNI_ARGS as Kubernetes runtimes pass them: "IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;
+// K8S_POD_NAME=name;K8S_POD_INFRA_CONTAINER_ID=sandbox;K8S_POD_UID=uid" (the standard plugins
+// reject unknown keys without IgnoreUnknown).
 std::string K8sCniArgs(std::string_view pod_namespace, std::string_view pod_name,
                        std::string_view sandbox_id, std::string_view pod_uid);
 

@@ -39,6 +39,15 @@ std::string Tail(const std::string& text) {
   return t;
 }
 
+// The standard plugins reject CNI_ARGS keys they do not know (K8S_POD_NAME...) unless
+// IgnoreUnknown is set, as Kubernetes runtimes always do.
+std::string WithIgnoreUnknown(std::string_view args) {
+  if (args.empty() || args.find("IgnoreUnknown=") != std::string_view::npos) {
+    return std::string(args);
+  }
+  return "IgnoreUnknown=1;" + std::string(args);
+}
+
 std::string TypeOf(const Json& plugin) { return json::GetString(plugin, "type").value_or(""); }
 
 // The first failure wins; later ones are appended so DEL/GC report everything they hit.
@@ -116,7 +125,7 @@ sdk::Status CniExec::Prepare(sdk::Call& call, const sdk::CniRequest& request, co
     op->env.push_back("CNI_CONTAINERID=" + std::string(request.container_id()));
     op->env.push_back("CNI_NETNS=" + std::string(request.netns()));
     op->env.push_back("CNI_IFNAME=" + std::string(request.ifname()));
-    op->env.push_back("CNI_ARGS=" + std::string(request.args()));
+    op->env.push_back("CNI_ARGS=" + WithIgnoreUnknown(request.args()));
   }
   op->paths.clear();
   std::vector<std::vector<std::string>> supported;

@@ -81,7 +81,7 @@ TEST_F(CniExecTest, AddChainsPrevResultAcrossTheListAndSetsTheCniEnvironment) {
   EXPECT_EQ(env["CNI_CONTAINERID"], "c1");
   EXPECT_EQ(env["CNI_NETNS"], "/var/run/netns/t");
   EXPECT_EQ(env["CNI_IFNAME"], "eth0");
-  EXPECT_EQ(env["CNI_ARGS"], "K8S_POD_NAMESPACE=default;K8S_POD_NAME=web");
+  EXPECT_EQ(env["CNI_ARGS"], "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web");
   EXPECT_EQ(env["CNI_PATH"], dir_ + ":/nonexistent");
 }
 

@@ -92,7 +92,8 @@ TEST_F(CniChainTest, AddThreadsPrevResultThroughTheChainEntries) {
   ASSERT_EQ(log.size(), 2u);
   EXPECT_EQ(log[1]["conf"]["prevResult"]["ips"][0]["address"], "10.99.7.4/24");
   EXPECT_EQ(log[0]["env"]["CNI_ARGS"],
-            "K8S_POD_NAMESPACE=default;K8S_POD_NAME=web;K8S_POD_INFRA_CONTAINER_ID=sandbox-1;"
+            "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web;K8S_POD_INFRA_CONTAINER_ID="
+            "sandbox-1;"
             "K8S_POD_UID=uid-1");
   EXPECT_EQ(log[0]["env"]["CNI_CONTAINERID"], "sandbox-1");
 }
