@@ -9,6 +9,7 @@
 
 #include <filesystem>
 
+#include "tests/core/network/cni_registry.h"
 #include "tests/core/network/fake_cni.h"
 
 namespace capstan::network {
@@ -49,14 +50,8 @@ class CniChainTest : public ::testing::Test {
     return e;
   }
   const plugin::Chain* Load(json entries) {
-    json doc = {{"apiVersion", "capstan.io/v1alpha1"},
-                {"kind", "PluginConfiguration"},
-                {"pluginDirs", json::array({CAPSTAN_TEST_PLUGIN_DIR})},
-                {"chains", {{"cni", {{"plugins", std::move(entries)}}}}}};
-    Result<plugin::PluginConfiguration> config = plugin::ParsePluginConfiguration(doc, "test", "/");
-    EXPECT_TRUE(config.ok()) << config.status().ToString();
-    registry_ = plugin::Registry::Load(*config);
-    EXPECT_TRUE(registry_->status().ok()) << registry_->status().ToString();
+    registry_ = testing::LoadCniRegistry(std::move(entries));
+    if (!registry_) return nullptr;
     return registry_->chain(CAPSTAN_KIND_CNI);
   }
   // "<COMMAND> <type>" per logged invocation.

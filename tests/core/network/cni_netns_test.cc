@@ -14,6 +14,7 @@
 #include <iostream>
 
 #include "core/network/cni_chain.h"
+#include "tests/core/network/cni_registry.h"
 
 namespace capstan::network {
 namespace {
@@ -98,14 +99,8 @@ class CniNetnsTest : public ::testing::Test {
               {"plugins", std::move(plugins)}}}};
   }
   CniChain Load(json entries) {
-    json doc = {{"apiVersion", "capstan.io/v1alpha1"},
-                {"kind", "PluginConfiguration"},
-                {"pluginDirs", json::array({CAPSTAN_TEST_PLUGIN_DIR})},
-                {"chains", {{"cni", {{"plugins", std::move(entries)}}}}}};
-    Result<plugin::PluginConfiguration> config = plugin::ParsePluginConfiguration(doc, "test", "/");
-    EXPECT_TRUE(config.ok()) << config.status().ToString();
-    registry_ = plugin::Registry::Load(*config);
-    EXPECT_TRUE(registry_->status().ok()) << registry_->status().ToString();
+    registry_ = testing::LoadCniRegistry(std::move(entries));
+    if (!registry_) return CniChain(nullptr);
     return CniChain(registry_->chain(CAPSTAN_KIND_CNI));
   }
   CniAttachment Pod(const std::string& netns, const std::string& id) const {
