@@ -31,33 +31,31 @@ std::optional<int64_t> Number(std::string_view s) {
   return v;
 }
 
-// Field `want` (0-based) of the `name` entry of a colon-separated database (passwd, group);
-// numeric fields only.
-std::optional<int64_t> LookupDb(const std::string& path, const std::string& name, int want) {
+// The fields of the first entry of a colon-separated database (passwd, group) whose field
+// `key_field` equals `value`.
+std::optional<std::vector<std::string>> FindEntry(const std::string& path, size_t key_field,
+                                                  const std::string& value) {
   std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
+  for (std::string line; std::getline(in, line);) {
     std::vector<std::string> fields;
     std::stringstream ss(line);
-    std::string f;
-    while (std::getline(ss, f, ':')) fields.push_back(f);
-    if (fields.size() > static_cast<size_t>(want) && fields[0] == name) return Number(fields[want]);
+    for (std::string f; std::getline(ss, f, ':');) fields.push_back(f);
+    if (fields.size() > key_field && fields[key_field] == value) return fields;
   }
   return std::nullopt;
 }
 
+// Numeric field `want` of the `name` entry (field 0) of a database.
+std::optional<int64_t> LookupDb(const std::string& path, const std::string& name, size_t want) {
+  std::optional<std::vector<std::string>> e = FindEntry(path, 0, name);
+  return e && e->size() > want ? Number((*e)[want]) : std::nullopt;
+}
+
 // The gid of `uid`'s passwd entry in the rootfs, when it has one.
 std::optional<int64_t> PrimaryGid(const std::string& rootfs, int64_t uid) {
-  std::ifstream in(rootfs + "/etc/passwd");
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> fields;
-    std::stringstream ss(line);
-    std::string f;
-    while (std::getline(ss, f, ':')) fields.push_back(f);
-    if (fields.size() > 3 && Number(fields[2]) == uid) return Number(fields[3]);
-  }
-  return std::nullopt;
+  std::optional<std::vector<std::string>> e =
+      FindEntry(rootfs + "/etc/passwd", 2, std::to_string(uid));
+  return e && e->size() > 3 ? Number((*e)[3]) : std::nullopt;
 }
 
 // uid/gid from runAsUser/runAsGroup, else the image's "user[:group]" (names resolved in rootfs).
@@ -236,9 +234,9 @@ Json Namespaces(const Json& config, const SandboxNamespaces& sandbox) {
   auto joined = [&](const char* type, const std::string& path) {
     if (!path.empty()) ns.push_back({{"type", type}, {"path", path}});
   };
-  joined("network", sandbox.net_path);
-  joined("ipc", sandbox.ipc_path);
-  joined("uts", sandbox.uts_path);
+  joined("network", sandbox.net);
+  joined("ipc", sandbox.ipc);
+  joined("uts", sandbox.uts);
   // pid: CONTAINER (1) and POD (0) both get the container's own namespace (a pod-wide pid
   // namespace would need a long-lived holder process); NODE (2) shares the host's.
   const Json* opts = sdk::json::FindPath(config, {"linux", "securityContext", "namespaceOptions"});
@@ -344,7 +342,7 @@ sdk::Status BuildSpec(const Json& config, const SandboxNamespaces& sandbox,
                {"root", {{"path", rootfs}, {"readonly", readonly_rootfs}}},
                {"mounts", Mounts(config, privileged)},
                {"linux", linux_section}};
-  if (!sandbox.uts_path.empty() && !sandbox.hostname.empty()) {
+  if (!sandbox.uts.empty() && !sandbox.hostname.empty()) {
     (*spec)["hostname"] = sandbox.hostname;
   }
   return sdk::Status::Ok();

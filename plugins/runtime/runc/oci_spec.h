@@ -11,17 +11,14 @@
 
 #include "capstan/sdk/json.h"
 #include "capstan/sdk/status.h"
+#include "namespaces.h"
 
 namespace capstan::plugins::runc_runtime {
 
-// What a container needs to know about its pod sandbox. Empty namespace paths mean "share the
-// host's" (hostNetwork, hostIPC); then no namespace entry of that type is written.
-struct SandboxNamespaces {
-  std::string net_path;
-  std::string ipc_path;
-  std::string uts_path;
-  std::string hostname;  // set only with a UTS namespace
-};
+// What a container needs to know about its pod sandbox: its namespace files (an empty path means
+// "share the host's" — hostNetwork, hostIPC — and no namespace entry of that type is written) and
+// the hostname, set only with a UTS namespace.
+using SandboxNamespaces = PodNamespacePaths;
 
 // The upstream (Kubernetes) rule: `command` replaces the image Entrypoint and drops its Cmd;
 // `args` alone replace Cmd after the Entrypoint; neither gives Entrypoint + Cmd.

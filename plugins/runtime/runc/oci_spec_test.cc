@@ -54,14 +54,14 @@ class BuildSpecTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(rootfs_); }
 
-  Json Config(Json extra = Json::object()) {
+  Json Config(const Json& extra = Json::object()) {
     Json c = {{"metadata", {{"name", "app"}}},
               {"rootfs", rootfs_.string()},
               {"imageConfig", {{"Cmd", {"/bin/sh"}}, {"Env", {"A=1"}}}}};
     c.update(extra);
     return c;
   }
-  Json Build(const Json& config, SandboxNamespaces ns = {}) {
+  Json Build(const Json& config, const PodNamespacePaths& ns = {}) {
     Json spec;
     sdk::Status st = BuildSpec(config, ns, "capstan/sb/ctr", &spec);
     EXPECT_TRUE(st.ok()) << st.ToString();

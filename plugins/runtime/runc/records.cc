@@ -11,16 +11,19 @@
 #include <sstream>
 
 namespace capstan::plugins::runc_runtime {
-namespace {
-
 using sdk::json::Json;
 
-Json ObjectOr(const Json& j, const char* key) {
-  const Json* v = sdk::json::GetObject(j, key);
-  return v != nullptr ? *v : Json::object();
+sdk::Status ParseRequest(std::string_view request_json, Json* out) {
+  std::optional<Json> j = sdk::json::Parse(request_json.empty() ? "{}" : request_json);
+  if (!j || !j->is_object()) return sdk::Status::Invalid("request is not a JSON object");
+  *out = std::move(*j);
+  return sdk::Status::Ok();
 }
 
-}  // namespace
+Json ObjectOrEmpty(const Json* parent, std::string_view key) {
+  const Json* v = parent != nullptr ? sdk::json::GetObject(*parent, key) : nullptr;
+  return v != nullptr ? *v : Json::object();
+}
 
 Json ToJson(const SandboxRecord& r) {
   return Json{{"id", r.id},
@@ -55,9 +58,9 @@ Json ToJson(const ContainerRecord& r) {
 sdk::Status FromJson(const Json& j, SandboxRecord* r) {
   r->id = sdk::json::GetString(j, "id").value_or("");
   if (r->id.empty()) return sdk::Status::Invalid("sandbox record without id");
-  r->metadata = ObjectOr(j, "metadata");
-  r->labels = ObjectOr(j, "labels");
-  r->annotations = ObjectOr(j, "annotations");
+  r->metadata = ObjectOrEmpty(&j, "metadata");
+  r->labels = ObjectOrEmpty(&j, "labels");
+  r->annotations = ObjectOrEmpty(&j, "annotations");
   r->log_directory = sdk::json::GetString(j, "logDirectory").value_or("");
   r->cgroup_parent = sdk::json::GetString(j, "cgroupParent").value_or("");
   r->created_at = sdk::json::GetInt(j, "createdAt").value_or(0);
@@ -73,9 +76,9 @@ sdk::Status FromJson(const Json& j, ContainerRecord* r) {
   r->id = sdk::json::GetString(j, "id").value_or("");
   if (r->id.empty()) return sdk::Status::Invalid("container record without id");
   r->sandbox_id = sdk::json::GetString(j, "sandboxId").value_or("");
-  r->metadata = ObjectOr(j, "metadata");
-  r->labels = ObjectOr(j, "labels");
-  r->annotations = ObjectOr(j, "annotations");
+  r->metadata = ObjectOrEmpty(&j, "metadata");
+  r->labels = ObjectOrEmpty(&j, "labels");
+  r->annotations = ObjectOrEmpty(&j, "annotations");
   r->image = sdk::json::GetString(j, "image").value_or("");
   r->image_ref = sdk::json::GetString(j, "imageRef").value_or("");
   r->log_path = sdk::json::GetString(j, "logPath").value_or("");

@@ -1,12 +1,14 @@
 // Runtime plugin `runc`: the sandbox and container records it persists as JSON under its state
 // directory (sandboxes/<id>/sandbox.json, containers/<id>/container.json, the latter beside the
-// OCI bundle), so a restarted plugin adopts what is running. Used by runc_runtime.cc.
+// OCI bundle), so a restarted plugin adopts what is running; and the request-parsing helpers the
+// RPC handlers share. Used by runc_runtime.cc and runc_exec_list.cc.
 #ifndef CAPSTAN_PLUGINS_RUNTIME_RUNC_RECORDS_H_
 #define CAPSTAN_PLUGINS_RUNTIME_RUNC_RECORDS_H_
 
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "capstan/sdk/json.h"
 #include "capstan/sdk/status.h"
@@ -46,6 +48,11 @@ sdk::json::Json ToJson(const ContainerRecord& r);
 // INVALID when a required field (id) is missing.
 sdk::Status FromJson(const sdk::json::Json& j, SandboxRecord* r);
 sdk::Status FromJson(const sdk::json::Json& j, ContainerRecord* r);
+
+// The request document of a runtime call ("" reads as {}); INVALID unless a JSON object.
+sdk::Status ParseRequest(std::string_view request_json, sdk::json::Json* out);
+// Member `key` of `parent` (may be NULL) when it is an object, else an empty object.
+sdk::json::Json ObjectOrEmpty(const sdk::json::Json* parent, std::string_view key);
 
 // Writes `text` to `path` through a temporary file and rename (readers never see half a file).
 sdk::Status WriteFileAtomic(const std::string& path, const std::string& text);

@@ -14,32 +14,36 @@ namespace {
 
 using sdk::json::Json;
 
-std::optional<Json> ParseRequest(std::string_view request_json) {
-  std::optional<Json> j = sdk::json::Parse(request_json.empty() ? "{}" : request_json);
-  if (j && !j->is_object()) return std::nullopt;
-  return j;
-}
-
-std::string FilterString(const Json* filter, const char* key) {
-  return filter != nullptr ? sdk::json::GetString(*filter, key).value_or("") : "";
-}
-
-// The wanted state of a CRI filter ({"state": {"state": "X"}}), or "".
-std::string FilterState(const Json* filter) {
-  const Json* state = filter != nullptr ? sdk::json::GetObject(*filter, "state") : nullptr;
-  return state != nullptr ? sdk::json::GetString(*state, "state").value_or("") : "";
-}
-
-// True when every pair of the filter's labelSelector is among `labels`.
-bool LabelsMatch(const Json* filter, const Json& labels) {
-  const Json* sel = filter != nullptr ? sdk::json::GetObject(*filter, "labelSelector") : nullptr;
-  if (sel == nullptr) return true;
-  for (const auto& [k, v] : sel->items()) {
-    const Json* have = sdk::json::Find(labels, k);
-    if (have == nullptr || *have != v) return false;
+// A CRI list filter: {"id", "podSandboxId", "state": {"state"}, "labelSelector": {k: v}}.
+class ListFilter {
+ public:
+  explicit ListFilter(const Json& req) {
+    const Json* f = sdk::json::GetObject(req, "filter");
+    if (f == nullptr) return;
+    id_ = sdk::json::GetString(*f, "id").value_or("");
+    sandbox_ = sdk::json::GetString(*f, "podSandboxId").value_or("");
+    if (const Json* state = sdk::json::GetObject(*f, "state")) {
+      state_ = sdk::json::GetString(*state, "state").value_or("");
+    }
+    labels_ = sdk::json::GetObject(*f, "labelSelector");
   }
-  return true;
-}
+  // True when every set criterion holds for an item (`sandbox` "" for sandboxes themselves).
+  bool Matches(const Json& item, const std::string& sandbox, const Json& labels) const {
+    if (!id_.empty() && item["id"] != id_) return false;
+    if (!sandbox_.empty() && sandbox != sandbox_) return false;
+    if (!state_.empty() && item["state"] != state_) return false;
+    if (labels_ == nullptr) return true;
+    for (const auto& [k, v] : labels_->items()) {
+      const Json* have = sdk::json::Find(labels, k);
+      if (have == nullptr || *have != v) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::string id_, sandbox_, state_;
+  const Json* labels_ = nullptr;  // points into the request, which outlives the filter
+};
 
 std::string Base64(const std::string& in) {
   static constexpr char kAlphabet[] =
@@ -75,19 +79,14 @@ void KillExecProcess(const std::string& pid_file) {
 
 sdk::Status RuncRuntime::ListPodSandbox(sdk::Call&, std::string_view request_json,
                                         std::string* response_json) {
-  std::optional<Json> req = ParseRequest(request_json);
-  if (!req) return sdk::Status::Invalid("request is not a JSON object");
-  const Json* filter = sdk::json::GetObject(*req, "filter");
-  std::string want_id = FilterString(filter, "id");
-  std::string want_state = FilterState(filter);
+  Json req;
+  CAPSTAN_SDK_RETURN_IF_ERROR(ParseRequest(request_json, &req));
+  ListFilter filter(req);
   Json items = Json::array();
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [id, s] : sandboxes_) {
     Json item = SandboxJson(s);
-    if (!want_id.empty() && id != want_id) continue;
-    if (!want_state.empty() && item["state"] != want_state) continue;
-    if (!LabelsMatch(filter, s.labels)) continue;
-    items.push_back(std::move(item));
+    if (filter.Matches(item, "", s.labels)) items.push_back(std::move(item));
   }
   *response_json = sdk::json::Dump(Json{{"items", items}});
   return sdk::Status::Ok();
@@ -95,58 +94,53 @@ sdk::Status RuncRuntime::ListPodSandbox(sdk::Call&, std::string_view request_jso
 
 sdk::Status RuncRuntime::ListContainers(sdk::Call&, std::string_view request_json,
                                         std::string* response_json) {
-  std::optional<Json> req = ParseRequest(request_json);
-  if (!req) return sdk::Status::Invalid("request is not a JSON object");
-  const Json* filter = sdk::json::GetObject(*req, "filter");
-  std::string want_id = FilterString(filter, "id");
-  std::string want_sandbox = FilterString(filter, "podSandboxId");
-  std::string want_state = FilterState(filter);
+  Json req;
+  CAPSTAN_SDK_RETURN_IF_ERROR(ParseRequest(request_json, &req));
+  ListFilter filter(req);
   std::vector<ContainerRecord> records;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [id, c] : containers_) {
-      if (!want_id.empty() && id != want_id) continue;
-      if (!want_sandbox.empty() && c.sandbox_id != want_sandbox) continue;
-      if (!LabelsMatch(filter, c.labels)) continue;
-      records.push_back(c);
-    }
+    for (const auto& [id, c] : containers_) records.push_back(c);
   }
+  // Observing reads files and /proc; done outside the lock.
   Json items = Json::array();
   for (const ContainerRecord& c : records) {
     Json item = ContainerJson(c);
-    if (!want_state.empty() && item["state"] != want_state) continue;
-    items.push_back(std::move(item));
+    if (filter.Matches(item, c.sandbox_id, c.labels)) items.push_back(std::move(item));
   }
   *response_json = sdk::json::Dump(Json{{"containers", items}});
   return sdk::Status::Ok();
 }
 
-sdk::Status RuncRuntime::ExecSync(sdk::Call& call, std::string_view request_json,
-                                  std::string* response_json) {
-  std::optional<Json> req = ParseRequest(request_json);
-  if (!req) return sdk::Status::Invalid("request is not a JSON object");
-  std::string id = sdk::json::GetString(*req, "containerId").value_or("");
-  const Json* cmd = sdk::json::GetArray(*req, "cmd");
+sdk::Status RuncRuntime::RunExec(sdk::Call& call, std::string_view request_json,
+                                 CommandOptions options, CommandResult* result) {
+  Json req;
+  CAPSTAN_SDK_RETURN_IF_ERROR(ParseRequest(request_json, &req));
+  const Json* cmd = sdk::json::GetArray(req, "cmd");
   if (cmd == nullptr || cmd->empty()) return sdk::Status::Invalid("cmd is required");
   ContainerRecord c;
-  if (!FindContainer(id, &c)) return sdk::Status::NotFound("container " + id + " not found");
-  std::string pid_file = BundleDir(id) + "/exec-" + std::to_string(MonotonicNs()) + ".pid";
+  CAPSTAN_SDK_RETURN_IF_ERROR(RequestedContainer(req, &c));
+  std::string pid_file = BundleDir(c.id) + "/exec-" + std::to_string(MonotonicNs()) + ".pid";
   std::vector<std::string> argv = {runc_path_, "--root", state_dir_ + "/runc", "exec", "--pid-file",
-                                   pid_file,   id};
+                                   pid_file,   c.id};
   for (const Json& a : *cmd) argv.push_back(sdk::json::AsString(a).value_or(""));
-  CommandOptions opts;
-  int64_t timeout_s = sdk::json::GetInt(*req, "timeout").value_or(0);
-  opts.deadline_mono_ns = call.deadline_mono_ns();
+  options.deadline_mono_ns = call.deadline_mono_ns();
+  int64_t timeout_s = sdk::json::GetInt(req, "timeout").value_or(0);
   if (timeout_s > 0) {
     int64_t t = MonotonicNs() + timeout_s * 1'000'000'000;
-    if (opts.deadline_mono_ns == 0 || t < opts.deadline_mono_ns) opts.deadline_mono_ns = t;
+    if (options.deadline_mono_ns == 0 || t < options.deadline_mono_ns) options.deadline_mono_ns = t;
   }
-  opts.cancelled = [&call] { return call.Cancelled(); };
-  opts.on_kill = [&pid_file] { KillExecProcess(pid_file); };
-  CommandResult r;
-  sdk::Status st = RunCommand(argv, opts, &r);
+  options.cancelled = [&call] { return call.Cancelled(); };
+  options.on_kill = [&pid_file] { KillExecProcess(pid_file); };
+  sdk::Status st = RunCommand(argv, options, result);
   unlink(pid_file.c_str());
-  CAPSTAN_SDK_RETURN_IF_ERROR(st);
+  return st;
+}
+
+sdk::Status RuncRuntime::ExecSync(sdk::Call& call, std::string_view request_json,
+                                  std::string* response_json) {
+  CommandResult r;
+  CAPSTAN_SDK_RETURN_IF_ERROR(RunExec(call, request_json, CommandOptions{}, &r));
   *response_json = sdk::json::Dump(
       Json{{"exitCode", r.exit_code}, {"stdout", Base64(r.out)}, {"stderr", Base64(r.err)}});
   return sdk::Status::Ok();
@@ -154,30 +148,14 @@ sdk::Status RuncRuntime::ExecSync(sdk::Call& call, std::string_view request_json
 
 sdk::Status RuncRuntime::Exec(sdk::Call& call, std::string_view request_json,
                               const sdk::ExecStreams& streams, int32_t* exit_code) {
-  std::optional<Json> req = ParseRequest(request_json);
-  if (!req) return sdk::Status::Invalid("request is not a JSON object");
-  std::string id = sdk::json::GetString(*req, "containerId").value_or("");
-  const Json* cmd = sdk::json::GetArray(*req, "cmd");
-  if (cmd == nullptr || cmd->empty()) return sdk::Status::Invalid("cmd is required");
-  ContainerRecord c;
-  if (!FindContainer(id, &c)) return sdk::Status::NotFound("container " + id + " not found");
-  std::string pid_file = BundleDir(id) + "/exec-" + std::to_string(MonotonicNs()) + ".pid";
-  std::vector<std::string> argv = {runc_path_, "--root", state_dir_ + "/runc", "exec", "--pid-file",
-                                   pid_file,   id};
-  for (const Json& a : *cmd) argv.push_back(sdk::json::AsString(a).value_or(""));
   CommandOptions opts;
   opts.attach = true;
   opts.stdin_fd = streams.stdin_fd;
   opts.stdout_fd = streams.stdout_fd;
   // With a terminal requested, stdout carries both streams (no pty is allocated).
   opts.stderr_fd = streams.tty ? streams.stdout_fd : streams.stderr_fd;
-  opts.deadline_mono_ns = call.deadline_mono_ns();
-  opts.cancelled = [&call] { return call.Cancelled(); };
-  opts.on_kill = [&pid_file] { KillExecProcess(pid_file); };
   CommandResult r;
-  sdk::Status st = RunCommand(argv, opts, &r);
-  unlink(pid_file.c_str());
-  CAPSTAN_SDK_RETURN_IF_ERROR(st);
+  CAPSTAN_SDK_RETURN_IF_ERROR(RunExec(call, request_json, std::move(opts), &r));
   *exit_code = r.exit_code;
   return sdk::Status::Ok();
 }

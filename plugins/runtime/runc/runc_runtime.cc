@@ -22,17 +22,6 @@ using sdk::json::Json;
 constexpr int64_t kDefaultRuncTimeoutNs = 30'000'000'000;
 constexpr int64_t kKillGraceNs = 10'000'000'000;
 
-std::optional<Json> ParseRequest(std::string_view request_json) {
-  std::optional<Json> j = sdk::json::Parse(request_json.empty() ? "{}" : request_json);
-  if (j && !j->is_object()) return std::nullopt;
-  return j;
-}
-
-Json ObjectOrEmpty(const Json* parent, std::string_view key) {
-  const Json* v = parent != nullptr ? sdk::json::GetObject(*parent, key) : nullptr;
-  return v != nullptr ? *v : Json::object();
-}
-
 std::string NewId() {
   std::random_device rd;
   static constexpr char kHex[] = "0123456789abcdef";
@@ -126,6 +115,12 @@ bool RuncRuntime::FindContainer(const std::string& id, ContainerRecord* out) {
   return true;
 }
 
+sdk::Status RuncRuntime::RequestedContainer(const Json& req, ContainerRecord* out) {
+  std::string id = sdk::json::GetString(req, "containerId").value_or("");
+  if (!FindContainer(id, out)) return sdk::Status::NotFound("container " + id + " not found");
+  return sdk::Status::Ok();
+}
+
 sdk::Status RuncRuntime::Runc(const std::vector<std::string>& args, int64_t deadline_mono_ns,
                               std::string* output) const {
   std::vector<std::string> argv = {runc_path_, "--root", state_dir_ + "/runc"};
@@ -187,9 +182,9 @@ Json RuncRuntime::ContainerJson(const ContainerRecord& c) const {
 
 sdk::Status RuncRuntime::RunPodSandbox(sdk::Call&, std::string_view request_json,
                                        std::string* response_json) {
-  std::optional<Json> req = ParseRequest(request_json);
-  if (!req) return sdk::Status::Invalid("request is not a JSON object");
-  const Json* config = sdk::json::GetObject(*req, "config");
+  Json req;
+  CAPSTAN_SDK_RETURN_IF_ERROR(ParseRequest(request_json, &req));
+  const Json* config = sdk::json::GetObject(req, "config");
   SandboxRecord s;
   s.metadata = ObjectOrEmpty(config, "metadata");
   if (!sdk::json::GetString(s.metadata, "name")) {
@@ -233,9 +228,9 @@ sdk::Status RuncRuntime::RunPodSandbox(sdk::Call&, std::string_view request_json
 
 sdk::Status RuncRuntime::StopPodSandbox(sdk::Call& call, std::string_view request_json,
                                         std::string* response_json) {
-  std::optional<Json> req = ParseRequest(request_json);
-  if (!req) return sdk::Status::Invalid("request is not a JSON object");
-  std::string id = sdk::json::GetString(*req, "podSandboxId").value_or("");
+  Json req;
+  CAPSTAN_SDK_RETURN_IF_ERROR(ParseRequest(request_json, &req));
+  std::string id = sdk::json::GetString(req, "podSandboxId").value_or("");
   std::vector<ContainerRecord> members;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -281,9 +276,9 @@ void RuncRuntime::RemoveSandboxCgroups(const std::string& cgroup_parent) const {
 
 sdk::Status RuncRuntime::RemovePodSandbox(sdk::Call& call, std::string_view request_json,
                                           std::string* response_json) {
-  std::optional<Json> req = ParseRequest(request_json);
-  if (!req) return sdk::Status::Invalid("request is not a JSON object");
-  std::string id = sdk::json::GetString(*req, "podSandboxId").value_or("");
+  Json req;
+  CAPSTAN_SDK_RETURN_IF_ERROR(ParseRequest(request_json, &req));
+  std::string id = sdk::json::GetString(req, "podSandboxId").value_or("");
   std::vector<ContainerRecord> members;
   std::optional<SandboxRecord> sandbox;
   {
@@ -309,9 +304,9 @@ sdk::Status RuncRuntime::RemovePodSandbox(sdk::Call& call, std::string_view requ
 
 sdk::Status RuncRuntime::PodSandboxStatus(sdk::Call&, std::string_view request_json,
                                           std::string* response_json) {
-  std::optional<Json> req = ParseRequest(request_json);
-  if (!req) return sdk::Status::Invalid("request is not a JSON object");
-  std::string id = sdk::json::GetString(*req, "podSandboxId").value_or("");
+  Json req;
+  CAPSTAN_SDK_RETURN_IF_ERROR(ParseRequest(request_json, &req));
+  std::string id = sdk::json::GetString(req, "podSandboxId").value_or("");
   std::lock_guard<std::mutex> lock(mu_);
   auto it = sandboxes_.find(id);
   if (it == sandboxes_.end()) return sdk::Status::NotFound("sandbox " + id + " not found");
@@ -323,10 +318,10 @@ sdk::Status RuncRuntime::PodSandboxStatus(sdk::Call&, std::string_view request_j
 
 sdk::Status RuncRuntime::CreateContainer(sdk::Call& call, std::string_view request_json,
                                          std::string* response_json) {
-  std::optional<Json> req = ParseRequest(request_json);
-  if (!req) return sdk::Status::Invalid("request is not a JSON object");
-  std::string sandbox_id = sdk::json::GetString(*req, "podSandboxId").value_or("");
-  const Json* config = sdk::json::GetObject(*req, "config");
+  Json req;
+  CAPSTAN_SDK_RETURN_IF_ERROR(ParseRequest(request_json, &req));
+  std::string sandbox_id = sdk::json::GetString(req, "podSandboxId").value_or("");
+  const Json* config = sdk::json::GetObject(req, "config");
   if (config == nullptr) return sdk::Status::Invalid("config is required");
   ContainerRecord c;
   c.metadata = ObjectOrEmpty(config, "metadata");
@@ -363,10 +358,9 @@ sdk::Status RuncRuntime::CreateContainer(sdk::Call& call, std::string_view reque
     c.log_path = sandbox.log_directory + "/" + log_rel;
   }
 
-  SandboxNamespaces ns{sandbox.namespaces.net, sandbox.namespaces.ipc, sandbox.namespaces.uts,
-                       sandbox.namespaces.hostname};
   Json spec;
-  CAPSTAN_SDK_RETURN_IF_ERROR(BuildSpec(*config, ns, sandbox.cgroup_parent + "/" + c.id, &spec));
+  CAPSTAN_SDK_RETURN_IF_ERROR(
+      BuildSpec(*config, sandbox.namespaces, sandbox.cgroup_parent + "/" + c.id, &spec));
   std::error_code ec;
   std::filesystem::create_directories(bundle, ec);
   if (ec) return sdk::Status::Error("creating " + bundle + ": " + ec.message());
@@ -395,11 +389,11 @@ sdk::Status RuncRuntime::CreateContainer(sdk::Call& call, std::string_view reque
 
 sdk::Status RuncRuntime::StartContainer(sdk::Call& call, std::string_view request_json,
                                         std::string* response_json) {
-  std::optional<Json> req = ParseRequest(request_json);
-  if (!req) return sdk::Status::Invalid("request is not a JSON object");
-  std::string id = sdk::json::GetString(*req, "containerId").value_or("");
+  Json req;
+  CAPSTAN_SDK_RETURN_IF_ERROR(ParseRequest(request_json, &req));
   ContainerRecord c;
-  if (!FindContainer(id, &c)) return sdk::Status::NotFound("container " + id + " not found");
+  CAPSTAN_SDK_RETURN_IF_ERROR(RequestedContainer(req, &c));
+  const std::string& id = c.id;
   Observed o = Observe(c);
   if (o.state != "CONTAINER_CREATED")
     return sdk::Status::Invalid("container " + id + " is " + o.state);
@@ -445,10 +439,10 @@ sdk::Status RuncRuntime::StopOne(sdk::Call& call, const ContainerRecord& c, int6
 
 sdk::Status RuncRuntime::StopContainer(sdk::Call& call, std::string_view request_json,
                                        std::string* response_json) {
-  std::optional<Json> req = ParseRequest(request_json);
-  if (!req) return sdk::Status::Invalid("request is not a JSON object");
-  std::string id = sdk::json::GetString(*req, "containerId").value_or("");
-  int64_t timeout = sdk::json::GetInt(*req, "timeout").value_or(0);
+  Json req;
+  CAPSTAN_SDK_RETURN_IF_ERROR(ParseRequest(request_json, &req));
+  std::string id = sdk::json::GetString(req, "containerId").value_or("");
+  int64_t timeout = sdk::json::GetInt(req, "timeout").value_or(0);
   ContainerRecord c;
   if (FindContainer(id, &c)) CAPSTAN_SDK_RETURN_IF_ERROR(StopOne(call, c, timeout));
   *response_json = "{}";
@@ -471,9 +465,9 @@ sdk::Status RuncRuntime::RemoveOne(sdk::Call& call, const ContainerRecord& c) {
 
 sdk::Status RuncRuntime::RemoveContainer(sdk::Call& call, std::string_view request_json,
                                          std::string* response_json) {
-  std::optional<Json> req = ParseRequest(request_json);
-  if (!req) return sdk::Status::Invalid("request is not a JSON object");
-  std::string id = sdk::json::GetString(*req, "containerId").value_or("");
+  Json req;
+  CAPSTAN_SDK_RETURN_IF_ERROR(ParseRequest(request_json, &req));
+  std::string id = sdk::json::GetString(req, "containerId").value_or("");
   ContainerRecord c;
   if (FindContainer(id, &c)) CAPSTAN_SDK_RETURN_IF_ERROR(RemoveOne(call, c));
   *response_json = "{}";
@@ -482,24 +476,22 @@ sdk::Status RuncRuntime::RemoveContainer(sdk::Call& call, std::string_view reque
 
 sdk::Status RuncRuntime::ContainerStatus(sdk::Call&, std::string_view request_json,
                                          std::string* response_json) {
-  std::optional<Json> req = ParseRequest(request_json);
-  if (!req) return sdk::Status::Invalid("request is not a JSON object");
-  std::string id = sdk::json::GetString(*req, "containerId").value_or("");
+  Json req;
+  CAPSTAN_SDK_RETURN_IF_ERROR(ParseRequest(request_json, &req));
   ContainerRecord c;
-  if (!FindContainer(id, &c)) return sdk::Status::NotFound("container " + id + " not found");
+  CAPSTAN_SDK_RETURN_IF_ERROR(RequestedContainer(req, &c));
   *response_json = sdk::json::Dump(Json{{"status", ContainerJson(c)}});
   return sdk::Status::Ok();
 }
 
 sdk::Status RuncRuntime::ReopenContainerLog(sdk::Call&, std::string_view request_json,
                                             std::string* response_json) {
-  std::optional<Json> req = ParseRequest(request_json);
-  if (!req) return sdk::Status::Invalid("request is not a JSON object");
-  std::string id = sdk::json::GetString(*req, "containerId").value_or("");
+  Json req;
+  CAPSTAN_SDK_RETURN_IF_ERROR(ParseRequest(request_json, &req));
   ContainerRecord c;
-  if (!FindContainer(id, &c)) return sdk::Status::NotFound("container " + id + " not found");
+  CAPSTAN_SDK_RETURN_IF_ERROR(RequestedContainer(req, &c));
   if (Observe(c).state != "CONTAINER_RUNNING") {
-    return sdk::Status::Invalid("container " + id + " is not running");
+    return sdk::Status::Invalid("container " + c.id + " is not running");
   }
   CAPSTAN_SDK_RETURN_IF_ERROR(ReopenShimLog(c.shim_pid));
   *response_json = "{}";

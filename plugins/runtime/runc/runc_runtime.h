@@ -16,6 +16,7 @@
 #include "capstan/sdk/json.h"
 #include "capstan/sdk/runtime.h"
 #include "capstan/sdk/status.h"
+#include "process.h"
 #include "records.h"
 
 namespace capstan::plugins::runc_runtime {
@@ -119,6 +120,12 @@ class RuncRuntime final : public sdk::RuntimePlugin {
   sdk::Status SaveLocked(const SandboxRecord& s) const;
   sdk::Status SaveLocked(const ContainerRecord& c) const;
   bool FindContainer(const std::string& id, ContainerRecord* out);
+  // The container named by the request's "containerId"; NOT_FOUND when unknown.
+  sdk::Status RequestedContainer(const sdk::json::Json& req, ContainerRecord* out);
+  // Runs the exec request's "cmd" with `runc exec` under the call's deadline (and the request's
+  // "timeout" seconds), killing the exec'd process too when it expires.
+  sdk::Status RunExec(sdk::Call& call, std::string_view request_json, CommandOptions options,
+                      CommandResult* result);
   void RemoveSandboxCgroups(const std::string& cgroup_parent) const;
 
   std::string state_dir_ = "/run/capstan/runc";

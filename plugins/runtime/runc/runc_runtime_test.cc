@@ -122,7 +122,7 @@ class RuncRuntimeTest : public ::testing::Test {
     EXPECT_EQ(o.rc, want) << o.error;
     return o.output.empty() ? Json() : Json::parse(o.output);
   }
-  std::string RunSandbox(const std::string& name, Json extra = Json::object()) {
+  std::string RunSandbox(const std::string& name, const Json& extra = Json::object()) {
     Json config = {{"metadata", {{"name", name}, {"namespace", "default"}, {"uid", "u-" + name}}},
                    {"hostname", name},
                    {"logDirectory", (root_ / "logs" / name).string()}};
@@ -130,7 +130,7 @@ class RuncRuntimeTest : public ::testing::Test {
     return Call(&Rt::on_run_pod_sandbox, {{"config", config}})["podSandboxId"];
   }
   std::string Create(const std::string& sandbox, const std::string& name,
-                     const std::vector<std::string>& command, Json extra = Json::object()) {
+                     const std::vector<std::string>& command, const Json& extra = Json::object()) {
     Json config = {{"metadata", {{"name", name}, {"attempt", 0}}},
                    {"image", {{"image", "busybox:test"}}},
                    {"rootfs", (root_ / "rootfs").string()},
@@ -142,8 +142,8 @@ class RuncRuntimeTest : public ::testing::Test {
         .value("containerId", "");
   }
   std::string Run(const std::string& sandbox, const std::string& name,
-                  const std::vector<std::string>& command, Json extra = Json::object()) {
-    std::string id = Create(sandbox, name, command, std::move(extra));
+                  const std::vector<std::string>& command, const Json& extra = Json::object()) {
+    std::string id = Create(sandbox, name, command, extra);
     Call(&Rt::on_start_container, {{"containerId", id}});
     return id;
   }
@@ -269,6 +269,49 @@ TEST_F(RuncRuntimeTest, ExecSyncReturnsOutputExitCodeAndHonoursItsTimeout) {
   auto before = std::chrono::steady_clock::now();
   Exec(id, {"/bin/sleep", "30"}, 1, CAPSTAN_RC_DEADLINE_EXCEEDED);
   EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(20));
+}
+
+TEST_F(RuncRuntimeTest, AttachedExecUsesTheHostsDescriptors) {
+  std::string sb = RunSandbox("attach");
+  std::string id = Run(sb, "main", {"/bin/sleep", "60"});
+  int in[2], out[2];
+  ASSERT_EQ(pipe(in), 0);
+  ASSERT_EQ(pipe(out), 0);
+  ASSERT_EQ(write(in[1], "from-stdin\n", 11), 11);
+  close(in[1]);
+  const auto* rt = plugin_->Vtable<capstan_runtime_v1>(CAPSTAN_KIND_RUNTIME);
+  capstan_runtime_streams streams{sizeof(capstan_runtime_streams), in[0], out[1], out[1], 0, 0};
+  std::string req = Json{{"containerId", id}, {"cmd", {"/bin/sh", "-c", "cat; exit 4"}}}.dump();
+  sdk::testing::FakeCall call;
+  int32_t exit_code = -1;
+  capstan_rc rc =
+      rt->on_exec(plugin_->state(), call.get(), sdk::ToHostBuf(req), &streams, &exit_code);
+  close(in[0]);
+  close(out[1]);
+  EXPECT_EQ(rc, CAPSTAN_RC_OK) << call.error();
+  EXPECT_EQ(exit_code, 4);
+  char buf[64] = {};
+  EXPECT_EQ(read(out[0], buf, sizeof(buf) - 1), 11);
+  EXPECT_STREQ(buf, "from-stdin\n");
+  close(out[0]);
+}
+
+TEST_F(RuncRuntimeTest, LongLinesBecomePartialRecordsAndRotatedLogsAreReopened) {
+  std::string sb = RunSandbox("logs");
+  std::string id = Run(sb, "main",
+                       {"/bin/sh", "-c",
+                        "head -c 10000 /dev/zero | tr '\\0' x; echo; echo first; "
+                        "while [ ! -e /tmp/go ]; do sleep 0.05; done; echo second; sleep 60"});
+  ASSERT_TRUE(WaitFor([&] { return Log("logs", "main").find("F first") != std::string::npos; }));
+  std::string log = Log("logs", "main");
+  EXPECT_NE(log.find(" stdout P xxxx"), std::string::npos);
+  EXPECT_EQ(log.find("F first"), log.rfind("F first"));
+  fs::path path = root_ / "logs/logs/main/0.log";
+  fs::rename(path, path.string() + ".1");
+  Call(&Rt::on_reopen_container_log, {{"containerId", id}});
+  Exec(id, {"touch", "/tmp/go"});
+  ASSERT_TRUE(WaitFor([&] { return Log("logs", "main").find("F second") != std::string::npos; }));
+  EXPECT_EQ(ReadFile(path.string() + ".1").find("second"), std::string::npos);
 }
 
 TEST_F(RuncRuntimeTest, RestartedPluginAdoptsSandboxesAndRunningContainers) {
