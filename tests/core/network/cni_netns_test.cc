@@ -269,5 +269,43 @@ TEST_F(CniNetnsTest, ReportsTheMedianAddAndDelLatencyThroughCniExec) {
   EXPECT_EQ(add_ms.size(), 10u);
 }
 
+TEST_F(CniNetnsTest, TheNativeBridgePluginServesTheChainAndReportsItsLatency) {
+  CniChain chain =
+      Load({{{"name", "native"},
+             {"library", "cni/bridge.so"},
+             {"config",
+              {{"subnet", subnet_prefix_ + "0/24"}, {"bridge", bridge_}, {"stateDir", dir_}}}}});
+  std::string ns1 = NewNetns();
+  std::string ns2 = NewNetns();
+  Result<CniResult> peer = chain.Add(Pod(ns2, "pod-peer"));
+  ASSERT_TRUE(peer.ok()) << peer.status().ToString();
+  std::vector<double> add_ms;
+  std::vector<double> del_ms;
+  for (int i = 0; i < 10; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    Result<CniResult> r = chain.Add(Pod(ns1, "pod-n"));
+    auto t1 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->ips[0].gateway, subnet_prefix_ + "1");
+    if (i == 0) {
+      std::string out;
+      EXPECT_EQ(
+          Shell("ip netns exec " + NameOf(ns1) + " " + Ping() + " -c1 -W1 " + peer->PrimaryIp(),
+                &out),
+          0)
+          << out;
+    }
+    ASSERT_TRUE(chain.Del(Pod(ns1, "pod-n"), r->raw_json).ok());
+    auto t2 = std::chrono::steady_clock::now();
+    add_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    del_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+  }
+  std::sort(add_ms.begin(), add_ms.end());
+  std::sort(del_ms.begin(), del_ms.end());
+  std::cout << "{\"native_bridge_add_median_ms\": " << add_ms[5]
+            << ", \"native_bridge_del_median_ms\": " << del_ms[5] << "}\n";
+  EXPECT_TRUE(chain.Del(Pod(ns2, "pod-peer"), peer->raw_json).ok());
+}
+
 }  // namespace
 }  // namespace capstan::network
