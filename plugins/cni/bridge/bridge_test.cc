@@ -12,6 +12,7 @@
 #include "capstan/sdk/testing/harness.h"
 #include "capstan/sdk/testing/requests.h"
 #include "ipam.h"
+#include "tests/core/network/shell.h"
 
 namespace capstan::cni {
 namespace {
@@ -21,17 +22,8 @@ using sdk::testing::FakeHost;
 using sdk::testing::Outcome;
 using sdk::testing::TestPlugin;
 
-int Shell(const std::string& command, std::string* output = nullptr) {
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return -1;
-  std::string text;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) text.append(buf, n);
-  int status = pclose(p);
-  if (output != nullptr) *output = text;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+using network::testing::Ping;
+using network::testing::Shell;
 
 std::string TempDir(const std::string& tag) {
   std::string dir = ::testing::TempDir() + "/cni_bridge_test_" + std::to_string(getpid()) + tag;

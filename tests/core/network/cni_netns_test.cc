@@ -15,6 +15,7 @@
 
 #include "core/network/cni_chain.h"
 #include "tests/core/network/cni_registry.h"
+#include "tests/core/network/shell.h"
 
 namespace capstan::network {
 namespace {
@@ -23,24 +24,8 @@ using nlohmann::json;
 
 constexpr char kBinDir[] = "/usr/lib/cni";
 
-// Runs `command` through the shell; returns its exit status and stdout+stderr.
-int Shell(const std::string& command, std::string* output = nullptr) {
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return -1;
-  std::string text;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) text.append(buf, n);
-  int status = pclose(p);
-  if (output != nullptr) *output = text;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// iputils ping when installed, else busybox's (busybox-static is in scripts/install-deps.sh).
-std::string Ping() {
-  bool iputils = access("/usr/bin/ping", X_OK) == 0 || access("/bin/ping", X_OK) == 0;
-  return iputils ? "ping" : "busybox ping";
-}
+using testing::Ping;
+using testing::Shell;
 
 class CniNetnsTest : public ::testing::Test {
  protected:
