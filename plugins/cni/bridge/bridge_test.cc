@@ -93,7 +93,6 @@ class BridgeCniTest : public ::testing::Test {
     Shell("ip netns exec " + ns + " " + command, &out);
     return out;
   }
-  static std::string Ping() { return access("/usr/bin/ping", X_OK) == 0 ? "ping" : "busybox ping"; }
 
   int index_ = 0;
   std::string bridge_;
