@@ -60,6 +60,7 @@ struct Port {
 
 inline std::vector<capstan_sched_host_port> BuildPorts(const std::deque<Port>& ports) {
   std::vector<capstan_sched_host_port> raw;
+  raw.reserve(ports.size());
   for (const Port& p : ports) raw.push_back({ToHostStr(p.ip), p.port, p.protocol});
   return raw;
 }
