@@ -31,6 +31,14 @@ std::string Term(const char* app, const char* key) {
          R"("}},"topologyKey":")" + key + R"("})";
 }
 
+// A pod named `name` whose required anti-affinity refuses web pods in its zone.
+std::string RefusesWebInZone(const std::string& name) {
+  return R"({"metadata":{"name":")" + name +
+         R"("},"spec":{"affinity":{"podAntiAffinity":{)"
+         R"("requiredDuringSchedulingIgnoredDuringExecution":[)" +
+         Term("web", "zone") + "]}}}}";
+}
+
 // n0, n1 in zone a; n2 in zone b; n3 without zone. A web pod on n0, a db pod on n2, and a web
 // pod in namespace "other" on n3.
 void BuildCluster(FakeSnapshot& snap) {
@@ -122,9 +130,7 @@ TEST(InterPodAffinityTest, ExistingPodsAntiAffinityIsSymmetric) {
   BuildCluster(snap);
   // The db pod on n2 (zone b) refuses web pods in its zone.
   snap.AddPod(2, "guard").Label("app", "guard").Object(Obj(0x200));
-  host.SetObjectJson(Obj(0x200), R"({"metadata":{"name":"guard"},"spec":{"affinity":{
-    "podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[)" +
-                                     Term("web", "zone") + "]}}}}");
+  host.SetObjectJson(Obj(0x200), RefusesWebInZone("guard"));
   snap.Publish();
   host.SetObjectJson(kIncoming, Affinity("{}"));
   TestPlugin<InterPodAffinity> p(host);
@@ -223,9 +229,7 @@ TEST(InterPodAffinityTest, ExistingPodsAreParsedOnceAcrossCycles) {
   FakeSnapshot snap(host);
   BuildCluster(snap);
   snap.AddPod(2, "guard").Label("app", "guard").Object(Obj(0x200));
-  host.SetObjectJson(Obj(0x200), R"({"metadata":{"name":"guard"},"spec":{"affinity":{
-    "podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[)" +
-                                     Term("web", "zone") + "]}}}}");
+  host.SetObjectJson(Obj(0x200), RefusesWebInZone("guard"));
   snap.Publish();
   host.SetObjectJson(kIncoming, Affinity("{}"));
   TestPlugin<InterPodAffinity> p(host);
@@ -238,7 +242,6 @@ TEST(InterPodAffinityTest, ExistingPodsAreParsedOnceAcrossCycles) {
   EXPECT_EQ(FilterAll(host, snap, p, pod)[2].rc, CAPSTAN_RC_UNSCHEDULABLE);
 }
 
-}  // namespace
 // A sched 1.1 host lists the nodes holding affinity pods: a pod without terms of its own then
 // visits only those, and existing pods flagged without terms are never parsed.
 TEST(InterPodAffinityTest, FlaggingHostsLimitTheWalkToNodesWithAffinityPods) {
@@ -249,14 +252,10 @@ TEST(InterPodAffinityTest, FlaggingHostsLimitTheWalkToNodesWithAffinityPods) {
   constexpr uint32_t kAnti =
       CAPSTAN_SCHED_POD_HAS_AFFINITY | CAPSTAN_SCHED_POD_HAS_REQUIRED_ANTI_AFFINITY;
   snap.AddPod(2, "guard").Label("app", "guard").Object(Obj(0x200)).Flags(kAnti);
-  host.SetObjectJson(Obj(0x200), R"({"metadata":{"name":"guard"},"spec":{"affinity":{
-    "podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[)" +
-                                     Term("web", "zone") + "]}}}}");
+  host.SetObjectJson(Obj(0x200), RefusesWebInZone("guard"));
   // Unflagged, so the host says it has no terms: its JSON must not be consulted.
   snap.AddPod(0, "unflagged").Label("app", "x").Object(Obj(0x300));
-  host.SetObjectJson(Obj(0x300), R"({"metadata":{"name":"unflagged"},"spec":{"affinity":{
-    "podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[)" +
-                                     Term("web", "zone") + "]}}}}");
+  host.SetObjectJson(Obj(0x300), RefusesWebInZone("unflagged"));
   snap.Publish();
   host.SetObjectJson(kIncoming, Affinity("{}"));
   TestPlugin<InterPodAffinity> p(host);
@@ -272,4 +271,5 @@ TEST(InterPodAffinityTest, FlaggingHostsLimitTheWalkToNodesWithAffinityPods) {
   EXPECT_EQ(p.plugin().cached_pods(), 1u);  // the guard only
 }
 
+}  // namespace
 }  // namespace capstan::sched
