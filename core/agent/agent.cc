@@ -3,6 +3,9 @@
 #include "core/agent/agent.h"
 
 #include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "core/common/log.h"
@@ -51,7 +54,19 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentOptions options) {
 }
 
 Agent::Agent(AgentOptions options, std::unique_ptr<RuntimeClient> runtime)
-    : options_(std::move(options)), runtime_(std::move(runtime)) {
+    : options_(std::move(options)),
+      runtime_(std::move(runtime)),
+      events_(options_.client, options_.node_name) {
+  if (options_.data_dir.empty()) {
+    options_.data_dir =
+        (std::filesystem::temp_directory_path() / ("capstan-agent-" + options_.node_name)).string();
+  }
+  if (options_.dns.node_resolv_conf.empty()) {
+    std::ifstream in("/etc/resolv.conf");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    options_.dns.node_resolv_conf = ss.str();
+  }
   report_.node_name = options_.node_name;
   report_.machine = options_.machine ? *options_.machine : DetectMachine();
   report_.max_pods = options_.max_pods;
@@ -141,6 +156,9 @@ Status Agent::Start() {
   h.on_delete = [q](const client::ObjectPtr& o) { q->Add(client::ObjectKey(*o)); };
   informer_->AddHandler(std::move(h));
   informer_->Start();
+  probe_queue_ = std::make_unique<client::WorkQueue>(qo);
+  for (int i = 0; i < std::max(1, options_.probe_workers); ++i)
+    probe_workers_.emplace_back([this] { ProbeLoop(); });
   for (int i = 0; i < std::max(1, options_.workers); ++i)
     workers_.emplace_back([this] { WorkerLoop(); });
   heartbeat_ = std::thread([this] { HeartbeatLoop(); });
@@ -161,6 +179,13 @@ void Agent::Stop() {
   queue_->ShutDown();
   for (std::thread& t : workers_) t.join();
   workers_.clear();
+  {
+    std::lock_guard<std::mutex> lock(probes_mu_);
+    probes_.clear();  // keys still queued are then dropped by the probe workers
+  }
+  probe_queue_->ShutDown();
+  for (std::thread& t : probe_workers_) t.join();
+  probe_workers_.clear();
 }
 
 void Agent::HeartbeatLoop() {

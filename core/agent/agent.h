@@ -1,8 +1,9 @@
 // `Agent`: the node agent (kubelet role). Registers its Node, renews its Lease in
-// kube-node-lease, watches the pods bound to it and runs them through a runtime plugin,
-// reporting status as the kubelet does. Partners: runtime_client.h (plugin calls),
-// pod_status.h (status building), node_status.h (Node object); pod workers in pod_sync.cc.
-// Tests: tests/core/agent/agent_test.cc (integration, real API server + the fake runtime .so).
+// kube-node-lease, watches the pods bound to it and runs them through a runtime plugin —
+// images (core/image), env, volumes, pod network, init containers, probes — reporting status
+// and events as the kubelet does. Partners: runtime_client.h, pod_status.h, node_status.h,
+// env.h, volumes.h, pod_files.h, events.h, pod_network.h; pod workers in pod_sync.cc,
+// container_start.cc, image_pull.cc, pod_report.cc, prober.cc. Tests: tests/core/agent/.
 #pragma once
 
 #include <chrono>
@@ -16,12 +17,18 @@
 #include <thread>
 #include <vector>
 
+#include "core/agent/env.h"
+#include "core/agent/events.h"
 #include "core/agent/node_status.h"
+#include "core/agent/pod_files.h"
+#include "core/agent/pod_network.h"
 #include "core/agent/runtime_client.h"
+#include "core/agent/volumes.h"
 #include "core/client/api_client.h"
 #include "core/client/informer.h"
 #include "core/client/work_queue.h"
 #include "core/common/status.h"
+#include "core/image/image_service.h"
 
 namespace capstan::agent {
 
@@ -43,6 +50,27 @@ struct AgentOptions {
   // Restart backoff of exited containers (restartPolicy Always/OnFailure), doubling per restart.
   std::chrono::milliseconds backoff_initial{10'000};
   std::chrono::milliseconds backoff_max{300'000};
+  // Pod directories (<data_dir>/pods/<uid>: volumes, /etc/hosts, resolv.conf, termination
+  // logs, container rootfs dirs, logs). Empty: <tmp>/capstan-agent-<node_name>.
+  std::string data_dir;
+  // Borrowed; must outlive the agent. Null: images are not pulled and the runtime gets only the
+  // image name (the fake runtime needs nothing more).
+  image::ImageService* images = nullptr;
+  // Borrowed; must outlive the agent. Null: the pod IP is the sandbox's status.network.ip.
+  PodNetwork* network = nullptr;
+  // Cluster DNS for dnsPolicy ClusterFirst; `node_resolv_conf` empty reads /etc/resolv.conf.
+  DnsSettings dns;
+  // Image pull backoff (ErrImagePull -> ImagePullBackOff), doubling per failure.
+  std::chrono::milliseconds image_backoff_initial{10'000};
+  std::chrono::milliseconds image_backoff_max{300'000};
+  // How often configMap/secret/downwardAPI/projected volumes of running pods are re-read and
+  // rewritten when the objects changed (the kubelet's pod resync).
+  std::chrono::milliseconds volume_resync_period{60'000};
+  // Threads running probes (exec, httpGet, tcpSocket), fed by a delay queue.
+  int probe_workers = 2;
+  // The length of one probe "second" (initialDelaySeconds, periodSeconds, timeoutSeconds);
+  // tests shorten it.
+  std::chrono::milliseconds probe_second{1000};
 };
 
 // Thread-safety: Start/Stop from one owning thread; everything else runs on the agent's own
@@ -73,14 +101,31 @@ class Agent {
     std::chrono::steady_clock::time_point restart_at{};
     std::chrono::milliseconds backoff{0};
     bool waiting_restart = false;
+    // Why the container is not created yet (ErrImagePull, ImagePullBackOff,
+    // CreateContainerConfigError, ...) and the message; empty otherwise.
+    std::string waiting_reason;
+    std::string waiting_message;
+    std::chrono::steady_clock::time_point pull_retry_at{};
+    std::chrono::milliseconds pull_backoff{0};
+    std::string image_id;     // the pulled image's ID (config digest), for imageID
+    std::string rootfs_dir;   // container dir holding the overlay; released on remove
+    std::string kill_reason;  // set when the agent stopped it (liveness/startup failure)
   };
   struct PodRecord {
     std::string uid;
+    std::string key;
+    std::string ns;
+    std::string name;
+    std::string pod_dir;
     std::string sandbox_id;
+    std::string netns_path;  // non-empty when the pod network was attached through `network`
     std::string pod_ip;
     std::string start_time;
     std::map<std::string, ContainerRecord> containers;  // by "init/<name>" or "main/<name>"
     nlohmann::json last_status;                         // as last PATCHed
+    PodVolumes volumes;
+    bool volumes_ready = false;
+    std::chrono::steady_clock::time_point volumes_synced{};
   };
 
   explicit Agent(AgentOptions options, std::unique_ptr<RuntimeClient> runtime);
@@ -100,11 +145,68 @@ class Agent {
                        std::chrono::milliseconds* requeue_after);
   // Builds the pod's status from the runtime and PATCHes it when it changed.
   Status ReportStatus(const nlohmann::json& pod, PodRecord& record);
-  Status StartContainer(const nlohmann::json& pod, const nlohmann::json& container,
-                        PodRecord& record, ContainerRecord& rec);
+  // Pulls the image, resolves env and mounts, creates and starts the container. A container
+  // that cannot be created yet (image pull failing or backing off, missing ConfigMap) leaves
+  // `rec.id` empty with `waiting_reason` set and lowers `requeue_after`; only runtime errors
+  // are returned.
+  Status StartContainer(const nlohmann::json& pod, const nlohmann::json& container, bool init,
+                        PodRecord& record, ContainerRecord& rec,
+                        std::chrono::milliseconds* requeue_after);
+  // Stops and removes the container, releasing its rootfs.
+  Status RemoveContainer(ContainerRecord& rec, int64_t grace_seconds);
+  // Pod-level setup before containers: volumes, sandbox, network, /etc/hosts, resolv.conf.
+  Status EnsureSandbox(const nlohmann::json& pod, PodRecord& record);
+  Status SyncVolumes(const nlohmann::json& pod, PodRecord& record, bool force);
+  // image_pull.cc: ensures the container's image per imagePullPolicy with the pod's pull
+  // secrets; returns null (and sets the waiting reason) while it cannot.
+  std::optional<image::ImageRecord> EnsureImage(const nlohmann::json& pod,
+                                                const nlohmann::json& container,
+                                                const std::string& field_path, ContainerRecord& rec,
+                                                std::chrono::milliseconds* requeue_after);
+  image::CredentialMap PullSecrets(const nlohmann::json& pod);
+  // container_start.cc: the CreateContainer `config` (without image fields).
+  Result<nlohmann::json> ContainerConfig(const nlohmann::json& pod, const nlohmann::json& container,
+                                         PodRecord& record, const ContainerRecord& rec,
+                                         const EnvList& env);
+  Result<EnvList> ContainerEnv(const nlohmann::json& pod, const nlohmann::json& container,
+                               const PodRecord& record);
+  nlohmann::json SandboxConfig(const nlohmann::json& pod, const PodRecord& record) const;
+  PodFacts Facts(const nlohmann::json& pod, const PodRecord& record) const;
+
+  // prober.cc: probes run on `probe_workers_`, scheduled with `probe_queue_`'s AddAfter; a
+  // result change enqueues the pod's key for its worker.
+  struct ProbeView {
+    std::optional<bool> ready;    // unset without a readiness probe
+    std::optional<bool> started;  // unset without a startup probe
+    std::string kill_message;     // non-empty when liveness or startup failed for good
+  };
+  struct ProbeState {
+    std::string pod_key;
+    nlohmann::json pod_ref;  // the pod's metadata only, for events
+    nlohmann::json container;
+    std::string container_id;
+    std::string pod_ip;
+    std::string kind;  // "liveness", "readiness", "startup"
+    nlohmann::json probe;
+    bool result = false;
+    bool failed_out = false;
+    int successes = 0;
+    int failures = 0;
+  };
+  void StartProbes(const nlohmann::json& pod, const nlohmann::json& container,
+                   const PodRecord& record, const ContainerRecord& rec);
+  void CancelProbes(const std::string& container_id);
+  ProbeView Probes(const std::string& container_id) const;
+  void ProbeLoop();
+  // postStart: on failure records FailedPostStartHook and marks the container to be killed.
+  void PostStartHook(const nlohmann::json& pod, const nlohmann::json& container,
+                     const PodRecord& record, ContainerRecord& rec, const std::string& field);
+  // preStop of every running container (deletion), within the grace period.
+  void RunPreStopHooks(const nlohmann::json& pod, PodRecord& record);
 
   AgentOptions options_;
   std::unique_ptr<RuntimeClient> runtime_;
+  EventRecorder events_;
   NodeReport report_;
   std::string node_uid_;
   std::string ready_since_;
@@ -112,6 +214,11 @@ class Agent {
   std::unique_ptr<client::Informer> informer_;
   std::unique_ptr<client::WorkQueue> queue_;
   std::vector<std::thread> workers_;
+
+  mutable std::mutex probes_mu_;              // guards `probes_`
+  std::map<std::string, ProbeState> probes_;  // by "<container id>/<kind>"
+  std::unique_ptr<client::WorkQueue> probe_queue_;
+  std::vector<std::thread> probe_workers_;
 
   std::mutex pods_mu_;  // guards the map `pods_` (each record belongs to its key's worker)
   std::map<std::string, std::shared_ptr<PodRecord>> pods_;

@@ -10,13 +10,17 @@ bool Completed(const ContainerView& c) {
   return c.state == ContainerState::kTerminated && c.exit_code == 0;
 }
 
+bool Ready(const ContainerView& c) {
+  return c.state == ContainerState::kRunning && c.ready.value_or(true);
+}
+
 json ContainerStatusJson(const ContainerView& c) {
   bool running = c.state == ContainerState::kRunning;
   json s = {{"name", c.name},
             {"image", c.image},
             {"imageID", c.image_id},
-            {"ready", running},
-            {"started", running},
+            {"ready", Ready(c)},
+            {"started", running && c.started.value_or(true)},
             {"restartCount", c.restart_count},
             {"state", ContainerStateJson(c)},
             {"lastState", c.last_state.is_object() ? c.last_state : json::object()}};
@@ -113,7 +117,7 @@ json BuildPodStatus(const json& pod, const PodView& view, const json& previous_s
   for (const ContainerView& c : view.init_containers) initialized = initialized && Completed(c);
   bool ready = !view.containers.empty();
   for (const ContainerView& c : view.containers) {
-    ready = ready && c.state == ContainerState::kRunning;
+    ready = ready && Ready(c);
   }
   bool terminal = phase == "Succeeded" || phase == "Failed";
   std::string not_ready = terminal ? "PodCompleted" : "ContainersNotReady";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct ContainerView {
   int restart_count = 0;
   // The previous run's `{"terminated": {...}}`, or null.
   nlohmann::json last_state;
+  // Probe outcomes; unset means "while running" (no readiness / startup probe).
+  std::optional<bool> ready;
+  std::optional<bool> started;
 };
 
 struct PodView {
@@ -51,7 +55,7 @@ std::string PodPhase(const std::string& restart_policy, const PodView& view);
 // Ready; lastTransitionTime kept from `previous_status` when a condition's status did not
 // change, else `now`), hostIP(s), podIP(s), startTime, initContainerStatuses, containerStatuses.
 // `pod` supplies spec.restartPolicy and status.qosClass (kept). A container is ready while it
-// runs (no probes yet).
+// runs and its `ready` (readiness probe) is not false.
 nlohmann::json BuildPodStatus(const nlohmann::json& pod, const PodView& view,
                               const nlohmann::json& previous_status, const std::string& now);
 

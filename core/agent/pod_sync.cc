@@ -1,9 +1,12 @@
-// Agent pod workers (agent.h): one reconcile step per pod key — run the sandbox, the init
-// containers to completion, then the containers; restart exited ones with backoff; report status;
-// tear down and finish deletion. Status building: pod_status.h.
+// Agent pod workers (agent.h): one reconcile step per pod key — volumes, the sandbox and its
+// network, the init containers to completion, then the containers; restart exited ones with
+// backoff; report status; tear down and finish deletion. Container creation:
+// container_start.cc; status: pod_report.cc.
+#include <filesystem>
+
 #include "core/agent/agent.h"
 #include "core/agent/pod_status.h"
-#include "core/client/paths.h"
+#include "core/common/log.h"
 
 namespace capstan::agent {
 namespace {
@@ -35,59 +38,132 @@ void Min(milliseconds* current, milliseconds candidate) {
 
 }  // namespace
 
+Status Agent::RemoveContainer(ContainerRecord& rec, int64_t grace_seconds) {
+  if (!rec.id.empty()) {
+    Result<json> r =
+        runtime_->Call("StopContainer", {{"containerId", rec.id}, {"timeout", grace_seconds}});
+    if (!r.ok()) return r.status();
+    r = runtime_->Call("RemoveContainer", {{"containerId", rec.id}});
+    if (!r.ok()) return r.status();
+    CancelProbes(rec.id);
+    rec.id.clear();
+  }
+  if (!rec.rootfs_dir.empty() && options_.images != nullptr) {
+    CAPSTAN_RETURN_IF_ERROR(options_.images->ReleaseRootfs(rec.rootfs_dir));
+  }
+  rec.rootfs_dir.clear();
+  return Status::Ok();
+}
+
 Status Agent::Teardown(PodRecord& record) {
   for (auto& [name, c] : record.containers) {
-    if (c.id.empty()) continue;
-    Result<json> r = runtime_->Call("StopContainer", {{"containerId", c.id}, {"timeout", 0}});
-    if (!r.ok()) return r.status();
-    r = runtime_->Call("RemoveContainer", {{"containerId", c.id}});
-    if (!r.ok()) return r.status();
-    c.id.clear();
+    CAPSTAN_RETURN_IF_ERROR(RemoveContainer(c, 0));
   }
   if (!record.sandbox_id.empty()) {
+    if (!record.netns_path.empty() && options_.network != nullptr) {
+      PodNetworkRequest req{record.ns,         record.name,       record.uid,
+                            record.sandbox_id, record.netns_path, "eth0"};
+      CAPSTAN_RETURN_IF_ERROR(options_.network->Del(req));
+      record.netns_path.clear();
+    }
     Result<json> r = runtime_->Call("StopPodSandbox", {{"podSandboxId", record.sandbox_id}});
     if (!r.ok()) return r.status();
     r = runtime_->Call("RemovePodSandbox", {{"podSandboxId", record.sandbox_id}});
     if (!r.ok()) return r.status();
     record.sandbox_id.clear();
   }
+  if (!record.pod_dir.empty()) CAPSTAN_RETURN_IF_ERROR(TearDownVolumes(record.pod_dir));
+  events_.Forget(record.uid);
   return Status::Ok();
 }
 
-Status Agent::StartContainer(const json& pod, const json& container, PodRecord& record,
-                             ContainerRecord& rec) {
-  const json& meta = pod["metadata"];
-  json config = {
-      {"metadata", {{"name", container.value("name", "")}, {"attempt", rec.restart_count}}},
-      {"image", {{"image", container.value("image", "")}}},
-      {"command", container.value("command", json::array())},
-      {"args", container.value("args", json::array())},
-      {"envs", json::array()},
-      {"labels",
-       {{"io.kubernetes.pod.name", meta.value("name", "")},
-        {"io.kubernetes.pod.namespace", meta.value("namespace", "")},
-        {"io.kubernetes.pod.uid", record.uid},
-        {"io.kubernetes.container.name", container.value("name", "")}}}};
-  Result<json> created =
-      runtime_->Call("CreateContainer", {{"podSandboxId", record.sandbox_id}, {"config", config}});
-  if (!created.ok()) return created.status();
-  rec.id = created->value("containerId", "");
-  Result<json> started = runtime_->Call("StartContainer", {{"containerId", rec.id}});
-  return started.ok() ? Status::Ok() : started.status();
+Status Agent::SyncVolumes(const json& pod, PodRecord& record, bool force) {
+  if (!force && record.volumes_ready &&
+      Clock::now() - record.volumes_synced < options_.volume_resync_period) {
+    return Status::Ok();
+  }
+  VolumeContext ctx{
+      record.pod_dir, Facts(pod, record),
+      [this](const std::string& resource, const std::string& ns, const std::string& name) {
+        return options_.client->Get("/api/v1/namespaces/" + ns + "/" + resource + "/" + name);
+      }};
+  Result<PodVolumes> v = SetUpVolumes(ctx);
+  if (!v.ok()) {
+    events_.Record(pod, "", true, "FailedMount", v.status().message());
+    return v.status();
+  }
+  record.volumes = std::move(*v);
+  record.volumes_ready = true;
+  record.volumes_synced = Clock::now();
+  return Status::Ok();
+}
+
+Status Agent::EnsureSandbox(const json& pod, PodRecord& record) {
+  const json spec = pod.value("spec", json::object());
+  bool host_network = spec.value("hostNetwork", false);
+  Result<json> run = runtime_->Call("RunPodSandbox", {{"config", SandboxConfig(pod, record)}});
+  if (!run.ok()) {
+    events_.Record(pod, "", true, "FailedCreatePodSandBox",
+                   "Failed to create pod sandbox: " + run.status().message());
+    return run.status().WithContext("running sandbox");
+  }
+  record.sandbox_id = run->value("podSandboxId", "");
+  Result<json> sb = runtime_->Call("PodSandboxStatus", {{"podSandboxId", record.sandbox_id}});
+  if (!sb.ok()) return sb.status();
+  std::string netns = sb->value("info", json::object()).value("netnsPath", "");
+  if (host_network) {
+    record.pod_ip = report_.machine.internal_ip;
+  } else if (!netns.empty() && options_.network != nullptr) {
+    PodNetworkRequest req{record.ns, record.name, record.uid, record.sandbox_id, netns, "eth0"};
+    Result<PodNetworkResult> net = options_.network->Add(req);
+    if (!net.ok() || net->ips.empty()) {
+      Status why = net.ok() ? InternalError("the network returned no IP") : net.status();
+      events_.Record(pod, "", true, "FailedCreatePodSandBox",
+                     "Failed to create pod sandbox: setting up the pod network: " + why.message());
+      (void)options_.network->Del(req);
+      (void)runtime_->Call("StopPodSandbox", {{"podSandboxId", record.sandbox_id}});
+      (void)runtime_->Call("RemovePodSandbox", {{"podSandboxId", record.sandbox_id}});
+      record.sandbox_id.clear();
+      return why.WithContext("pod network");
+    }
+    record.netns_path = netns;
+    record.pod_ip = net->ips.front();
+  } else {
+    record.pod_ip = (*sb)["status"].value("network", json::object()).value("ip", "");
+  }
+  // Files every container mounts; written once the pod IP is known.
+  std::string node_hosts;
+  if (host_network) {
+    if (std::FILE* f = std::fopen("/etc/hosts", "r")) {
+      char buf[4096];
+      size_t n;
+      while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) node_hosts.append(buf, n);
+      std::fclose(f);
+    }
+  }
+  std::vector<ProjectedFile> files = {
+      {"hosts", HostsFileText(pod, record.pod_ip, options_.dns.cluster_domain, node_hosts), 0644},
+      {"resolv.conf", ResolvConfText(PodDnsConfig(pod, options_.dns)), 0644}};
+  for (const ProjectedFile& f : files) {
+    std::string path = record.pod_dir + "/etc-" + f.path;
+    std::FILE* out = std::fopen(path.c_str(), "w");
+    if (out == nullptr) return InternalError("writing " + path);
+    std::fwrite(f.data.data(), 1, f.data.size(), out);
+    std::fclose(out);
+  }
+  return Status::Ok();
 }
 
 Status Agent::RunContainers(const json& pod, PodRecord& record, milliseconds* requeue_after) {
   const json spec = pod.value("spec", json::object());
   std::string policy = spec.value("restartPolicy", "Always");
+  int64_t grace = spec.value("terminationGracePeriodSeconds", int64_t{30});
   for (const char* group : {"initContainers", "containers"}) {
     bool init = std::string(group) == "initContainers";
     bool all_done = true;
     for (const json& c : spec.value(group, json::array())) {
       ContainerRecord& rec =
           record.containers[std::string(init ? "init/" : "main/") + c.value("name", "")];
-      if (rec.id.empty() && !rec.waiting_restart) {
-        CAPSTAN_RETURN_IF_ERROR(StartContainer(pod, c, record, rec));
-      }
       if (rec.waiting_restart) {
         if (Clock::now() < rec.restart_at) {
           Min(requeue_after,
@@ -98,12 +174,29 @@ Status Agent::RunContainers(const json& pod, PodRecord& record, milliseconds* re
         }
         rec.waiting_restart = false;
         ++rec.restart_count;
-        CAPSTAN_RETURN_IF_ERROR(StartContainer(pod, c, record, rec));
+      }
+      if (rec.id.empty()) {
+        CAPSTAN_RETURN_IF_ERROR(StartContainer(pod, c, init, record, rec, requeue_after));
+        if (rec.id.empty()) {  // waiting for its image or config
+          all_done = false;
+          if (init) return Status::Ok();
+          continue;
+        }
       }
       Result<json> st = runtime_->Call("ContainerStatus", {{"containerId", rec.id}});
       if (!st.ok()) return st.status();
       const json& s = (*st)["status"];
       if (s.value("state", "") != "CONTAINER_EXITED") {
+        if (!init && rec.kill_reason.empty()) {
+          // A failed liveness/startup probe: stop it; its exit restarts it per restartPolicy.
+          std::string why = Probes(rec.id).kill_message;
+          if (!why.empty()) {
+            rec.kill_reason = why;
+            events_.Record(pod, "spec.containers{" + c.value("name", "") + "}", false, "Killing",
+                           why);
+            (void)runtime_->Call("StopContainer", {{"containerId", rec.id}, {"timeout", grace}});
+          }
+        }
         Min(requeue_after, options_.relist_period);
         all_done = false;
         if (init) return Status::Ok();  // init containers run one at a time
@@ -123,8 +216,8 @@ Status Agent::RunContainers(const json& pod, PodRecord& record, milliseconds* re
                           {"startedAt", NsToRfc3339(s.value("startedAt", json()))},
                           {"finishedAt", NsToRfc3339(s.value("finishedAt", json()))},
                           {"containerID", runtime_->Name() + "://" + rec.id}}}};
-      (void)runtime_->Call("RemoveContainer", {{"containerId", rec.id}});
-      rec.id.clear();
+      rec.kill_reason.clear();
+      CAPSTAN_RETURN_IF_ERROR(RemoveContainer(rec, 0));
       rec.backoff = rec.backoff.count() == 0 ? options_.backoff_initial
                                              : std::min(rec.backoff * 2, options_.backoff_max);
       rec.restart_at = Clock::now() + rec.backoff;
@@ -135,63 +228,6 @@ Status Agent::RunContainers(const json& pod, PodRecord& record, milliseconds* re
     }
     if (init && !all_done) return Status::Ok();
   }
-  return Status::Ok();
-}
-
-Status Agent::ReportStatus(const json& pod, PodRecord& record) {
-  const json spec = pod.value("spec", json::object());
-  PodView view;
-  view.host_ip = report_.machine.internal_ip;
-  view.pod_ip = record.pod_ip;
-  view.start_time = record.start_time;
-  bool init_pending = false;
-  for (const char* group : {"initContainers", "containers"}) {
-    bool init = std::string(group) == "initContainers";
-    for (const json& c : spec.value(group, json::array())) {
-      ContainerView v;
-      v.name = c.value("name", "");
-      v.image = c.value("image", "");
-      v.image_id = v.image;
-      v.reason = init_pending && !init ? "PodInitializing" : "ContainerCreating";
-      auto it = record.containers.find(std::string(init ? "init/" : "main/") + v.name);
-      if (it != record.containers.end()) {
-        const ContainerRecord& rec = it->second;
-        v.restart_count = rec.restart_count;
-        v.last_state = rec.last_state;
-        if (rec.waiting_restart) {
-          v.reason = "CrashLoopBackOff";
-          v.message = "back-off " + std::to_string(rec.backoff.count() / 1000) +
-                      "s restarting failed container=" + v.name;
-        } else if (!rec.id.empty()) {
-          Result<json> st = runtime_->Call("ContainerStatus", {{"containerId", rec.id}});
-          if (!st.ok()) return st.status();
-          const json& s = (*st)["status"];
-          v.container_id = runtime_->Name() + "://" + rec.id;
-          if (s.contains("imageRef") && s["imageRef"].is_string()) v.image_id = s["imageRef"];
-          std::string state = s.value("state", "");
-          v.started_at = NsToRfc3339(s.value("startedAt", json()));
-          if (state == "CONTAINER_RUNNING") v.state = ContainerState::kRunning;
-          if (state == "CONTAINER_EXITED") {
-            v.state = ContainerState::kTerminated;
-            v.exit_code = s.value("exitCode", 0);
-            v.finished_at = NsToRfc3339(s.value("finishedAt", json()));
-          }
-        }
-      }
-      if (init && !(v.state == ContainerState::kTerminated && v.exit_code == 0)) {
-        init_pending = true;
-      }
-      (init ? view.init_containers : view.containers).push_back(std::move(v));
-    }
-  }
-  const json& previous =
-      record.last_status.is_object() ? record.last_status : pod.value("status", json::object());
-  json status = BuildPodStatus(pod, view, previous, Rfc3339(std::chrono::system_clock::now()));
-  if (status == record.last_status) return Status::Ok();
-  Result<json> r = options_.client->Patch(PodPath(pod) + "/status", "application/merge-patch+json",
-                                          {{"status", status}});
-  if (!r.ok()) return r.status().WithContext("patching pod status");
-  record.last_status = std::move(status);
   return Status::Ok();
 }
 
@@ -214,7 +250,10 @@ Status Agent::SyncPod(const std::string& key) {
   const json& meta = (*pod)["metadata"];
   if (meta.contains("deletionTimestamp") && !meta["deletionTimestamp"].is_null()) {
     // The fake runtime stops at once; a real one honours the grace period in StopContainer.
-    if (record) CAPSTAN_RETURN_IF_ERROR(Teardown(*record));
+    if (record) {
+      RunPreStopHooks(*pod, *record);
+      CAPSTAN_RETURN_IF_ERROR(Teardown(*record));
+    }
     Result<json> r = options_.client->Delete(PodPath(*pod), {{"apiVersion", "v1"},
                                                              {"kind", "DeleteOptions"},
                                                              {"gracePeriodSeconds", 0},
@@ -232,29 +271,33 @@ Status Agent::SyncPod(const std::string& key) {
     if (phase == "Succeeded" || phase == "Failed") return Status::Ok();  // nothing to run
     record = std::make_shared<PodRecord>();
     record->uid = uid;
+    record->key = key;
+    record->ns = meta.value("namespace", "default");
+    record->name = meta.value("name", "");
+    record->pod_dir = options_.data_dir + "/pods/" + uid;
     record->start_time = Rfc3339(std::chrono::system_clock::now());
     std::lock_guard<std::mutex> lock(pods_mu_);
     pods_[key] = record;
   }
+  Status setup = Status::Ok();
   if (record->sandbox_id.empty()) {
-    json config = {{"metadata",
-                    {{"name", meta.value("name", "")},
-                     {"namespace", meta.value("namespace", "")},
-                     {"uid", uid},
-                     {"attempt", 0}}},
-                   {"hostname", meta.value("name", "")},
-                   {"labels", meta.value("labels", json::object())},
-                   {"annotations", meta.value("annotations", json::object())}};
-    Result<json> run = runtime_->Call("RunPodSandbox", {{"config", config}});
-    if (!run.ok()) return run.status().WithContext("running sandbox");
-    record->sandbox_id = run->value("podSandboxId", "");
-    Result<json> sb = runtime_->Call("PodSandboxStatus", {{"podSandboxId", record->sandbox_id}});
-    if (!sb.ok()) return sb.status();
-    record->pod_ip = (*sb)["status"].value("network", json::object()).value("ip", "");
+    std::error_code ec;
+    std::filesystem::create_directories(record->pod_dir, ec);
+    if (ec) return InternalError("creating " + record->pod_dir + ": " + ec.message());
+    setup = SyncVolumes(*pod, *record, true);
+    if (setup.ok()) setup = EnsureSandbox(*pod, *record);
+  } else {
+    setup = SyncVolumes(*pod, *record, false);
   }
   milliseconds requeue_after{0};
-  CAPSTAN_RETURN_IF_ERROR(RunContainers(*pod, *record, &requeue_after));
+  if (setup.ok() && !record->sandbox_id.empty()) {
+    CAPSTAN_RETURN_IF_ERROR(RunContainers(*pod, *record, &requeue_after));
+  }
   CAPSTAN_RETURN_IF_ERROR(ReportStatus(*pod, *record));
+  if (!setup.ok()) return setup;  // retried with the queue's backoff
+  if (record->volumes_ready && (*pod)["spec"].contains("volumes")) {
+    Min(&requeue_after, options_.volume_resync_period);
+  }
   if (requeue_after.count() > 0) queue_->AddAfter(key, requeue_after);
   return Status::Ok();
 }

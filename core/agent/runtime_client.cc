@@ -25,6 +25,7 @@ constexpr Method kMethods[] = {
     {"ContainerStatus", &capstan_runtime_v1::on_container_status},
     {"ListPodSandbox", &capstan_runtime_v1::on_list_pod_sandboxes},
     {"ListContainers", &capstan_runtime_v1::on_list_containers},
+    {"ExecSync", &capstan_runtime_v1::on_exec_sync},
 };
 
 }  // namespace

@@ -25,9 +25,9 @@ class RuntimeClient {
 
   // One RPC by CRI name: "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox",
   // "PodSandboxStatus", "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer",
-  // "ContainerStatus", "ListPodSandbox", "ListContainers". Returns the response object ({} when
-  // empty). Errors: the plugin's outcome mapped by CallOutcome::ToStatus (kNotFound for unknown
-  // IDs, kUnimplemented for NULL entries), kInternal for malformed output, kInvalid for an
+  // "ContainerStatus", "ListPodSandbox", "ListContainers", "ExecSync". Returns the response object
+  // ({} when empty). Errors: the plugin's outcome mapped by CallOutcome::ToStatus (kNotFound for
+  // unknown IDs, kUnimplemented for NULL entries), kInternal for malformed output, kInvalid for an
   // unknown method name.
   Result<nlohmann::json> Call(std::string_view method, const nlohmann::json& request) const;
 

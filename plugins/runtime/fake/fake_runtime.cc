@@ -2,6 +2,8 @@
 #include "fake_runtime.h"
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <thread>
 
@@ -29,6 +31,36 @@ Json ObjectOrEmpty(const Json* parent, std::string_view key) {
   return v != nullptr ? *v : Json::object();
 }
 
+std::string Base64(const std::string& in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t n = (static_cast<uint32_t>(static_cast<uint8_t>(in[i])) << 16) |
+                 (static_cast<uint32_t>(static_cast<uint8_t>(in[i + 1])) << 8) |
+                 static_cast<uint8_t>(in[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(n >> s) & 63];
+  }
+  if (i < in.size()) {
+    uint32_t n = static_cast<uint32_t>(static_cast<uint8_t>(in[i])) << 16;
+    if (i + 1 < in.size()) n |= static_cast<uint32_t>(static_cast<uint8_t>(in[i + 1])) << 8;
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+// Whether a RunPodSandbox config asks for the node's network namespace (NODE = 2).
+bool HostNetwork(const Json* config) {
+  const Json* linux = config != nullptr ? sdk::json::GetObject(*config, "linux") : nullptr;
+  const Json* sc = linux != nullptr ? sdk::json::GetObject(*linux, "securityContext") : nullptr;
+  const Json* ns = sc != nullptr ? sdk::json::GetObject(*sc, "namespaceOptions") : nullptr;
+  return ns != nullptr && sdk::json::GetInt(*ns, "network").value_or(0) == 2;
+}
+
 // proto3 JSON renders int64 as a string.
 std::string Int64(int64_t v) { return std::to_string(v); }
 
@@ -46,6 +78,7 @@ sdk::Status FakeRuntime::Init(const sdk::Host& host, std::string_view config_jso
   if (!config || !config->is_object()) return sdk::Status::Invalid("config is not a JSON object");
   max_sandboxes_ = sdk::json::GetInt(*config, "maxSandboxes").value_or(max_sandboxes_);
   start_latency_ms_ = sdk::json::GetInt(*config, "startLatencyMs").value_or(0);
+  netns_dir_ = sdk::json::GetString(*config, "netnsDir").value_or("");
   std::string cidr = sdk::json::GetString(*config, "podCidr").value_or("10.244.0.0/24");
   if (cidr.size() < 9 || cidr.compare(cidr.size() - 5, 5, ".0/24") != 0) {
     return sdk::Status::Invalid("podCidr '" + cidr + "' is not an a.b.c.0/24 network");
@@ -141,7 +174,8 @@ sdk::Status FakeRuntime::RunPodSandbox(sdk::Call&, std::string_view request_json
                            ObjectOrEmpty(config, "annotations"),
                            true,
                            NowNs(),
-                           host};
+                           host,
+                           HostNetwork(config)};
   *response_json = sdk::json::Dump(Json{{"podSandboxId", id}});
   return sdk::Status::Ok();
 }
@@ -188,7 +222,11 @@ sdk::Status FakeRuntime::PodSandboxStatus(sdk::Call&, std::string_view request_j
   std::lock_guard<std::mutex> lock(mu_);
   auto it = sandboxes_.find(id);
   if (it == sandboxes_.end()) return sdk::Status::NotFound("sandbox " + id + " not found");
-  *response_json = sdk::json::Dump(Json{{"status", SandboxJson(id, it->second)}});
+  Json out{{"status", SandboxJson(id, it->second)}};
+  if (!netns_dir_.empty() && !it->second.host_network) {
+    out["info"] = {{"netnsPath", netns_dir_ + "/" + id}};
+  }
+  *response_json = sdk::json::Dump(out);
   return sdk::Status::Ok();
 }
 
@@ -214,6 +252,7 @@ sdk::Status FakeRuntime::CreateContainer(sdk::Call&, std::string_view request_js
   c.image = sdk::json::GetString(image, "image").value_or("");
   c.log_path = config != nullptr ? sdk::json::GetString(*config, "logPath").value_or("") : "";
   c.created_at = NowNs();
+  c.config = config != nullptr ? *config : Json::object();
   containers_[id] = std::move(c);
   *response_json = sdk::json::Dump(Json{{"containerId", id}});
   return sdk::Status::Ok();
@@ -274,7 +313,42 @@ sdk::Status FakeRuntime::ContainerStatus(sdk::Call&, std::string_view request_js
   auto it = containers_.find(id);
   if (it == containers_.end()) return sdk::Status::NotFound("container " + id + " not found");
   AdvanceLocked(&it->second, NowNs());
-  *response_json = sdk::json::Dump(Json{{"status", ContainerJson(id, it->second)}});
+  *response_json = sdk::json::Dump(
+      Json{{"status", ContainerJson(id, it->second)}, {"info", {{"config", it->second.config}}}});
+  return sdk::Status::Ok();
+}
+
+sdk::Status FakeRuntime::ExecSync(sdk::Call&, std::string_view request_json,
+                                  std::string* response_json) {
+  std::optional<Json> req = ParseRequest(request_json);
+  if (!req) return sdk::Status::Invalid("request is not a JSON object");
+  std::string id = sdk::json::GetString(*req, "containerId").value_or("");
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = containers_.find(id);
+    if (it == containers_.end()) return sdk::Status::NotFound("container " + id + " not found");
+    AdvanceLocked(&it->second, NowNs());
+    if (it->second.state != "CONTAINER_RUNNING") {
+      return sdk::Status::Invalid("container " + id + " is not running");
+    }
+  }
+  std::vector<std::string> cmd;
+  if (const Json* arr = sdk::json::GetArray(*req, "cmd")) {
+    for (const Json& a : *arr) cmd.push_back(a.is_string() ? a.get<std::string>() : "");
+  }
+  int code = 0;
+  std::string out;
+  if (cmd.size() >= 2 && cmd[0] == "fake-exit") {
+    code = std::atoi(cmd[1].c_str());
+    if (cmd.size() >= 3) out = cmd[2];
+  } else if (cmd.size() >= 2 && cmd[0] == "fake-file-exists") {
+    std::FILE* f = std::fopen(cmd[1].c_str(), "r");
+    if (f != nullptr) std::fclose(f);
+    code = f != nullptr ? 0 : 1;
+    if (f == nullptr) out = cmd[1] + ": No such file or directory";
+  }
+  *response_json =
+      sdk::json::Dump(Json{{"exitCode", code}, {"stdout", Base64(out)}, {"stderr", ""}});
   return sdk::Status::Ok();
 }
 

@@ -30,6 +30,7 @@ inline constexpr char kFakeRuntimeSchema[] = R"({
     "maxSandboxes": {"type": "integer", "minimum": 1},
     "podCidr": {"type": "string", "pattern": "^[0-9]+\\.[0-9]+\\.[0-9]+\\.0/24$"},
     "startLatencyMs": {"type": "integer", "minimum": 0, "maximum": 60000},
+    "netnsDir": {"type": "string"},
     "exitRules": {
       "type": "array",
       "items": {
@@ -52,7 +53,10 @@ inline constexpr char kFakeRuntimeSchema[] = R"({
 // container whose image contains an exit rule's `imageContains` (first match wins) reads as
 // EXITED with the rule's `exitCode` once `afterMs` have passed since it started. Default rules:
 // "exit-0" exits 0 and "crash" exits 1, both after 100 ms. Each sandbox gets the next address
-// of `podCidr` (default 10.244.0.0/24, .2 to .254, reused after removal).
+// of `podCidr` (default 10.244.0.0/24, .2 to .254, reused after removal). ContainerStatus
+// echoes the CreateContainer `config` as `info.config` (agent tests check envs and mounts).
+// With `netnsDir`, PodSandboxStatus reports `info.netnsPath` = <netnsDir>/<sandbox id> (a name
+// only; no namespace exists) unless the sandbox asked for the host network.
 // Thread-safe: one mutex guards all state; the start latency is waited outside it.
 class FakeRuntime final : public sdk::RuntimePlugin {
  public:
@@ -87,6 +91,12 @@ class FakeRuntime final : public sdk::RuntimePlugin {
                              std::string* response_json) override;
   sdk::Status ListContainers(sdk::Call& call, std::string_view request_json,
                              std::string* response_json) override;
+  // Runs nothing; the command decides: ["fake-exit", "<code>", "<output>"] exits with <code>
+  // printing <output>; ["fake-file-exists", "<host path>"] exits 0 when the file exists on the
+  // host, else 1 (so a test toggles probes by touching a file); anything else exits 0.
+  // NOT_FOUND for an unknown container; INVALID unless it is running.
+  sdk::Status ExecSync(sdk::Call& call, std::string_view request_json,
+                       std::string* response_json) override;
 
  private:
   struct ExitRule {
@@ -101,6 +111,7 @@ class FakeRuntime final : public sdk::RuntimePlugin {
     bool ready = true;
     int64_t created_at = 0;
     int ip_host = 0;  // last octet within `podCidr`
+    bool host_network = false;
   };
   struct Container {
     std::string sandbox_id;
@@ -112,6 +123,7 @@ class FakeRuntime final : public sdk::RuntimePlugin {
     int64_t started_at = 0;
     int64_t finished_at = 0;
     int32_t exit_code = 0;
+    sdk::json::Json config;  // as CreateContainer received it
   };
 
   sdk::json::Json SandboxJson(const std::string& id, const Sandbox& s) const;
@@ -124,6 +136,7 @@ class FakeRuntime final : public sdk::RuntimePlugin {
   int64_t max_sandboxes_ = 1000;
   std::string cidr_prefix_ = "10.244.0.";  // the /24 without its last octet
   int64_t start_latency_ms_ = 0;
+  std::string netns_dir_;  // when set, PodSandboxStatus reports info.netnsPath below it
   std::vector<ExitRule> exit_rules_;
 
   std::mutex mu_;  // guards everything below
