@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "capstan/sdk/json.h"
+#include "masquerade.h"
 #include "netlink.h"
 
 namespace capstan::cni {
@@ -58,15 +59,17 @@ sdk::Status BridgeCni::Init(const sdk::Host& host, std::string_view config_json)
   sdk::Status s = ParseSubnet(json::GetString(*config, "subnet").value_or(""),
                               json::GetString(*config, "gateway").value_or(""), &subnet_);
   if (!s.ok()) return s;
+  ip_masq_ = json::GetBool(*config, "ipMasq").value_or(false);
+  masq_table_ = json::GetString(*config, "ipMasqTable").value_or("capstan_cni");
+  subnet_cidr_ = Subnet::Format(subnet_.base) + "/" + std::to_string(subnet_.prefix);
+  network_ = json::GetString(*config, "network").value_or(bridge_);
   std::string dir = json::GetString(*config, "stateDir").value_or("/var/lib/capstan/cni");
-  ipam_ = std::make_unique<Ipam>(dir + "/" + json::GetString(*config, "network").value_or(bridge_),
-                                 subnet_);
+  ipam_ = std::make_unique<Ipam>(dir + "/" + network_, subnet_);
   return sdk::Status::Ok();
 }
 
 sdk::Status BridgeCni::CniAdd(sdk::Call& call, const sdk::CniRequest& request,
                               std::string* result_json) {
-  (void)call;
   std::optional<std::string> version = Version(request);
   if (!version) return sdk::Status::Invalid("incompatible cniVersion (speaks 0.4.0-1.1.0)");
   std::string id(request.container_id());
@@ -84,6 +87,9 @@ sdk::Status BridgeCni::CniAdd(sdk::Call& call, const sdk::CniRequest& request,
   s = host.AddBridge(bridge_);
   if (s.ok()) s = host.AddAddress(bridge_, Addr(subnet_.gateway), subnet_.prefix);
   if (s.ok()) s = host.SetUp(bridge_);
+  if (s.ok() && ip_masq_) {
+    s = EnsureMasquerade(masq_table_, subnet_cidr_, network_, call.deadline_mono_ns());
+  }
   if (s.ok()) {
     int nsfd = open(netns.c_str(), O_RDONLY | O_CLOEXEC);
     if (nsfd < 0) {

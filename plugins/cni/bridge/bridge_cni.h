@@ -32,7 +32,9 @@ inline constexpr char kBridgeSchema[] = R"({
     "bridge": {"type": "string", "maxLength": 15, "description": "default capstan0"},
     "stateDir": {"type": "string", "description": "default /var/lib/capstan/cni"},
     "network": {"type": "string", "description": "lease folder name; default: bridge name"},
-    "isDefaultGateway": {"type": "boolean", "description": "default route via the bridge"}
+    "isDefaultGateway": {"type": "boolean", "description": "default route via the bridge"},
+    "ipMasq": {"type": "boolean", "description": "nftables masquerade of off-subnet traffic"},
+    "ipMasqTable": {"type": "string", "description": "nftables table; default capstan_cni"}
   }
 })";
 
@@ -42,9 +44,9 @@ class BridgeCni final : public sdk::CniPlugin {
   // INVALID for a bad subnet, gateway or bridge name.
   sdk::Status Init(const sdk::Host& host, std::string_view config_json);
 
-  // Leases an address, ensures the bridge (up, with the gateway), creates the veth pair and
-  // configures the pod side (address, up, default route, lo up). Idempotent per (container,
-  // ifname). On failure releases what it made.
+  // Leases an address, ensures the bridge (up, with the gateway) and with `ipMasq` the nftables
+  // masquerade rule, creates the veth pair and configures the pod side (address, up, default
+  // route, lo up). Idempotent per (container, ifname). On failure releases what it made.
   sdk::Status CniAdd(sdk::Call& call, const sdk::CniRequest& request,
                      std::string* result_json) override;
   // Deletes the host veth (and with it the pod side) and releases the lease; OK when absent.
@@ -61,6 +63,10 @@ class BridgeCni final : public sdk::CniPlugin {
  private:
   std::string bridge_ = "capstan0";
   bool default_gateway_ = true;
+  bool ip_masq_ = false;
+  std::string masq_table_ = "capstan_cni";
+  std::string subnet_cidr_;
+  std::string network_;
   Subnet subnet_;
   std::unique_ptr<Ipam> ipam_;
 };

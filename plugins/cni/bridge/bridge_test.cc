@@ -76,6 +76,7 @@ class BridgeCniTest : public ::testing::Test {
     plugin_.reset();
     for (const std::string& ns : namespaces_) Shell("ip netns del " + ns);
     if (!bridge_.empty()) Shell("ip link del " + bridge_);
+    if (!masq_table_.empty()) Shell("nft delete table ip " + masq_table_);
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
   std::string NewNetns() {
@@ -95,6 +96,7 @@ class BridgeCniTest : public ::testing::Test {
   }
 
   int index_ = 0;
+  std::string masq_table_;
   std::string bridge_;
   std::string prefix_;
   std::string dir_;
@@ -153,6 +155,26 @@ TEST_F(BridgeCniTest, AddIntoAMissingNamespaceFailsAndLeavesNoLease) {
   Outcome ok = plugin_->CniAdd(Req(ns, "pod-1"));
   ASSERT_TRUE(ok.ok()) << ok.error;
   EXPECT_EQ((*sdk::json::Parse(ok.output))["ips"][0]["address"], prefix_ + "2/24");
+}
+
+TEST_F(BridgeCniTest, IpMasqAddsOneMasqueradeRuleForTheSubnet) {
+  masq_table_ = "capstan_test_" + std::to_string(getpid()) + "_" + std::to_string(index_);
+  std::string config = sdk::json::Dump(sdk::json::Json{{"subnet", prefix_ + "0/24"},
+                                                       {"bridge", bridge_},
+                                                       {"stateDir", dir_},
+                                                       {"ipMasq", true},
+                                                       {"ipMasqTable", masq_table_}});
+  FakeHost host;
+  TestPlugin<BridgeCni> masq(host, config);
+  ASSERT_TRUE(masq.init().ok()) << masq.init().error;
+  ASSERT_TRUE(masq.CniAdd(Req(NewNetns(), "pod-1")).ok());
+  ASSERT_TRUE(masq.CniAdd(Req(NewNetns(), "pod-2")).ok());
+  std::string rules;
+  ASSERT_EQ(Shell("nft list table ip " + masq_table_, &rules), 0) << rules;
+  std::string rule = "ip saddr " + prefix_ + "0/24 ip daddr != " + prefix_ + "0/24 masquerade";
+  size_t first = rules.find(rule);
+  ASSERT_NE(first, std::string::npos) << rules;
+  EXPECT_EQ(rules.find(rule, first + 1), std::string::npos) << "rule added twice: " << rules;
 }
 
 }  // namespace

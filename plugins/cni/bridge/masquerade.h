@@ -1,0 +1,23 @@
+// nftables masquerade for the `bridge` plugin's `ipMasq`: traffic from the pod subnet to
+// anywhere outside it leaves the node with the node's address. Runs the `nft` binary (nftables
+// is a listed dependency) through cni-exec's child_process.h. Used by bridge_cni.cc.
+#ifndef CAPSTAN_PLUGINS_CNI_BRIDGE_MASQUERADE_H_
+#define CAPSTAN_PLUGINS_CNI_BRIDGE_MASQUERADE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "capstan/sdk/status.h"
+
+namespace capstan::cni {
+
+// Ensures table `ip <table>` with a srcnat postrouting chain holding
+//   ip saddr <subnet> ip daddr != <subnet> masquerade comment "capstan-cni:<network>"
+// exactly once. Idempotent and serialized within the process. Errors: ERROR with nft's output
+// (nft missing, no permission), DEADLINE_EXCEEDED.
+sdk::Status EnsureMasquerade(const std::string& table, const std::string& subnet,
+                             const std::string& network, int64_t deadline_mono_ns);
+
+}  // namespace capstan::cni
+
+#endif  // CAPSTAN_PLUGINS_CNI_BRIDGE_MASQUERADE_H_
