@@ -223,15 +223,20 @@ TEST_F(RuncRuntimeTest, ContainersOfOnePodShareItsNetworkNamespace) {
   ASSERT_FALSE(netns.empty());
   struct stat ns_stat {};
   ASSERT_EQ(stat(netns.c_str(), &ns_stat), 0);
-  std::string server = Run(sb, "server", {"/bin/sh", "-c", "nc -l -p 7777"});
+  // The server's stdin must stay open: at EOF busybox nc half-closes the connection, and a
+  // client seeing that EOF early may quit before sending.
+  std::string server = Run(sb, "server", {"/bin/sh", "-c", "sleep 30 | nc -l -p 7777"});
   std::string client = Run(sb, "client",
                            {"/bin/sh", "-c",
                             "for i in $(seq 100); do echo ping | nc 127.0.0.1 7777 && exit 0; "
                             "sleep 0.1; done; exit 1"});
   ASSERT_TRUE(WaitFor([&] { return Exited(client); }));
   EXPECT_EQ(Status(client)["exitCode"], 0);
-  EXPECT_TRUE(
-      WaitFor([&] { return Log("pod", "server").find("stdout F ping") != std::string::npos; }));
+  EXPECT_TRUE(WaitFor([&] {
+    return Log("pod", "server").find("stdout F ping") != std::string::npos;
+  })) << "server log: "
+      << Log("pod", "server") << "\nclient log: " << Log("pod", "client")
+      << "\nserver: " << Status(server).dump();
   // Same namespace in both containers: the one bind-mounted at netnsPath, not the host's.
   std::string other = Run(sb, "other", {"/bin/sleep", "60"});
   std::string link = ExecOut(other, {"readlink", "/proc/self/ns/net"});
