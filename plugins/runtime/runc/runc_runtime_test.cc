@@ -325,6 +325,15 @@ TEST_F(RuncRuntimeTest, RestartedPluginAdoptsSandboxesAndRunningContainers) {
       Run(sb, "ticker",
           {"/bin/sh", "-c", "trap 'exit 7' TERM; while true; do echo tick; sleep 0.05; done"});
   ASSERT_TRUE(WaitFor([&] { return Log("adopt", "ticker").find("tick") != std::string::npos; }));
+  // The log writer runs in its own session outside this process's family, so it outlives the host.
+  Json record = Json::parse(ReadFile(plugin_->plugin().BundleDir(id) + "/container.json"));
+  std::string shim_pid = std::to_string(record["shimPid"].get<int>());
+  std::string stat = ReadFile("/proc/" + shim_pid + "/stat");
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string state, ppid, pgrp, sid;
+  fields >> state >> ppid >> pgrp >> sid;
+  EXPECT_NE(ppid, std::to_string(getpid()));
+  EXPECT_NE(sid, std::to_string(getsid(0)));
   Restart();
   Json sandboxes = Call(&Rt::on_list_pod_sandboxes, Json::object())["items"];
   ASSERT_EQ(sandboxes.size(), 1u);
