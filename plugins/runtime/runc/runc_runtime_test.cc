@@ -190,6 +190,14 @@ TEST_F(RuncRuntimeTest, ExitedContainerReportsItsCodeAndCriFormatLogs) {
   EXPECT_EQ(matched, 2) << log;
 }
 
+TEST_F(RuncRuntimeTest, ContainerProcessStartsWithDefaultSignalDispositions) {
+  std::string sb = RunSandbox("signals");
+  std::string id = Run(sb, "main", {"/bin/grep", "SigIgn", "/proc/self/status"});
+  ASSERT_TRUE(WaitFor([&] { return Exited(id); }));
+  EXPECT_NE(Log("signals", "main").find("stdout F SigIgn:\t0000000000000000"), std::string::npos)
+      << Log("signals", "main");
+}
+
 TEST_F(RuncRuntimeTest, StopSendsSigtermFirstAndSigkillAfterTheTimeout) {
   std::string sb = RunSandbox("stop");
   std::string graceful = Run(sb, "graceful",

@@ -258,6 +258,11 @@ void WriteExitFile(const ShimPlan& p, int exit_code) {
   if (chdir("/") != 0) _exit(120);
   pid_t runc = _Fork();
   if (runc == 0) {
+    // Ignored dispositions survive execve; the container must not inherit the shim's.
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGPIPE, &dfl, nullptr);
+    sigaction(SIGHUP, &dfl, nullptr);
     if (dup2(p.devnull, 0) < 0 || dup2(p.out_w, 1) < 0 || dup2(p.err_w, 2) < 0) _exit(126);
     execve(p.runc_argv[0], const_cast<char* const*>(p.runc_argv), p.envp);
     _exit(127);
