@@ -10,6 +10,7 @@
 #include <optional>
 #include <random>
 
+#include "cgroups.h"
 #include "oci_spec.h"
 #include "process.h"
 #include "shim.h"
@@ -249,31 +250,6 @@ sdk::Status RuncRuntime::StopPodSandbox(sdk::Call& call, std::string_view reques
   return sdk::Status::Ok();
 }
 
-void RuncRuntime::RemoveSandboxCgroups(const std::string& cgroup_parent) const {
-  // The pod's cgroup directories are relative to this process's cgroup in each hierarchy;
-  // runc removes the containers' leaves, the pod level is ours to remove.
-  std::ifstream in("/proc/self/cgroup");
-  std::string line;
-  while (std::getline(in, line)) {
-    size_t a = line.find(':');
-    size_t b = line.find(':', a + 1);
-    if (a == std::string::npos || b == std::string::npos) continue;
-    std::string controllers = line.substr(a + 1, b - a - 1);
-    std::string path = line.substr(b + 1);
-    std::string mount;
-    if (controllers.empty()) {
-      mount = std::filesystem::exists("/sys/fs/cgroup/unified") ? "/sys/fs/cgroup/unified"
-                                                                : "/sys/fs/cgroup";
-    } else if (controllers.rfind("name=", 0) == 0) {
-      mount = "/sys/fs/cgroup/" + controllers.substr(5);
-    } else {
-      mount = "/sys/fs/cgroup/" + controllers;
-    }
-    std::string dir = mount + (path == "/" ? "" : path) + "/" + cgroup_parent;
-    rmdir(dir.c_str());
-  }
-}
-
 sdk::Status RuncRuntime::RemovePodSandbox(sdk::Call& call, std::string_view request_json,
                                           std::string* response_json) {
   Json req;
@@ -291,7 +267,7 @@ sdk::Status RuncRuntime::RemovePodSandbox(sdk::Call& call, std::string_view requ
   for (const ContainerRecord& c : members) CAPSTAN_SDK_RETURN_IF_ERROR(RemoveOne(call, c));
   if (sandbox) {
     CAPSTAN_SDK_RETURN_IF_ERROR(ReleasePodNamespaces(sandbox->namespaces));
-    RemoveSandboxCgroups(sandbox->cgroup_parent);
+    RemoveRelativeCgroup(sandbox->cgroup_parent);
     std::error_code ec;
     std::lock_guard<std::mutex> lock(mu_);
     std::filesystem::remove_all(SandboxDir(id), ec);

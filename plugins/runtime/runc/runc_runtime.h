@@ -126,7 +126,6 @@ class RuncRuntime final : public sdk::RuntimePlugin {
   // "timeout" seconds), killing the exec'd process too when it expires.
   sdk::Status RunExec(sdk::Call& call, std::string_view request_json, CommandOptions options,
                       CommandResult* result);
-  void RemoveSandboxCgroups(const std::string& cgroup_parent) const;
 
   std::string state_dir_ = "/run/capstan/runc";
   std::string runc_path_ = "/usr/sbin/runc";

@@ -24,6 +24,7 @@
 #include "capstan/sdk/json.h"
 #include "capstan/sdk/testing/fake_host.h"
 #include "capstan/sdk/testing/harness.h"
+#include "cgroups.h"
 #include "process.h"
 
 namespace capstan::plugins::runc_runtime {
@@ -38,6 +39,7 @@ using Rt = capstan_runtime_v1;
 
 constexpr char kRunc[] = "/usr/sbin/runc";
 constexpr char kBusybox[] = "/bin/busybox";
+constexpr char kCgroupRoot[] = "capstan-test";
 
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p);
@@ -95,7 +97,7 @@ class RuncRuntimeTest : public ::testing::Test {
         fs::create_symlink("busybox", root_ / "rootfs/bin" / name);
       }
     }
-    config_ = Json{{"stateDir", (root_ / "state").string()}, {"cgroupRoot", "capstan-test"}}.dump();
+    config_ = Json{{"stateDir", (root_ / "state").string()}, {"cgroupRoot", kCgroupRoot}}.dump();
     Restart();
   }
 
@@ -107,6 +109,7 @@ class RuncRuntimeTest : public ::testing::Test {
       }
     }
     plugin_.reset();
+    RemoveRelativeCgroup(kCgroupRoot);
     if (!root_.empty()) fs::remove_all(root_);
   }
 
@@ -372,7 +375,8 @@ TEST_F(RuncRuntimeTest, MemoryLimitLandsInTheContainersCgroup) {
     if (line.substr(a + 1, b - a - 1).empty() && memory_dir.empty())
       memory_dir = line.substr(b + 1);
   }
-  ASSERT_NE(memory_dir.find("capstan-test/" + sb + "/" + id), std::string::npos) << memory_dir;
+  ASSERT_NE(memory_dir.find(std::string(kCgroupRoot) + "/" + sb + "/" + id), std::string::npos)
+      << memory_dir;
   std::string v1 = "/sys/fs/cgroup/memory" + memory_dir + "/memory.limit_in_bytes";
   std::string v2 = "/sys/fs/cgroup" + memory_dir + "/memory.max";
   std::string limit = ReadFile(fs::exists(v1) ? v1 : v2);
