@@ -1,6 +1,7 @@
-// `capstan agent`: the node agent (core/agent/agent.h) — connects to the API server, loads the
-// runtime plugin (default: runtime/fake.so from the default plugin directory) and runs until
-// SIGINT/SIGTERM. Flags and wiring only.
+// `capstan agent`: the node agent (core/agent/start_agent.h) — connects to the API server,
+// loads the runtime plugin (default: runtime/fake.so from the default plugin directory), opens
+// the image store (unless the runtime is the fake one) and runs until SIGINT/SIGTERM. Flags and
+// wiring only.
 #include <unistd.h>
 
 #include <atomic>
@@ -12,7 +13,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/agent/agent.h"
+#include "core/agent/start_agent.h"
 #include "core/client/kubeconfig.h"
 #include "core/cmd/subcommands.h"
 #include "core/common/flags.h"
@@ -47,7 +48,8 @@ Result<std::string> ReadFile(const std::string& path) {
 struct AgentFlags {
   std::string kubeconfig, server, token_file, ca_file, node_name, data_dir, plugin_config;
   std::string runtime = "fake";
-  std::vector<std::string> labels;
+  std::string image_dir, registry_config, cluster_domain = "cluster.local", pull_images = "auto";
+  std::vector<std::string> labels, cluster_dns;
   int64_t max_pods = 110;
 };
 
@@ -78,12 +80,8 @@ int RunAgentWith(const AgentFlags& f) {
     std::fprintf(stderr, "capstan agent: %s\n", s.ToString().c_str());
     return kExitFailure;
   };
-  std::error_code ec;
-  if (!f.data_dir.empty()) std::filesystem::create_directories(f.data_dir, ec);
   Result<client::ClientConfig> cc = ClientConfigFrom(f);
   if (!cc.ok()) return fail(cc.status());
-  Result<std::unique_ptr<client::ApiClient>> api = client::ApiClient::Create(*cc);
-  if (!api.ok()) return fail(api.status());
 
   std::string plugin_dir = AgentPluginDir();
   nlohmann::json doc = {
@@ -106,19 +104,28 @@ int RunAgentWith(const AgentFlags& f) {
     return fail(InvalidError("the plugin configuration has no runtime chain"));
   }
 
-  agent::AgentOptions o;
-  o.client = api->get();
+  agent::AgentLaunchOptions o;
+  o.client = *cc;
   o.node_name = f.node_name;
   o.runtime = chain->entries.front().instance;
   o.max_pods = f.max_pods;
+  o.data_dir = f.data_dir.empty() ? "/var/lib/capstan/agent-" + f.node_name : f.data_dir;
+  o.image_dir = f.image_dir;
+  o.registry_config_file = f.registry_config;
+  o.cluster_dns = f.cluster_dns;
+  o.cluster_domain = f.cluster_domain;
+  if (f.pull_images != "auto" && f.pull_images != "true" && f.pull_images != "false") {
+    return fail(BadRequestError("--pull-images wants auto, true or false"));
+  }
+  // The fake runtime runs nothing, so by default it needs no images (hollow nodes stay offline).
+  o.pull_images = f.pull_images == "auto" ? f.runtime != "fake" : f.pull_images == "true";
   for (const std::string& l : f.labels) {
     size_t eq = l.find('=');
     if (eq == std::string::npos) return fail(BadRequestError("--label wants key=value: " + l));
     o.labels[l.substr(0, eq)] = l.substr(eq + 1);
   }
-  Result<std::unique_ptr<agent::Agent>> a = agent::Agent::Create(std::move(o));
+  Result<std::unique_ptr<agent::RunningAgent>> a = agent::StartAgent(o);
   if (!a.ok()) return fail(a.status());
-  if (Status s = (*a)->Start(); !s.ok()) return fail(s);
   std::fprintf(stderr, "capstan agent: node %s running (runtime %s)\n", f.node_name.c_str(),
                f.runtime.c_str());
   std::signal(SIGINT, [](int s) { g_agent_signal = s; });
@@ -138,7 +145,16 @@ int RunAgent(const Args& args) {
   fs.String("token-file", &f.token_file, "file holding the bearer token");
   fs.String("ca-file", &f.ca_file, "PEM CA bundle the API server certificate must chain to");
   fs.String("node-name", &f.node_name, "name of this node (required)");
-  fs.String("data-dir", &f.data_dir, "directory for the agent's state");
+  fs.String("data-dir", &f.data_dir,
+            "directory for the agent's state (pods/<uid>: volumes, hosts, resolv.conf); default "
+            "/var/lib/capstan/agent-<node>");
+  fs.String("image-dir", &f.image_dir, "image content store (default <data-dir>/images)");
+  fs.String("registry-config", &f.registry_config,
+            "registries JSON: mirrors, insecure registries, CA files, credentials");
+  fs.String("pull-images", &f.pull_images,
+            "pull images and prepare rootfs: auto (all runtimes but fake), true, false");
+  fs.StringList("cluster-dns", &f.cluster_dns, "cluster DNS server IP for ClusterFirst pods");
+  fs.String("cluster-domain", &f.cluster_domain, "cluster DNS domain");
   fs.String("runtime", &f.runtime, "runtime plugin loaded as runtime/<name>.so");
   fs.String("plugin-config", &f.plugin_config,
             "plugin configuration file with a runtime chain (overrides --runtime)");

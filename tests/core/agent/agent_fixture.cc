@@ -52,8 +52,8 @@ void AgentFixture::TearDown() {
   runtime_.reset();
   runtime_instance_.reset();
   registry_.reset();
-  std::error_code ec;
-  std::filesystem::remove_all(data_dir_, ec);
+  // Pods still running keep their overlay and tmpfs mounts; unmount them with the directory.
+  EXPECT_TRUE(TearDownVolumes(data_dir_).ok());
 }
 
 void AgentFixture::StartAgent(const std::function<void(AgentOptions&)>& tweak) {
