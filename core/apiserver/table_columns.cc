@@ -325,6 +325,30 @@ void EndpointsCells(const json& e, int64_t now, json* cells) {
   *cells = {Name(e), eps.empty() ? "<none>" : eps, Age(e, now)};
 }
 
+// Upstream's formatDiscoveryPorts/Endpoints: at most three values, then "+ N more...".
+std::string FirstThree(const std::vector<std::string>& values) {
+  if (values.empty()) return "<unset>";
+  std::string out;
+  for (size_t i = 0; i < values.size() && i < 3; ++i) out += (i == 0 ? "" : ",") + values[i];
+  if (values.size() > 3) out += " + " + std::to_string(values.size() - 3) + " more...";
+  return out;
+}
+
+void EndpointSliceCells(const json& e, int64_t now, json* cells) {
+  std::vector<std::string> ports;
+  std::vector<std::string> addresses;
+  for (const json& p : At(e, {"ports"}).is_array() ? At(e, {"ports"}) : json::array()) {
+    ports.push_back(At(p, {"port"}).is_number() ? std::to_string(Int(At(p, {"port"}))) : "<unset>");
+  }
+  for (const json& ep : At(e, {"endpoints"}).is_array() ? At(e, {"endpoints"}) : json::array()) {
+    for (const json& a : At(ep, {"addresses"}).is_array() ? At(ep, {"addresses"}) : json::array()) {
+      addresses.push_back(Str(a));
+    }
+  }
+  *cells = {Name(e), Str(At(e, {"addressType"})), FirstThree(ports), FirstThree(addresses),
+            Age(e, now)};
+}
+
 void IngressCells(const json& i, int64_t now, json* cells) {
   std::string hosts;
   const json& rules = At(i, {"spec", "rules"});
@@ -506,6 +530,9 @@ std::map<std::string, TablePrinter, std::less<>> BuildPrinters() {
                     Col("Age"), Col("Selector", 1)},
                    ServiceCells};
   p["/Endpoints"] = {{NameCol(), Col("Endpoints"), Col("Age")}, EndpointsCells};
+  p["discovery.k8s.io/EndpointSlice"] = {
+      {NameCol(), Col("AddressType"), Col("Ports"), Col("Endpoints"), Col("Age")},
+      EndpointSliceCells};
   p["networking.k8s.io/Ingress"] = {
       {NameCol(), Col("Class"), Col("Hosts"), Col("Address"), Col("Ports"), Col("Age")},
       IngressCells};

@@ -11,7 +11,7 @@ namespace {
 // Authentication: x509 client certificates, then the static token file, then anonymous;
 // authorization: always-allow (until RBAC ships). Admission: upstream's Priority and
 // DefaultTolerationSeconds. Scheduling: kube-scheduler's default profile with its weights.
-// Controllers: ReplicaSet, ReplicationController and Deployment.
+// Controllers: ReplicaSet, ReplicationController, Deployment, Endpoints and EndpointSlice.
 constexpr char kDefaultPlugins[] = R"(
 apiVersion: capstan.io/v1alpha1
 kind: PluginConfiguration
@@ -52,6 +52,8 @@ chains:
         library: controllers/replicaset.so
         config: {kind: ReplicationController}
       - {name: deployments, library: controllers/deployment.so}
+      - {name: endpoints, library: controllers/endpoints.so}
+      - {name: endpointslices, library: controllers/endpointslice.so}
 )";
 
 }  // namespace
