@@ -38,7 +38,7 @@ RequestInfo ParseRequestInfo(std::string_view method, std::string_view path, boo
   info.api_prefix = std::string(parts[0]);
   size_t pos = 1;
   if (info.api_prefix == "apis") {
-    if (parts.size() < 3) return info;  // /apis, /apis/<group>: discovery
+    if (parts.size() < 4) return info;  // /apis, /apis/<group>, /apis/<group>/<version>: discovery
     info.api_group = std::string(parts[1]);
     pos = 2;
   } else if (parts.size() < 3) {

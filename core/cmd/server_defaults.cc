@@ -11,7 +11,8 @@ namespace {
 // Authentication: x509 client certificates, then the static token file, then anonymous;
 // authorization: always-allow (until RBAC ships). Admission: upstream's Priority and
 // DefaultTolerationSeconds. Scheduling: kube-scheduler's default profile with its weights.
-// Controllers: ReplicaSet, ReplicationController, Deployment, Endpoints and EndpointSlice.
+// Controllers: ReplicaSet, ReplicationController, Deployment, the garbage collector, Namespace,
+// Job, Endpoints and EndpointSlice.
 constexpr char kDefaultPlugins[] = R"(
 apiVersion: capstan.io/v1alpha1
 kind: PluginConfiguration
@@ -52,6 +53,9 @@ chains:
         library: controllers/replicaset.so
         config: {kind: ReplicationController}
       - {name: deployments, library: controllers/deployment.so}
+      - {name: garbage-collector, library: controllers/garbage-collector.so, timeout: 60s}
+      - {name: namespace, library: controllers/namespace.so, timeout: 60s}
+      - {name: jobs, library: controllers/job.so, timeout: 10s}
       - {name: endpoints, library: controllers/endpoints.so}
       - {name: endpointslices, library: controllers/endpointslice.so}
 )";

@@ -51,6 +51,7 @@ TEST(RequestInfoTest, ParsesUrlShapesAsTheUpstreamApiserver) {
       {"GET", "/api", false, false, "get", "", "", "", "", "", ""},
       {"GET", "/api/v1", false, false, "get", "", "", "", "", "", ""},
       {"GET", "/apis/apps", false, false, "get", "apps", "", "", "", "", ""},
+      {"GET", "/apis/apps/v1", false, false, "get", "apps", "v1", "", "", "", ""},
       {"GET", "/healthz", false, false, "get", "", "", "", "", "", ""},
       {"POST", "/openapi/v3", false, false, "post", "", "", "", "", "", ""},
   };
