@@ -139,7 +139,9 @@ class Agent {
 
   // pod workers (pod_sync.cc)
   Status SyncPod(const std::string& key);
-  Status Teardown(PodRecord& record);
+  // Stops and removes containers (`grace_seconds` before SIGKILL), detaches the network,
+  // removes the sandbox and the pod directory.
+  Status Teardown(PodRecord& record, int64_t grace_seconds = 0);
   // Runs the pod's containers one step; sets `requeue_after` (0: none).
   Status RunContainers(const nlohmann::json& pod, PodRecord& record,
                        std::chrono::milliseconds* requeue_after);

@@ -3,6 +3,7 @@
 // adapts core/network's CNI chain runner to it (see core/cmd). Used by pod_sync.cc.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,10 @@ struct PodNetworkRequest {
   std::string sandbox_id;
   std::string netns_path;  // absolute; the sandbox's network namespace file
   std::string ifname = "eth0";
+  // The pod's hostPorts in CNI `runtimeConfig.portMappings` form:
+  // [{"hostPort", "containerPort", "protocol" ("tcp"/"udp"/"sctp"), "hostIP"}]; empty array
+  // when none.
+  nlohmann::json port_mappings = nlohmann::json::array();
 };
 
 struct PodNetworkResult {

@@ -2,6 +2,7 @@
 // network, the init containers to completion, then the containers; restart exited ones with
 // backoff; report status; tear down and finish deletion. Container creation:
 // container_start.cc; status: pod_report.cc.
+#include <cctype>
 #include <filesystem>
 
 #include "core/agent/agent.h"
@@ -55,9 +56,9 @@ Status Agent::RemoveContainer(ContainerRecord& rec, int64_t grace_seconds) {
   return Status::Ok();
 }
 
-Status Agent::Teardown(PodRecord& record) {
+Status Agent::Teardown(PodRecord& record, int64_t grace_seconds) {
   for (auto& [name, c] : record.containers) {
-    CAPSTAN_RETURN_IF_ERROR(RemoveContainer(c, 0));
+    CAPSTAN_RETURN_IF_ERROR(RemoveContainer(c, grace_seconds));
   }
   if (!record.sandbox_id.empty()) {
     if (!record.netns_path.empty() && options_.network != nullptr) {
@@ -115,6 +116,14 @@ Status Agent::EnsureSandbox(const json& pod, PodRecord& record) {
     record.pod_ip = report_.machine.internal_ip;
   } else if (!netns.empty() && options_.network != nullptr) {
     PodNetworkRequest req{record.ns, record.name, record.uid, record.sandbox_id, netns, "eth0"};
+    for (const json& pm : SandboxConfig(pod, record)["portMappings"]) {
+      std::string proto = pm.value("protocol", "TCP");
+      for (char& ch : proto) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      req.port_mappings.push_back({{"hostPort", pm["hostPort"]},
+                                   {"containerPort", pm["containerPort"]},
+                                   {"protocol", proto},
+                                   {"hostIP", pm["hostIp"]}});
+    }
     Result<PodNetworkResult> net = options_.network->Add(req);
     if (!net.ok() || net->ips.empty()) {
       Status why = net.ok() ? InternalError("the network returned no IP") : net.status();
@@ -249,10 +258,13 @@ Status Agent::SyncPod(const std::string& key) {
   if (!pod) return Status::Ok();
   const json& meta = (*pod)["metadata"];
   if (meta.contains("deletionTimestamp") && !meta["deletionTimestamp"].is_null()) {
-    // The fake runtime stops at once; a real one honours the grace period in StopContainer.
+    // The runtime honours the grace period in StopContainer (SIGTERM, then SIGKILL).
     if (record) {
       RunPreStopHooks(*pod, *record);
-      CAPSTAN_RETURN_IF_ERROR(Teardown(*record));
+      int64_t grace =
+          meta.value("deletionGracePeriodSeconds",
+                     (*pod)["spec"].value("terminationGracePeriodSeconds", int64_t{30}));
+      CAPSTAN_RETURN_IF_ERROR(Teardown(*record, grace));
     }
     Result<json> r = options_.client->Delete(PodPath(*pod), {{"apiVersion", "v1"},
                                                              {"kind", "DeleteOptions"},
