@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/agent/agent.h"
+#include "core/agent/sync_util.h"
 #include "core/registry/quantity.h"
 
 namespace capstan::agent {
@@ -13,11 +14,6 @@ namespace {
 
 using nlohmann::json;
 using std::chrono::milliseconds;
-
-void Min(milliseconds* current, milliseconds candidate) {
-  if (candidate < milliseconds(1)) candidate = milliseconds(1);
-  if (current->count() == 0 || candidate < *current) *current = candidate;
-}
 
 int64_t Millis(const json& resources, const char* kind, const char* name) {
   const json& list = resources.value(kind, json::object());
@@ -215,7 +211,7 @@ Status Agent::StartContainer(const json& pod, const json& container, bool init, 
     rec.waiting_reason = "CreateContainerConfigError";
     rec.waiting_message = s.message();
     events_.Record(pod, field, true, "Failed", "Error: " + s.message());
-    Min(requeue_after, options_.backoff_initial);
+    LowerRequeue(requeue_after, options_.backoff_initial);
     return Status::Ok();
   };
   Result<EnvList> env = ContainerEnv(pod, container, record);

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/agent/agent.h"
+#include "core/agent/sync_util.h"
 #include "core/common/log.h"
 #include "core/image/digest.h"
 
@@ -13,11 +14,6 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
-
-void Min(milliseconds* current, milliseconds candidate) {
-  if (candidate < milliseconds(1)) candidate = milliseconds(1);
-  if (current->count() == 0 || candidate < *current) *current = candidate;
-}
 
 std::string Seconds(Clock::duration d) {
   char buf[32];
@@ -79,7 +75,7 @@ std::optional<image::ImageRecord> Agent::EnsureImage(const json& pod, const json
     rec.waiting_message =
         "Container image \"" + image + "\" is not present with pull policy of Never";
     events_.Record(pod, field, true, "ErrImageNeverPull", rec.waiting_message);
-    Min(requeue_after, options_.image_backoff_max);
+    LowerRequeue(requeue_after, options_.image_backoff_max);
     return std::nullopt;
   }
   if (Clock::now() < rec.pull_retry_at) {
@@ -87,7 +83,8 @@ std::optional<image::ImageRecord> Agent::EnsureImage(const json& pod, const json
     rec.waiting_message = "Back-off pulling image \"" + image + "\"";
     events_.Record(pod, field, false, "BackOff", rec.waiting_message);
     events_.Record(pod, field, true, "Failed", "Error: ImagePullBackOff");
-    Min(requeue_after, std::chrono::duration_cast<milliseconds>(rec.pull_retry_at - Clock::now()));
+    LowerRequeue(requeue_after,
+                 std::chrono::duration_cast<milliseconds>(rec.pull_retry_at - Clock::now()));
     return std::nullopt;
   }
   events_.Record(pod, field, false, "Pulling", "Pulling image \"" + image + "\"");
@@ -104,7 +101,7 @@ std::optional<image::ImageRecord> Agent::EnsureImage(const json& pod, const json
                            : std::min(rec.pull_backoff * 2, options_.image_backoff_max);
     rec.pull_retry_at = Clock::now() + rec.pull_backoff;
     // Sync again soon to show ImagePullBackOff, and again when the backoff ends.
-    Min(requeue_after, std::min(rec.pull_backoff, options_.relist_period));
+    LowerRequeue(requeue_after, std::min(rec.pull_backoff, options_.relist_period));
     return std::nullopt;
   }
   auto took = Clock::now() - began;

@@ -3,28 +3,11 @@
 // kubelet-style status (pod_status.h) and PATCHes it when it changed.
 #include "core/agent/agent.h"
 #include "core/agent/pod_status.h"
+#include "core/agent/sync_util.h"
 
 namespace capstan::agent {
-namespace {
 
 using nlohmann::json;
-
-std::string PodPath(const json& pod) {
-  const json& m = pod["metadata"];
-  return "/api/v1/namespaces/" + m.value("namespace", "default") + "/pods/" + m.value("name", "");
-}
-
-std::string NsToRfc3339(const json& v) {
-  int64_t ns = 0;
-  if (v.is_number_integer()) ns = v.get<int64_t>();
-  if (v.is_string()) ns = std::strtoll(v.get<std::string>().c_str(), nullptr, 10);
-  if (ns <= 0) return "";
-  return Rfc3339(std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::nanoseconds(ns))));
-}
-
-}  // namespace
 
 Status Agent::ReportStatus(const json& pod, PodRecord& record) {
   const json spec = pod.value("spec", json::object());

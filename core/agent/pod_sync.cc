@@ -7,6 +7,7 @@
 
 #include "core/agent/agent.h"
 #include "core/agent/pod_status.h"
+#include "core/agent/sync_util.h"
 #include "core/common/log.h"
 
 namespace capstan::agent {
@@ -15,27 +16,6 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
-
-std::string PodPath(const json& pod) {
-  const json& m = pod["metadata"];
-  return "/api/v1/namespaces/" + m.value("namespace", "default") + "/pods/" + m.value("name", "");
-}
-
-// Runtime nanosecond timestamps ("123" or 123) as RFC 3339; "" for zero.
-std::string NsToRfc3339(const json& v) {
-  int64_t ns = 0;
-  if (v.is_number_integer()) ns = v.get<int64_t>();
-  if (v.is_string()) ns = std::strtoll(v.get<std::string>().c_str(), nullptr, 10);
-  if (ns <= 0) return "";
-  return Rfc3339(std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::nanoseconds(ns))));
-}
-
-void Min(milliseconds* current, milliseconds candidate) {
-  if (candidate < milliseconds(1)) candidate = milliseconds(1);
-  if (current->count() == 0 || candidate < *current) *current = candidate;
-}
 
 }  // namespace
 
@@ -175,8 +155,8 @@ Status Agent::RunContainers(const json& pod, PodRecord& record, milliseconds* re
           record.containers[std::string(init ? "init/" : "main/") + c.value("name", "")];
       if (rec.waiting_restart) {
         if (Clock::now() < rec.restart_at) {
-          Min(requeue_after,
-              std::chrono::duration_cast<milliseconds>(rec.restart_at - Clock::now()));
+          LowerRequeue(requeue_after,
+                       std::chrono::duration_cast<milliseconds>(rec.restart_at - Clock::now()));
           all_done = false;
           if (init) return Status::Ok();
           continue;
@@ -206,7 +186,7 @@ Status Agent::RunContainers(const json& pod, PodRecord& record, milliseconds* re
             (void)runtime_->Call("StopContainer", {{"containerId", rec.id}, {"timeout", grace}});
           }
         }
-        Min(requeue_after, options_.relist_period);
+        LowerRequeue(requeue_after, options_.relist_period);
         all_done = false;
         if (init) return Status::Ok();  // init containers run one at a time
         continue;
@@ -231,7 +211,7 @@ Status Agent::RunContainers(const json& pod, PodRecord& record, milliseconds* re
                                              : std::min(rec.backoff * 2, options_.backoff_max);
       rec.restart_at = Clock::now() + rec.backoff;
       rec.waiting_restart = true;
-      Min(requeue_after, rec.backoff);
+      LowerRequeue(requeue_after, rec.backoff);
       all_done = false;
       if (init) return Status::Ok();
     }
@@ -308,7 +288,7 @@ Status Agent::SyncPod(const std::string& key) {
   CAPSTAN_RETURN_IF_ERROR(ReportStatus(*pod, *record));
   if (!setup.ok()) return setup;  // retried with the queue's backoff
   if (record->volumes_ready && (*pod)["spec"].contains("volumes")) {
-    Min(&requeue_after, options_.volume_resync_period);
+    LowerRequeue(&requeue_after, options_.volume_resync_period);
   }
   if (requeue_after.count() > 0) queue_->AddAfter(key, requeue_after);
   return Status::Ok();
