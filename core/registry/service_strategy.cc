@@ -44,6 +44,16 @@ void ValidateServiceName(const Json& obj, FieldErrors* errs) {
   }
 }
 
+// Errors of the spec before allocation that make allocating pointless. A missing
+// healthCheckNodePort is not one: allocation fills it in (upstream allocates before it
+// validates).
+bool BlocksAllocation(const FieldErrors& pre) {
+  for (const apiserver::StatusCause& c : pre.causes()) {
+    if (c.field != "spec.healthCheckNodePort" || c.reason != "FieldValueRequired") return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 ServiceStrategy::ServiceStrategy(ServiceAllocators allocators, int64_t stale_release_age_ms)
@@ -175,7 +185,7 @@ Status ServiceStrategy::Create(Json& obj) {
   obj["status"] = {{"loadBalancer", Json::object()}};
   FieldErrors pre;
   ValidateServiceSpec(*spec, &pre);
-  if (!pre.empty()) return Status::Ok();  // Validate rejects it; allocate nothing
+  if (BlocksAllocation(pre)) return Status::Ok();  // Validate rejects it; allocate nothing
   return Allocate(*spec, nullptr, UidOf(obj));
 }
 
@@ -189,7 +199,7 @@ Status ServiceStrategy::Update(Json& obj, const Json& old) {
   FieldErrors pre;
   ValidateServiceSpec(*spec, &pre);
   ValidateServiceSpecUpdate(*spec, old_spec, &pre);
-  if (pre.empty()) CAPSTAN_RETURN_IF_ERROR(Allocate(*spec, &old_spec, uid));
+  if (!BlocksAllocation(pre)) CAPSTAN_RETURN_IF_ERROR(Allocate(*spec, &old_spec, uid));
   // Values neither the stored object nor this one uses were dropped by an earlier, committed
   // update (or left by a failed one): free them now that the store shows they are unused.
   ServiceAllocations keep = AllocationsOf(old);

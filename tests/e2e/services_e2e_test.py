@@ -115,6 +115,30 @@ class ServicesTest(unittest.TestCase):
         self.c.kubectl("create", "service", "nodeport", "np-b", "--tcp=80",
                        "--node-port=30080")
 
+    def test_type_change_releases_node_ports_and_load_balancers_get_health_check_ports(self):
+        self.c.kubectl("create", "service", "nodeport", "np-t", "--tcp=80",
+                       "--node-port=30090")
+        self.c.kubectl("patch", "service", "np-t", "--type=merge",
+                       "-p", '{"spec":{"type":"ClusterIP"}}')
+        svc = self.get("service", "np-t")
+        self.assertNotIn("nodePort", svc["spec"]["ports"][0])
+        self.c.kubectl("create", "service", "nodeport", "np-u", "--tcp=80",
+                       "--node-port=30090")
+        self.c.kubectl("create", "-f", "-", input="""
+apiVersion: v1
+kind: Service
+metadata: {name: lb-local}
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  selector: {app: lb}
+  ports: [{port: 443}]
+""")
+        spec = self.get("service", "lb-local")["spec"]
+        self.assertTrue(30000 <= spec["healthCheckNodePort"] <= 32767, spec)
+        self.assertTrue(30000 <= spec["ports"][0]["nodePort"] <= 32767, spec)
+        self.assertNotEqual(spec["healthCheckNodePort"], spec["ports"][0]["nodePort"])
+
     def test_cluster_ip_is_immutable(self):
         self.c.kubectl("create", "service", "clusterip", "fixed", "--tcp=80")
         err = self.fails("patch", "service", "fixed", "--type=merge",

@@ -124,6 +124,24 @@ TEST_F(ServiceStrategyTest, NodePortsAreAllocatedUniqueAndRequestedOnesHonoured)
       "is 30000-32767");
 }
 
+TEST_F(ServiceStrategyTest, LocalLoadBalancerGetsAHealthCheckNodePortOfItsOwn) {
+  testing::Outcome lb = RunCreate(strategy_,
+                                  Service("lb", {{"type", "LoadBalancer"},
+                                                 {"externalTrafficPolicy", "Local"},
+                                                 {"ports", Ports(443)}}),
+                                  "uid-lb");
+  ASSERT_TRUE(lb.causes.empty()) << Describe(lb);
+  int64_t hc = lb.object["spec"]["healthCheckNodePort"];
+  EXPECT_GE(hc, 30000);
+  EXPECT_LE(hc, 32767);
+  EXPECT_NE(hc, lb.object["spec"]["ports"][0]["nodePort"]);
+  testing::Outcome taken = RunCreate(
+      strategy_,
+      Service("np", {{"type", "NodePort"}, {"ports", {{{"port", 80}, {"nodePort", hc}}}}}),
+      "uid-np");
+  ASSERT_NE(CauseFor(taken, "spec.ports[0].nodePort"), nullptr) << Describe(taken);
+}
+
 TEST_F(ServiceStrategyTest, ValidationErrorsMatchUpstream) {
   struct Case {
     const char* name;
