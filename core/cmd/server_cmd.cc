@@ -2,6 +2,8 @@
 // the plugin chains, the API server on HTTPS, DIR/admin.kubeconfig once it serves, and the
 // in-process components (control_plane.h). Wiring only; defaults are in server_defaults.cc, the
 // pieces in core/pki, core/store, core/plugin, core/apiserver and core/scheduler.
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -13,11 +15,14 @@
 #include "core/apiserver/plugin_admission.h"
 #include "core/apiserver/plugin_auth.h"
 #include "core/apiserver/plugin_cache_services.h"
+#include "core/apiserver/service_network.h"
 #include "core/cmd/control_plane.h"
+#include "core/cmd/local_agent.h"
 #include "core/cmd/server_defaults.h"
 #include "core/cmd/subcommands.h"
 #include "core/common/flags.h"
 #include "core/common/log.h"
+#include "core/dns/cluster_dns.h"
 #include "core/pki/server_pki.h"
 #include "core/plugin/chain_config.h"
 #include "core/plugin/registry.h"
@@ -42,6 +47,21 @@ struct ServerFlags {
   bool disable_agent = false;
   bool disable_scheduler = false;
   bool disable_controllers = false;
+  // The local agent (without --disable-agent).
+  std::string node_name;
+  std::string runtime = "runc";
+  std::string pod_cidr = "10.244.0.0/24";
+  std::string bridge = "capstan0";
+  std::string registry_config;
+  std::vector<std::string> cluster_dns;
+  // Services and cluster DNS.
+  std::string service_cluster_ip_range = "10.96.0.0/12";
+  std::string service_node_port_range = "30000-32767";
+  std::string dns_address = "127.0.0.1";
+  int64_t dns_port = 0;
+  std::string cluster_domain = "cluster.local";
+  std::vector<std::string> dns_upstreams;
+  bool disable_dns = false;
 };
 
 // The plugin directory: --plugin-dir, $CAPSTAN_PLUGIN_DIR, <exe>/../lib/capstan/plugins, then
@@ -84,23 +104,6 @@ Result<std::string> EnsureTokenFile(const std::string& path) {
 
 std::atomic<int> g_signal{0};
 
-// Marks the cluster IPs and node ports stored Services hold, so restarts never hand them out
-// twice, and creates the `kubernetes` Service (the API's in-cluster address) when missing.
-Status PrimeServiceAllocators(apiserver::ApiServer& server, registry::ServiceAllocators& alloc) {
-  apiserver::RestStorage* services = server.StorageFor("", "services");
-  if (services == nullptr) return InternalError("services are not served");
-  CAPSTAN_RETURN_IF_ERROR(services->WaitForConsistentRead());
-  std::vector<nlohmann::json> existing;
-  for (const apiserver::CachedObjectPtr& o :
-       services->cache()->List(services->CollectionPrefix(""), "", 0, nullptr).items) {
-    existing.push_back(nlohmann::json::parse(o->json));
-  }
-  for (const std::string& problem : alloc.Rebuild(existing)) {
-    log::Warn("server", "service allocation not restored", {{"problem", problem}});
-  }
-  return Status::Ok();
-}
-
 int Serve(const ServerFlags& f) {
   std::error_code ec;
   std::filesystem::create_directories(f.data_dir, ec);
@@ -123,6 +126,15 @@ int Serve(const ServerFlags& f) {
   std::string plugin_dir = f.plugin_dir.empty() ? DefaultPluginDir() : f.plugin_dir;
   Result<nlohmann::json> defaults = DefaultPluginConfig(*tokens);
   if (!defaults.ok()) return fail(defaults.status());
+  std::string agent_dir = f.data_dir + "/agent";
+  if (!f.disable_agent) {
+    AgentChainDefaults agent_chains;
+    agent_chains.runtime = f.runtime;
+    agent_chains.state_dir = agent_dir;
+    agent_chains.pod_cidr = f.pod_cidr;
+    agent_chains.bridge = f.bridge;
+    AddAgentChains(agent_chains, &*defaults);
+  }
   Result<plugin::PluginConfiguration> config =
       f.plugin_config.empty()
           ? plugin::ParsePluginConfiguration(*defaults, "built-in defaults", plugin_dir)
@@ -154,7 +166,11 @@ int Serve(const ServerFlags& f) {
   if (advertise == "0.0.0.0") advertise = "127.0.0.1";
   options.advertise_address = advertise + ":" + std::to_string(f.secure_port);
   auto strategies = std::make_shared<registry::StrategyDeps>();
-  strategies->service_allocators = registry::ServiceAllocators::Default();
+  apiserver::ServiceNetworkOptions service_net{f.service_cluster_ip_range,
+                                               f.service_node_port_range};
+  Result<registry::ServiceAllocators> allocators = apiserver::MakeServiceAllocators(service_net);
+  if (!allocators.ok()) return fail(allocators.status());
+  strategies->service_allocators = std::move(*allocators);
   options.strategy_factory = [strategies](const api::ResourceInfo& r) {
     return registry::StrategyFor(r.group, r.kind, *strategies);
   };
@@ -166,7 +182,7 @@ int Serve(const ServerFlags& f) {
   Result<std::unique_ptr<apiserver::CrdController>> crds =
       apiserver::CrdController::Start(api->get());
   if (!crds.ok()) return fail(crds.status());
-  Status primed = PrimeServiceAllocators(**api, strategies->service_allocators);
+  Status primed = apiserver::RestoreServiceAllocations(**api, strategies->service_allocators);
   if (!primed.ok()) return fail(primed);
   Status namespaces = CreateSystemNamespaces(**api);
   if (!namespaces.ok()) return fail(namespaces);
@@ -187,6 +203,12 @@ int Serve(const ServerFlags& f) {
   std::string url = "https://" + advertise + ":" + std::to_string((*server)->port());
   Status kubeconfig = pki::WriteAdminKubeconfig(*pki, url);
   if (!kubeconfig.ok()) return fail(kubeconfig);
+  Status kubernetes_service = apiserver::EnsureKubernetesService(
+      **api, service_net, advertise, static_cast<int>((*server)->port()));
+  if (!kubernetes_service.ok()) {
+    log::Warn("server", "the kubernetes Service is not in place",
+              {{"error", kubernetes_service.ToString()}});
+  }
   ControlPlaneOptions cp_options;
   cp_options.kubeconfig = pki->paths.admin_kubeconfig;
   cp_options.plugins = plugins.get();
@@ -196,6 +218,38 @@ int Serve(const ServerFlags& f) {
   cp_options.controllers = !f.disable_controllers;
   Result<std::unique_ptr<ControlPlane>> control_plane = StartControlPlane(cp_options);
   if (!control_plane.ok()) return fail(control_plane.status());
+  // Cluster DNS over its own client (informers of Services and EndpointSlices).
+  std::unique_ptr<client::ApiClient> dns_client;
+  std::unique_ptr<dns::ClusterDns> cluster_dns;
+  if (!f.disable_dns) {
+    Result<std::unique_ptr<client::ApiClient>> c =
+        client::ApiClient::FromKubeconfig(pki->paths.admin_kubeconfig);
+    if (!c.ok()) return fail(c.status());
+    dns_client = std::move(*c);
+    dns::DnsServerOptions d;
+    d.address = f.dns_address;
+    d.port = static_cast<uint16_t>(f.dns_port);
+    d.cluster_domain = f.cluster_domain;
+    d.upstreams = f.dns_upstreams;
+    Result<std::unique_ptr<dns::ClusterDns>> started = dns::ClusterDns::Start(d, dns_client.get());
+    if (!started.ok()) return fail(started.status().WithContext("cluster DNS"));
+    cluster_dns = std::move(*started);
+    log::Info("server", "cluster DNS serving",
+              {{"address", f.dns_address}, {"port", std::to_string(cluster_dns->port())}});
+  }
+  std::unique_ptr<LocalAgent> local_agent;
+  if (!f.disable_agent) {
+    LocalAgentOptions ao;
+    ao.kubeconfig = pki->paths.admin_kubeconfig;
+    ao.plugins = plugins.get();
+    ao.node_name = f.node_name;
+    ao.data_dir = agent_dir;
+    ao.registry_config_file = f.registry_config;
+    ao.cluster_dns = f.cluster_dns;
+    Result<std::unique_ptr<LocalAgent>> started = StartLocalAgent(ao);
+    if (!started.ok()) return fail(started.status());
+    local_agent = std::move(*started);
+  }
   log::Info("server", "serving", {{"url", url}, {"kubeconfig", pki->paths.admin_kubeconfig}});
   std::printf("capstan server: serving %s; kubeconfig %s\n", url.c_str(),
               pki->paths.admin_kubeconfig.c_str());
@@ -205,6 +259,8 @@ int Serve(const ServerFlags& f) {
   std::signal(SIGTERM, [](int s) { g_signal = s; });
   while (g_signal.load() == 0) pause();
   log::Info("server", "shutting down");
+  if (local_agent) local_agent->Stop();
+  if (cluster_dns) cluster_dns->Stop();
   (*control_plane)->Stop();
   (*server)->Stop(std::chrono::seconds(2));
   (*api)->Shutdown();
@@ -226,6 +282,23 @@ int RunServer(const Args& args) {
   fs.String("advertise-address", &f.advertise_address, "address clients use to reach the server");
   fs.String("log-level", &f.log_level, "debug, info, warn or error");
   fs.Bool("disable-agent", &f.disable_agent, "do not run a local node agent");
+  fs.String("node-name", &f.node_name, "the local agent's node name (default: the host name)");
+  fs.String("runtime", &f.runtime, "the local agent's runtime plugin: runc or fake");
+  fs.String("pod-cidr", &f.pod_cidr, "pod addresses of the local node (bridge CNI subnet)");
+  fs.String("bridge-name", &f.bridge, "Linux bridge the local node's pods attach to");
+  fs.String("registry-config", &f.registry_config,
+            "registries JSON for image pulls: mirrors, insecure registries, CA files, auth");
+  fs.StringList("cluster-dns", &f.cluster_dns, "DNS server IP for ClusterFirst pods");
+  fs.String("service-cluster-ip-range", &f.service_cluster_ip_range,
+            "CIDR Service cluster IPs come from (its first address is the kubernetes Service)");
+  fs.String("service-node-port-range", &f.service_node_port_range,
+            "port range NodePorts come from (first-last)");
+  fs.String("dns-address", &f.dns_address, "address the cluster DNS server listens on");
+  fs.Int("dns-port", &f.dns_port, "UDP and TCP port of the cluster DNS server (0: a free one)");
+  fs.String("cluster-domain", &f.cluster_domain, "the cluster's DNS domain");
+  fs.StringList("dns-upstream", &f.dns_upstreams,
+                "resolver (ip or ip:port) for names outside the cluster domain; repeatable");
+  fs.Bool("disable-dns", &f.disable_dns, "do not run the cluster DNS server");
   fs.Bool("disable-scheduler", &f.disable_scheduler, "do not run the scheduler in this process");
   fs.Bool("disable-controllers", &f.disable_controllers,
           "do not run the controller host in this process");
@@ -242,9 +315,17 @@ int RunServer(const Args& args) {
     std::fprintf(stderr, "capstan server: --data-dir is required\n%s", fs.Usage().c_str());
     return kExitUsage;
   }
+  if (f.dns_port < 0 || f.dns_port > 65535) {
+    std::fprintf(stderr, "capstan server: --dns-port must be in 0..65535\n");
+    return kExitUsage;
+  }
   if (f.secure_port < 0 || f.secure_port > 65535) {
     std::fprintf(stderr, "capstan server: --secure-port must be in 0..65535\n");
     return kExitUsage;
+  }
+  if (f.node_name.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof(host) - 1) == 0) f.node_name = host;
   }
   log::Level level;
   if (!log::ParseLevel(f.log_level, &level)) {

@@ -70,6 +70,21 @@ Result<nlohmann::json> DefaultPluginConfig(const std::string& token_file) {
   return doc;
 }
 
+void AddAgentChains(const AgentChainDefaults& d, nlohmann::json* config) {
+  nlohmann::json& chains = (*config)["chains"];
+  nlohmann::json runtime = {{"name", d.runtime}, {"library", "runtime/" + d.runtime + ".so"}};
+  if (d.runtime == "runc") runtime["config"] = {{"stateDir", d.state_dir + "/runc"}};
+  chains["runtime"] = {{"plugins", nlohmann::json::array({runtime})}};
+  if (d.runtime != "runc") return;  // the fake runtime hands out pod IPs itself
+  chains["cni"] = {{"plugins", nlohmann::json::array({{{"name", "pods"},
+                                                       {"library", "cni/bridge.so"},
+                                                       {"config",
+                                                        {{"subnet", d.pod_cidr},
+                                                         {"bridge", d.bridge},
+                                                         {"stateDir", d.state_dir + "/cni"},
+                                                         {"ipMasq", true}}}}})}};
+}
+
 // The PriorityClasses kube-apiserver creates at start-up.
 Status CreateSystemPriorityClasses(apiserver::ApiServer& server) {
   apiserver::RestStorage* classes = server.StorageFor("scheduling.k8s.io", "priorityclasses");

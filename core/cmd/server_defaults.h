@@ -16,6 +16,19 @@ namespace capstan::cmd {
 // a parse failure is reported as kInternal.
 Result<nlohmann::json> DefaultPluginConfig(const std::string& token_file);
 
+// What the server's local agent runs on when the operator configures nothing.
+struct AgentChainDefaults {
+  std::string runtime = "runc";  // runtime/<runtime>.so
+  std::string state_dir;         // the agent's data dir: runc state, CNI leases
+  std::string pod_cidr = "10.244.0.0/24";
+  std::string bridge = "capstan0";
+};
+
+// Adds the `runtime` chain (runc with its state under `state_dir`, or the fake runtime) and,
+// for runc, the `cni` chain (the native bridge plugin on `pod_cidr` with masquerading) to a
+// default configuration from DefaultPluginConfig.
+void AddAgentChains(const AgentChainDefaults& defaults, nlohmann::json* config);
+
 // Creates default, kube-system, kube-public and kube-node-lease unless they exist.
 Status CreateSystemNamespaces(apiserver::ApiServer& server);
 // Creates system-node-critical and system-cluster-critical unless they exist.

@@ -12,18 +12,21 @@ import time
 
 
 class Cluster:
-    def __init__(self, extra_args=()):
+    def __init__(self, extra_args=(), agent=False):
+        """Without `agent` the server runs no local node agent (tests register nodes)."""
         self.dir = tempfile.mkdtemp(prefix="capstan-e2e-")
         self.log = open(os.path.join(self.dir, "server.log"), "w+")
         binary = os.environ.get("CAPSTAN_BIN", "capstan")
+        agent_args = [] if agent else ["--disable-agent"]
         self.proc = subprocess.Popen(
             [binary, "server", "--data-dir", os.path.join(self.dir, "data"),
-             "--secure-port", "0", *extra_args],
+             "--secure-port", "0", *agent_args, *extra_args],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.proc.stdout.readline()
         if "serving" not in line:
+            log = self.server_log()
             self.stop()
-            raise RuntimeError("capstan server did not start: " + line + self.server_log())
+            raise RuntimeError("capstan server did not start: " + line + log)
         self.url = line.split("serving ")[1].split(";")[0]
         self.kubeconfig = os.path.join(self.dir, "data", "admin.kubeconfig")
         self.env = dict(os.environ, KUBECONFIG=self.kubeconfig,

@@ -5,6 +5,9 @@ No agent runs: the test sets pod IPs and Ready through the status subresource it
 import ipaddress
 import json
 import os
+import re
+import shutil
+import subprocess
 import sys
 import unittest
 
@@ -30,7 +33,7 @@ spec:
 class ServicesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.c = Cluster(["--disable-agent"])
+        cls.c = Cluster()
 
     @classmethod
     def tearDownClass(cls):
@@ -147,15 +150,29 @@ spec:
                       'may not change once set', err)
 
     def test_kubernetes_service_points_at_the_api_server(self):
-        r = self.c.kubectl("get", "service", "kubernetes", "-o", "json", check=False)
-        if r.returncode != 0:
-            self.skipTest("capstan server does not create default/kubernetes yet "
-                          "(service_network.h EnsureKubernetesService is not wired)")
-        svc = json.loads(r.stdout)
+        svc = json.loads(self.c.kubectl("get", "service", "kubernetes", "-o", "json"))
         self.assertEqual(svc["spec"]["clusterIP"], "10.96.0.1")
         port = int(self.c.url.rsplit(":", 1)[1])
         ep = self.get("endpoints", "kubernetes")
         self.assertEqual(ep["subsets"][0]["ports"][0]["port"], port)
+
+    @unittest.skipUnless(shutil.which("dig"), "needs dig (bind9-dnsutils)")
+    def test_cluster_dns_answers_service_names_with_dig(self):
+        self.c.kubectl("create", "service", "clusterip", "dnsweb", "--tcp=80:8080")
+        ip = self.get("service", "dnsweb")["spec"]["clusterIP"]
+        m = re.search(r'msg="cluster DNS serving".*port=(\d+)', self.c.server_log())
+        self.assertIsNotNone(m, "no DNS port in the server log")
+
+        def answer(name, qtype="A"):
+            return subprocess.run(["dig", "@127.0.0.1", "-p", m.group(1), "+short", "+tries=1",
+                                   "+time=2", name, qtype], capture_output=True, text=True,
+                                  timeout=10).stdout.strip()
+        self.c.wait_for(lambda: answer("dnsweb.default.svc.cluster.local") == ip, timeout=10,
+                        what="the A record of dnsweb")
+        self.assertEqual(answer("kubernetes.default.svc.cluster.local"), "10.96.0.1")
+        # kubectl names the port "80-8080"; SRV answers "prio weight port target".
+        srv = answer("_80-8080._tcp.dnsweb.default.svc.cluster.local", "SRV").split()
+        self.assertEqual(srv[2:], ["80", "dnsweb.default.svc.cluster.local."])
 
     def test_endpoints_and_slices_follow_pod_readiness(self):
         for name in ("ep-1", "ep-2"):

@@ -1,0 +1,43 @@
+// The server's local node agent (local_agent.h).
+#include "core/cmd/local_agent.h"
+
+#include "capstan/abi/common.h"
+#include "core/client/kubeconfig.h"
+#include "core/common/log.h"
+
+namespace capstan::cmd {
+
+Result<std::unique_ptr<LocalAgent>> StartLocalAgent(const LocalAgentOptions& options) {
+  const plugin::Chain* runtime = options.plugins->chain(CAPSTAN_KIND_RUNTIME);
+  if (runtime == nullptr || runtime->entries.empty()) {
+    return InvalidError("the local agent needs a runtime chain (or pass --disable-agent)");
+  }
+  Result<client::ClientConfig> client = client::LoadKubeconfig(options.kubeconfig);
+  if (!client.ok()) return client.status().WithContext("local agent");
+  std::unique_ptr<LocalAgent> local(new LocalAgent());
+  agent::AgentLaunchOptions o;
+  o.client = *client;
+  o.node_name = options.node_name;
+  o.runtime = runtime->entries.front().instance;
+  o.data_dir = options.data_dir;
+  o.registry_config_file = options.registry_config_file;
+  o.cluster_dns = options.cluster_dns;
+  o.labels = options.labels;
+  // The fake runtime runs nothing and needs no images; every other runtime gets a rootfs.
+  const plugin::ChainEntry& entry = runtime->entries.front();
+  std::string runtime_name = entry.library != nullptr ? entry.library->info().name : "";
+  o.pull_images = runtime_name != "fake";
+  const plugin::Chain* cni = options.plugins->chain(CAPSTAN_KIND_CNI);
+  if (cni != nullptr && !cni->entries.empty()) {
+    local->network_ = std::make_unique<CniPodNetwork>(cni);
+    o.network = local->network_.get();
+  }
+  Result<std::unique_ptr<agent::RunningAgent>> running = agent::StartAgent(o);
+  if (!running.ok()) return running.status().WithContext("local agent");
+  local->agent_ = std::move(*running);
+  log::Info("server", "local agent running",
+            {{"node", options.node_name}, {"runtime", runtime_name}});
+  return local;
+}
+
+}  // namespace capstan::cmd

@@ -1,0 +1,47 @@
+// The node agent `capstan server` runs next to the control plane unless --disable-agent: the
+// runtime plugin of the server's `runtime` chain, pod networking through its `cni` chain
+// (pod_network_cni.h), images from the registries file, all with the admin identity over HTTPS
+// like the other in-process components. Wiring only (core/agent/start_agent.h does the work).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/agent/start_agent.h"
+#include "core/cmd/pod_network_cni.h"
+#include "core/plugin/registry.h"
+
+namespace capstan::cmd {
+
+struct LocalAgentOptions {
+  std::string kubeconfig;                     // the API and identity the agent uses
+  const plugin::Registry* plugins = nullptr;  // borrowed; holds the runtime and cni chains
+  std::string node_name;
+  std::string data_dir;              // pods, images
+  std::string registry_config_file;  // empty: none
+  std::vector<std::string> cluster_dns;
+  std::map<std::string, std::string> labels;
+};
+
+// Stops the agent (leaving containers running, as the kubelet does) before releasing the
+// network hook it uses.
+class LocalAgent {
+ public:
+  ~LocalAgent() { Stop(); }
+  void Stop() {
+    if (agent_) agent_->Stop();
+    agent_.reset();
+  }
+
+ private:
+  friend Result<std::unique_ptr<LocalAgent>> StartLocalAgent(const LocalAgentOptions&);
+  std::unique_ptr<CniPodNetwork> network_;
+  std::unique_ptr<agent::RunningAgent> agent_;
+};
+
+// Errors: kInvalid without a runtime chain; the kubeconfig's and StartAgent's errors.
+Result<std::unique_ptr<LocalAgent>> StartLocalAgent(const LocalAgentOptions& options);
+
+}  // namespace capstan::cmd
