@@ -5,6 +5,7 @@
 // per pod, plugin calls per pod and the cost of one ABI crossing. Not a pass/fail test.
 // Usage: scheduler_bench [--quick] [--nodes=N] [--pods=M] [--plugins=default|noop]
 //                        [--anti-affinity] [--parallelism=P] [--without=entry,...]
+//                        [--min-calls-for-parallel=C] (0: every phase of 32+ nodes fans out)
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -36,6 +37,7 @@ struct Flags {
   std::string plugins = "default";
   bool anti_affinity = false;
   int parallelism = 2;
+  size_t min_calls_for_parallel = SchedulerOptions{}.min_calls_for_parallel;
   std::vector<std::string> without;  // chain entries to leave out (to see one plugin's cost)
 };
 
@@ -221,6 +223,7 @@ int Run(const Flags& f) {
   SchedulerOptions options;
   options.chain = registry->chain(CAPSTAN_KIND_SCHED);
   options.parallelism = f.parallelism;
+  options.min_calls_for_parallel = f.min_calls_for_parallel;
   options.seed = 1;
   Result<std::unique_ptr<Scheduler>> created = Scheduler::Create(options);
   if (!created.ok()) {
@@ -251,6 +254,7 @@ int Run(const Flags& f) {
       {"pods", f.pods},
       {"anti_affinity", f.anti_affinity},
       {"parallelism", f.parallelism},
+      {"min_calls_for_parallel", f.min_calls_for_parallel},
       {"plugins", plugin_names},
       {"missing_plugins", missing},
       {"cycles", cycles},
@@ -318,12 +322,15 @@ int main(int argc, char** argv) {
         if (q == std::string::npos) q = list.size();
         if (q > p) f.without.push_back(list.substr(p, q - p));
       }
+    } else if (a.rfind("--min-calls-for-parallel=", 0) == 0) {
+      f.min_calls_for_parallel = std::stoul(value("--min-calls-for-parallel="));
     } else if (a.rfind("--parallelism=", 0) == 0) {
       f.parallelism = std::stoi(value("--parallelism="));
     } else {
       fprintf(stderr,
               "usage: scheduler_bench [--quick] [--nodes=N] [--pods=M] [--plugins=default|noop] "
-              "[--anti-affinity] [--parallelism=P] [--without=entry,...]\n");
+              "[--anti-affinity] [--parallelism=P] [--without=entry,...] "
+              "[--min-calls-for-parallel=C]\n");
       return 2;
     }
   }

@@ -56,8 +56,9 @@ struct ScheduleResult {
 class Algorithm {
  public:
   // `percentage` of nodes to score: 1..100, or 0 for upstream's adaptive default.
+  // A phase runs on `pool` only when it expects `min_calls_for_parallel` plugin calls or more.
   Algorithm(const Framework* framework, ParallelPool* pool, SchedulerStats* stats, int percentage,
-            uint64_t seed);
+            uint64_t seed, size_t min_calls_for_parallel = 8192);
 
   ScheduleResult Schedule(CycleState& state, const PodInfo& pod, const Snapshot& snapshot,
                           int64_t cycle_deadline_ns);
@@ -78,6 +79,7 @@ class Algorithm {
   std::string RunScores(CycleState& state, const PodInfo& pod, const Snapshot& snapshot,
                         const std::vector<uint32_t>& feasible, int64_t cycle_deadline_ns,
                         std::vector<int64_t>* totals);
+  bool WorthParallel(size_t nodes, size_t calls_per_node) const;
   void RunPostFilter(CycleState& state, const PodInfo& pod, const Snapshot& snapshot,
                      int64_t cycle_deadline_ns, ScheduleResult* result);
 
@@ -85,6 +87,7 @@ class Algorithm {
   ParallelPool* pool_;
   SchedulerStats* stats_;
   int percentage_;
+  size_t min_calls_for_parallel_;
   size_t next_start_ = 0;
   std::mt19937_64 rng_;
 };

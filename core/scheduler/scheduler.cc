@@ -26,7 +26,8 @@ Result<std::unique_ptr<Scheduler>> Scheduler::Create(SchedulerOptions options) {
   uint64_t seed =
       s->options_.seed != 0 ? s->options_.seed : static_cast<uint64_t>(MonotonicNowNs());
   s->algorithm_ = std::make_unique<Algorithm>(framework, &s->pool_, &s->stats_,
-                                              s->options_.percentage_of_nodes_to_score, seed);
+                                              s->options_.percentage_of_nodes_to_score, seed,
+                                              s->options_.min_calls_for_parallel);
   s->outcomes_ = std::make_unique<OutcomeWriter>(s->options_.api, s->options_.profile_name);
   s->binders_ = std::make_unique<TaskPool>(s->options_.binding_threads);
   return s;

@@ -38,6 +38,9 @@ struct SchedulerOptions {
   std::string profile_name = std::string(kDefaultSchedulerName);
   // Threads of the parallel Filter/Score phases, the loop's own included.
   int parallelism = 2;
+  // A Filter/Score phase uses the other threads only when it expects at least this many plugin
+  // calls (nodes x plugins): for cheap plugins, waking a worker costs more than it saves.
+  size_t min_calls_for_parallel = 8192;
   int binding_threads = 2;
   // 1..100, or 0 for upstream's adaptive default.
   int percentage_of_nodes_to_score = 0;

@@ -23,6 +23,7 @@ struct Harness {
   std::shared_ptr<FakeApi> api = std::make_shared<FakeApi>();
   std::unique_ptr<Scheduler> scheduler;
 
+  // NOLINTNEXTLINE(performance-unnecessary-value-param): by value, as Basic() below.
   explicit Harness(json entries, SchedulerOptions options = {}) : chain(LoadChain(entries)) {
     chain.services->SetApi(api);
     options.chain = chain.chain();
@@ -56,9 +57,10 @@ struct Harness {
   }
 };
 
-json Basic(json extra = json::array()) {
+// By value: callers pass `{Entry(...)}`, which a `const json&` would take as the entry itself.
+json Basic(json extra = json::array()) {  // NOLINT(performance-unnecessary-value-param)
   json entries = json::array({Entry("sort", "test-sort")});
-  for (auto& e : extra) entries.push_back(e);
+  for (const auto& e : extra) entries.push_back(e);
   entries.push_back(Entry("binder", "test-binder", {{"useApi", true}}));
   return entries;
 }
@@ -320,6 +322,7 @@ TEST(SchedulerTest, PodsOfOtherSchedulersAndBoundPodsAreNotQueued) {
 TEST(SchedulerTest, FilterRunsAcrossManyNodesInParallelAndStopsAtTheFeasibleTarget) {
   SchedulerOptions options;
   options.parallelism = 2;
+  options.min_calls_for_parallel = 0;  // fan out even for these cheap plugins
   Harness h(Basic({Entry("gpu", "test-label-filter", {{"label", "gpu"}})}), options);
   for (int i = 0; i < 1000; ++i) {
     json labels = i % 2 == 0 ? json{{"gpu", "1"}} : json::object();
@@ -334,6 +337,19 @@ TEST(SchedulerTest, FilterRunsAcrossManyNodesInParallelAndStopsAtTheFeasibleTarg
     std::string node = json::parse(r.body)["target"]["name"];
     EXPECT_EQ(std::stoi(node.substr(1)) % 2, 0) << node;
   }
+}
+
+TEST(SchedulerTest, CheapFilterPhasesRunSeriallyAndEvaluateExactlyTheFeasibleTarget) {
+  SchedulerOptions options;
+  options.parallelism = 2;  // 1000 nodes x 1 filter plugin is below min_calls_for_parallel
+  Harness h(Basic({Entry("gpu", "test-label-filter", {{"label", "gpu"}})}), options);
+  for (int i = 0; i < 1000; ++i) {
+    h.scheduler->OnNodeAdd(Shared(NodeJson("n" + std::to_string(i), "4", "8Gi", {{"gpu", "1"}})));
+  }
+  for (int i = 0; i < 20; ++i) h.scheduler->OnPodAdd(Shared(PodJson("p" + std::to_string(i))));
+  EXPECT_EQ(h.RunAll(), 20);
+  // Serial Filter stops at the 420th feasible node: no worker overshoots the target.
+  EXPECT_EQ(h.scheduler->stats().filter_calls.load(), 20 * 420);
 }
 
 TEST(SchedulerTest, TheStartedLoopSchedulesPodsAsTheyArrive) {
