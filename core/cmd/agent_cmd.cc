@@ -15,6 +15,7 @@
 
 #include "core/agent/start_agent.h"
 #include "core/client/kubeconfig.h"
+#include "core/cmd/cmd_env.h"
 #include "core/cmd/subcommands.h"
 #include "core/common/flags.h"
 #include "core/plugin/chain_config.h"
@@ -24,18 +25,6 @@ namespace capstan::cmd {
 namespace {
 
 std::atomic<int> g_agent_signal{0};
-
-// As `capstan server`: $CAPSTAN_PLUGIN_DIR, the installed tree, then the build tree.
-std::string AgentPluginDir() {
-  if (const char* env = std::getenv("CAPSTAN_PLUGIN_DIR"); env != nullptr && *env != 0) return env;
-  std::error_code ec;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    std::filesystem::path installed = exe.parent_path().parent_path() / "lib/capstan/plugins";
-    if (std::filesystem::exists(installed / "runtime", ec)) return installed.string();
-  }
-  return CAPSTAN_BUILD_PLUGIN_DIR;
-}
 
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -83,7 +72,7 @@ int RunAgentWith(const AgentFlags& f) {
   Result<client::ClientConfig> cc = ClientConfigFrom(f);
   if (!cc.ok()) return fail(cc.status());
 
-  std::string plugin_dir = AgentPluginDir();
+  std::string plugin_dir = DefaultPluginDir("runtime");
   nlohmann::json doc = {
       {"apiVersion", "capstan.io/v1alpha1"},
       {"kind", "PluginConfiguration"},
@@ -168,10 +157,7 @@ int RunAgent(const Args& args) {
     std::printf("%s", fs.Usage().c_str());
     return kExitOk;
   }
-  if (f.node_name.empty()) {
-    char host[256] = {};
-    if (gethostname(host, sizeof(host) - 1) == 0) f.node_name = host;
-  }
+  if (f.node_name.empty()) f.node_name = HostName();
   if (f.node_name.empty()) {
     std::fprintf(stderr, "capstan agent: --node-name is required\n");
     return kExitUsage;

@@ -2,8 +2,6 @@
 // the plugin chains, the API server on HTTPS, DIR/admin.kubeconfig once it serves, and the
 // in-process components (control_plane.h). Wiring only; defaults are in server_defaults.cc, the
 // pieces in core/pki, core/store, core/plugin, core/apiserver and core/scheduler.
-#include <unistd.h>
-
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +14,7 @@
 #include "core/apiserver/plugin_auth.h"
 #include "core/apiserver/plugin_cache_services.h"
 #include "core/apiserver/service_network.h"
+#include "core/cmd/cmd_env.h"
 #include "core/cmd/control_plane.h"
 #include "core/cmd/local_agent.h"
 #include "core/cmd/server_defaults.h"
@@ -28,10 +27,6 @@
 #include "core/plugin/registry.h"
 #include "core/registry/strategy_factory.h"
 #include "core/store/leveldb_store.h"
-
-#ifndef CAPSTAN_BUILD_PLUGIN_DIR
-#define CAPSTAN_BUILD_PLUGIN_DIR ""
-#endif
 
 namespace capstan::cmd {
 namespace {
@@ -63,19 +58,6 @@ struct ServerFlags {
   std::vector<std::string> dns_upstreams;
   bool disable_dns = false;
 };
-
-// The plugin directory: --plugin-dir, $CAPSTAN_PLUGIN_DIR, <exe>/../lib/capstan/plugins, then
-// the build tree's output directory.
-std::string DefaultPluginDir() {
-  if (const char* env = std::getenv("CAPSTAN_PLUGIN_DIR"); env != nullptr && *env != 0) return env;
-  std::error_code ec;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    std::filesystem::path installed = exe.parent_path().parent_path() / "lib/capstan/plugins";
-    if (std::filesystem::exists(installed / "auth", ec)) return installed.string();
-  }
-  return CAPSTAN_BUILD_PLUGIN_DIR;
-}
 
 // A random token for the admin entry of DIR/tokens.csv (kept across restarts).
 Result<std::string> EnsureTokenFile(const std::string& path) {
@@ -123,7 +105,7 @@ int Serve(const ServerFlags& f) {
 
   Result<std::string> tokens = EnsureTokenFile(f.data_dir + "/tokens.csv");
   if (!tokens.ok()) return fail(tokens.status());
-  std::string plugin_dir = f.plugin_dir.empty() ? DefaultPluginDir() : f.plugin_dir;
+  std::string plugin_dir = f.plugin_dir.empty() ? DefaultPluginDir("auth") : f.plugin_dir;
   Result<nlohmann::json> defaults = DefaultPluginConfig(*tokens);
   if (!defaults.ok()) return fail(defaults.status());
   std::string agent_dir = f.data_dir + "/agent";
@@ -323,10 +305,7 @@ int RunServer(const Args& args) {
     std::fprintf(stderr, "capstan server: --secure-port must be in 0..65535\n");
     return kExitUsage;
   }
-  if (f.node_name.empty()) {
-    char host[256] = {};
-    if (gethostname(host, sizeof(host) - 1) == 0) f.node_name = host;
-  }
+  if (f.node_name.empty()) f.node_name = HostName();
   log::Level level;
   if (!log::ParseLevel(f.log_level, &level)) {
     std::fprintf(stderr, "capstan server: unknown --log-level %s\n", f.log_level.c_str());
