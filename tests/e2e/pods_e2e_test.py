@@ -52,6 +52,13 @@ class Registry:
                 break
             except OSError:
                 time.sleep(0.1)
+        try:
+            self.push_busybox(root)
+        except Exception:
+            self.stop()
+            raise
+
+    def push_busybox(self, root):
         oci, b = os.path.join(root, "oci"), os.path.join(root, "bundle")
         sh("umoci init --layout {o}; umoci new --image {o}:latest; "
            "umoci unpack --image {o}:latest {b} >/dev/null; mkdir -p {b}/rootfs/bin; "
@@ -83,10 +90,16 @@ class PodsTest(unittest.TestCase):
         # A subnet and bridge of this test only (parallel tests use others).
         octet = 100 + os.getpid() % 100
         cls.subnet_prefix = "10.%d.%d." % (200 + os.getpid() % 50, octet)
-        cls.cluster = Cluster(extra_args=(
-            "--node-name", "pods-e2e", "--registry-config", registries,
-            "--pod-cidr", cls.subnet_prefix + "0/24",
-            "--bridge-name", "cape2e%d" % (os.getpid() % 100000)), agent=True)
+        try:
+            cls.cluster = Cluster(extra_args=(
+                "--node-name", "pods-e2e", "--registry-config", registries,
+                "--pod-cidr", cls.subnet_prefix + "0/24",
+                "--bridge-name", "cape2e%d" % (os.getpid() % 100000)), agent=True)
+        except Exception:
+            # tearDownClass does not run when setUpClass fails: leave nothing behind.
+            cls.registry.stop()
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+            raise
 
     @classmethod
     def tearDownClass(cls):
