@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/hollow_cluster.h"
 #include "core/apiserver/api_server.h"
 #include "core/apiserver/http_server.h"
 #include "core/plugin/chain_config.h"
@@ -54,50 +55,15 @@ class CertAuthenticator : public apiserver::Authenticator {
   exit(1);
 }
 
+// A hollow node as a kubelet would report it (capacity and Ready).
 json NodeObject(size_t i) {
-  char name[32];
-  snprintf(name, sizeof(name), "node-%05zu", i);
-  json taints = json::array();
-  if (i % 10 == 0)
-    taints.push_back({{"key", "dedicated"}, {"value", "infra"}, {"effect", "NoSchedule"}});
-  return json{{"apiVersion", "v1"},
-              {"kind", "Node"},
-              {"metadata",
-               {{"name", name},
-                {"labels",
-                 {{"kubernetes.io/hostname", name},
-                  {"topology.kubernetes.io/zone", "zone-" + std::to_string(i % 8)},
-                  {"node.kubernetes.io/instance-type", i % 3 == 0 ? "large" : "medium"}}}}},
-              {"spec", {{"taints", taints}}},
-              {"status",
-               {{"capacity", {{"cpu", "32"}, {"memory", "128Gi"}, {"pods", "110"}}},
-                {"allocatable", {{"cpu", "32"}, {"memory", "128Gi"}, {"pods", "110"}}},
-                {"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})}}}};
+  json node = bench::HollowNode(i);
+  node["status"]["capacity"] = node["status"]["allocatable"];
+  node["status"]["conditions"] = json::array({{{"type", "Ready"}, {"status", "True"}}});
+  return node;
 }
 
-json PodObject(size_t i) {
-  std::string app = "app-" + std::to_string(i % 200);
-  json spec = {
-      {"priority", static_cast<int>(i % 3)},
-      {"containers",
-       json::array({{{"name", "c"},
-                     {"image", "registry.local/app:" + std::to_string(i % 4)},
-                     {"resources", {{"requests", {{"cpu", "100m"}, {"memory", "128Mi"}}}}}}})}};
-  if (i % 5 == 0) spec["nodeSelector"] = {{"node.kubernetes.io/instance-type", "medium"}};
-  if (i % 7 == 0) {
-    spec["tolerations"] = json::array({{{"key", "dedicated"},
-                                        {"operator", "Equal"},
-                                        {"value", "infra"},
-                                        {"effect", "NoSchedule"}}});
-  }
-  return json{{"apiVersion", "v1"},
-              {"kind", "Pod"},
-              {"metadata",
-               {{"name", "pod-" + std::to_string(i)},
-                {"namespace", "default"},
-                {"labels", {{"app", app}}}}},
-              {"spec", spec}};
-}
+json PodObject(size_t i) { return bench::PendingPod(i, "default", /*anti_affinity=*/false); }
 
 // Creates objects [0, count) with `creators` threads sharing one client.
 void CreateAll(client::ApiClient* c, size_t count, int creators, const std::string& path,
@@ -125,21 +91,10 @@ void CreateAll(client::ApiClient* c, size_t count, int creators, const std::stri
 
 std::unique_ptr<plugin::Registry> LoadDefault(const std::shared_ptr<SchedHostServices>& services) {
   json entries = json::array();
-  for (auto [name, weight] :
-       std::vector<std::pair<std::string, int>>{{"prioritysort", 1},
-                                                {"node-unschedulable", 1},
-                                                {"node-name", 1},
-                                                {"taint-toleration", 3},
-                                                {"node-affinity", 2},
-                                                {"node-ports", 1},
-                                                {"node-resources-fit", 1},
-                                                {"pod-topology-spread", 2},
-                                                {"inter-pod-affinity", 2},
-                                                {"node-resources-balanced-allocation", 1},
-                                                {"image-locality", 1},
-                                                {"default-binder", 1}}) {
-    entries.push_back({{"name", name}, {"library", "sched/" + name + ".so"}, {"weight", weight}});
+  for (const bench::ProfileEntry& e : bench::DefaultProfile()) {
+    entries.push_back({{"name", e.name}, {"library", e.library}, {"weight", e.weight}});
   }
+  entries.push_back({{"name", "default-binder"}, {"library", "sched/default-binder.so"}});
   json doc = {{"apiVersion", "capstan.io/v1alpha1"},
               {"kind", "PluginConfiguration"},
               {"pluginDirs", {CAPSTAN_PLUGIN_DIR}},

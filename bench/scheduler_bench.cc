@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/hollow_cluster.h"
 #include "core/plugin/chain_config.h"
 #include "core/plugin/registry.h"
 #include "core/scheduler/cache.h"
@@ -41,61 +42,22 @@ struct Flags {
   std::vector<std::string> without;  // chain entries to leave out (to see one plugin's cost)
 };
 
+// The hollow node with the images image-locality scores.
 std::shared_ptr<const json> NodeObject(size_t i) {
-  char name[32];
-  snprintf(name, sizeof(name), "node-%05zu", i);
-  json taints = json::array();
-  if (i % 10 == 0)
-    taints.push_back({{"key", "dedicated"}, {"value", "infra"}, {"effect", "NoSchedule"}});
-  return std::make_shared<const json>(
-      json{{"apiVersion", "v1"},
-           {"kind", "Node"},
-           {"metadata",
-            {{"name", name},
-             {"labels",
-              {{"kubernetes.io/hostname", name},
-               {"topology.kubernetes.io/zone", "zone-" + std::to_string(i % 8)},
-               {"node.kubernetes.io/instance-type", i % 3 == 0 ? "large" : "medium"}}}}},
-           {"spec", {{"taints", taints}}},
-           {"status",
-            {{"allocatable", {{"cpu", "32"}, {"memory", "128Gi"}, {"pods", "110"}}},
-             {"images",
-              json::array({{{"names", {"registry.local/app:" + std::to_string(i % 4)}},
-                            {"sizeBytes", 200000000}},
-                           {{"names", {"registry.local/base:1"}}, {"sizeBytes", 50000000}}})}}}});
+  json node = bench::HollowNode(i);
+  node["status"]["images"] = json::array(
+      {{{"names", {"registry.local/app:" + std::to_string(i % 4)}}, {"sizeBytes", 200000000}},
+       {{"names", {"registry.local/base:1"}}, {"sizeBytes", 50000000}}});
+  return std::make_shared<const json>(std::move(node));
 }
 
+// A pending pod as the informer would deliver it (uid, creation time, phase set).
 std::shared_ptr<const json> PodObject(size_t i, bool anti_affinity) {
-  std::string app = "app-" + std::to_string(i % 200);
-  json spec = {
-      {"priority", static_cast<int>(i % 3)},
-      {"containers",
-       json::array({{{"name", "c"},
-                     {"image", "registry.local/app:" + std::to_string(i % 4)},
-                     {"resources", {{"requests", {{"cpu", "100m"}, {"memory", "128Mi"}}}}}}})}};
-  if (i % 5 == 0) spec["nodeSelector"] = {{"node.kubernetes.io/instance-type", "medium"}};
-  if (i % 7 == 0) {
-    spec["tolerations"] = json::array({{{"key", "dedicated"},
-                                        {"operator", "Equal"},
-                                        {"value", "infra"},
-                                        {"effect", "NoSchedule"}}});
-  }
-  if (anti_affinity) {
-    spec["affinity"] = {{"podAntiAffinity",
-                         {{"requiredDuringSchedulingIgnoredDuringExecution",
-                           json::array({{{"labelSelector", {{"matchLabels", {{"app", app}}}}},
-                                         {"topologyKey", "kubernetes.io/hostname"}}})}}}};
-  }
-  return std::make_shared<const json>(json{{"apiVersion", "v1"},
-                                           {"kind", "Pod"},
-                                           {"metadata",
-                                            {{"name", "pod-" + std::to_string(i)},
-                                             {"namespace", "bench"},
-                                             {"uid", "uid-" + std::to_string(i)},
-                                             {"labels", {{"app", app}}},
-                                             {"creationTimestamp", "2026-01-01T00:00:00Z"}}},
-                                           {"spec", spec},
-                                           {"status", {{"phase", "Pending"}}}});
+  json pod = bench::PendingPod(i, "bench", anti_affinity);
+  pod["metadata"]["uid"] = "uid-" + std::to_string(i);
+  pod["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z";
+  pod["status"] = {{"phase", "Pending"}};
+  return std::make_shared<const json>(std::move(pod));
 }
 
 json Entry(const std::string& name, const std::string& library, int weight = 1) {
@@ -121,17 +83,7 @@ json Chain(const Flags& f, std::vector<std::string>* missing) {
     add("noop", "testsched/test-noop.so", 1);
   } else {
     // The default profile's plugins with upstream's score weights.
-    add("prioritysort", "sched/prioritysort.so", 1);
-    add("node-unschedulable", "sched/node-unschedulable.so", 1);
-    add("node-name", "sched/node-name.so", 1);
-    add("taint-toleration", "sched/taint-toleration.so", 3);
-    add("node-affinity", "sched/node-affinity.so", 2);
-    add("node-ports", "sched/node-ports.so", 1);
-    add("node-resources-fit", "sched/node-resources-fit.so", 1);
-    add("pod-topology-spread", "sched/pod-topology-spread.so", 2);
-    add("inter-pod-affinity", "sched/inter-pod-affinity.so", 2);
-    add("balanced-allocation", "sched/node-resources-balanced-allocation.so", 1);
-    add("image-locality", "sched/image-locality.so", 1);
+    for (const bench::ProfileEntry& e : bench::DefaultProfile()) add(e.name, e.library, e.weight);
   }
   add("binder", "testsched/test-binder.so", 1);
   return entries;
