@@ -8,40 +8,16 @@
 #include <filesystem>
 
 #include "core/store/leveldb_store.h"
+#include "tests/core/apiserver/rest_storage_fixture.h"
 
 namespace capstan::apiserver {
 namespace {
 
-class NamespaceLifecycleTest : public ::testing::Test {
+class NamespaceLifecycleTest : public testing::RestStorageFixture {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("capstan-nslife-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    store::LevelDbStore::Options opts;
-    opts.sync = false;
-    auto s = store::LevelDbStore::Open(dir_.string(), opts);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(*s);
-    hub_ = std::make_unique<CacheHub>(store_.get());
-    ASSERT_TRUE(hub_->Start().ok());
-    info_ = {"", "v1", "Namespace", "namespaces", false, true, NameRule::kDnsLabel, {}};
-    WatchCache::Options copts;
-    copts.prefix = ResourcePrefix("", "namespaces");
-    copts.decoder = [](std::string_view key, std::string_view bytes, int64_t rev) {
-      return DecodeStoredObject(key, bytes, rev, nullptr);
-    };
-    auto cache = hub_->AddResource(std::move(copts));
-    ASSERT_TRUE(cache.ok());
-    storage_ = std::make_unique<RestStorage>(info_, nullptr, store_.get(), hub_.get(), *cache,
-                                             [] { return int64_t{1700000000000}; });
-  }
-  void TearDown() override {
-    storage_.reset();
-    hub_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    OpenStorage({"", "v1", "Namespace", "namespaces", false, true, NameRule::kDnsLabel, {}},
+                "nslife");
   }
 
   static nlohmann::json Namespace(const std::string& name, nlohmann::json finalizers) {
@@ -52,24 +28,9 @@ class NamespaceLifecycleTest : public ::testing::Test {
             {"status", {{"phase", "Active"}}}};
   }
 
-  template <typename T>
-  static T Ok(const ApiResult<T>& r) {
-    if (const ApiError* e = std::get_if<ApiError>(&r)) {
-      ADD_FAILURE() << e->status.ToString();
-      return T{};
-    }
-    return std::get<T>(r);
-  }
-
   bool Exists(const std::string& name) const {
     return !std::holds_alternative<ApiError>(storage_->Get("", name));
   }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<store::LevelDbStore> store_;
-  std::unique_ptr<CacheHub> hub_;
-  ResourceInfo info_;
-  std::unique_ptr<RestStorage> storage_;
 };
 
 TEST_F(NamespaceLifecycleTest, DeleteMarksTheNamespaceTerminatingWhileSpecFinalizersRemain) {

@@ -9,43 +9,20 @@
 #include <thread>
 
 #include "core/store/leveldb_store.h"
+#include "tests/core/apiserver/rest_storage_fixture.h"
 
 namespace capstan::apiserver {
 namespace {
 
-class RestStorageTest : public ::testing::Test {
+class RestStorageTest : public testing::RestStorageFixture {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("capstan-rest-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    store::LevelDbStore::Options opts;
-    opts.sync = false;
-    auto s = store::LevelDbStore::Open(dir_.string(), opts);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(*s);
-    hub_ = std::make_unique<CacheHub>(store_.get());
-    ASSERT_TRUE(hub_->Start().ok());
-    info_.group = "";
-    info_.version = "v1";
-    info_.kind = "ConfigMap";
-    info_.plural = "configmaps";
-    WatchCache::Options copts;
-    copts.prefix = ResourcePrefix("", "configmaps");
-    copts.decoder = [](std::string_view key, std::string_view bytes, int64_t rev) {
-      return DecodeStoredObject(key, bytes, rev, nullptr);
-    };
-    auto cache = hub_->AddResource(std::move(copts));
-    ASSERT_TRUE(cache.ok());
-    storage_ = std::make_unique<RestStorage>(info_, nullptr, store_.get(), hub_.get(), *cache,
-                                             [] { return int64_t{1700000000000}; });
-  }
-  void TearDown() override {
-    storage_.reset();
-    hub_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    ResourceInfo info;
+    info.group = "";
+    info.version = "v1";
+    info.kind = "ConfigMap";
+    info.plural = "configmaps";
+    OpenStorage(info, "rest");
   }
 
   static nlohmann::json ConfigMap(const std::string& name) {
@@ -54,22 +31,6 @@ class RestStorageTest : public ::testing::Test {
             {"metadata", {{"name", name}, {"labels", {{"app", "web"}}}}},
             {"data", {{"k", "v"}}}};
   }
-
-  template <typename T>
-  static const T& Ok(const ApiResult<T>& r) {
-    if (const ApiError* e = std::get_if<ApiError>(&r)) {
-      ADD_FAILURE() << e->status.ToString();
-      static T empty{};
-      return empty;
-    }
-    return std::get<T>(r);
-  }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<store::LevelDbStore> store_;
-  std::unique_ptr<CacheHub> hub_;
-  ResourceInfo info_;
-  std::unique_ptr<RestStorage> storage_;
 };
 
 TEST_F(RestStorageTest, CreateFillsBookkeepingAndGetReadsItBack) {
