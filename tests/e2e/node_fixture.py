@@ -1,0 +1,135 @@
+"""Shared set-up for e2e tests that run real containers: a Debian docker-registry on 127.0.0.1
+serving a busybox image built here (umoci + skopeo), made the docker.io mirror of a `capstan
+server` whose local agent runs pods under runc on a bridge and subnet of this test only.
+Used by pods_e2e_test.py and the other runc-backed e2e tests; `runc_cluster_available()` says
+whether this machine can run them (root and the tools in TOOLS).
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+from capstan_cluster import Cluster
+
+TOOLS = ("runc", "umoci", "skopeo", "docker-registry", "busybox")
+BUSYBOX_APPLETS = ("sh", "echo", "cat", "sleep", "httpd", "mkdir", "ls", "nc", "wget", "hostname",
+                   "nslookup", "env", "ps", "kill", "true", "false", "touch", "rm", "test")
+
+
+def runc_cluster_available():
+    return os.geteuid() == 0 and all(shutil.which(t) for t in TOOLS)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def sh(script):
+    subprocess.run(["sh", "-ec", script], check=True, capture_output=True, text=True)
+
+
+class Registry:
+    """A docker-registry process with a busybox image as library/busybox:latest."""
+
+    def __init__(self, root):
+        self.port = free_port()
+        cfg = os.path.join(root, "registry.yml")
+        with open(cfg, "w") as f:
+            f.write("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
+                    "    rootdirectory: %s/storage\nhttp:\n  addr: 127.0.0.1:%d\n" %
+                    (root, self.port))
+        self.log = open(os.path.join(root, "registry.log"), "w")
+        self.proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=self.log,
+                                     stderr=self.log)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%d/v2/" % self.port, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        try:
+            self.push_busybox(root)
+        except Exception:
+            self.stop()
+            raise
+
+    def push_busybox(self, root):
+        oci, b = os.path.join(root, "oci"), os.path.join(root, "bundle")
+        sh("umoci init --layout {o}; umoci new --image {o}:latest; "
+           "umoci unpack --image {o}:latest {b} >/dev/null; mkdir -p {b}/rootfs/bin; "
+           "cp /bin/busybox {b}/rootfs/bin/busybox; "
+           "for l in {applets}; do ln -s busybox {b}/rootfs/bin/$l; done; "
+           "umoci repack --image {o}:latest {b}; "
+           "umoci config --image {o}:latest --config.cmd /bin/sh --config.env PATH=/bin; "
+           "skopeo copy -q --dest-tls-verify=false oci:{o}:latest "
+           "docker://127.0.0.1:{p}/library/busybox:latest".format(
+               o=oci, b=b, p=self.port, applets=" ".join(BUSYBOX_APPLETS)))
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.log.close()
+
+
+class RuncCluster:
+    """A registry plus a `capstan server` with its local runc agent. `name` makes the node name
+    and temp dir distinct; `salt` (0-9) keeps the bridge and subnet apart from other tests
+    running in parallel. Attributes: cluster (capstan_cluster.Cluster), registry, tmp,
+    subnet_prefix ("10.x.y."), bridge. Call stop() once, also after a failed test."""
+
+    def __init__(self, name, salt=0, extra_args=()):
+        self.tmp = tempfile.mkdtemp(prefix="capstan-%s-" % name)
+        self.registry = Registry(self.tmp)
+        registries = os.path.join(self.tmp, "registries.json")
+        with open(registries, "w") as f:
+            json.dump({"registries": {"docker.io": {
+                "mirrors": ["http://127.0.0.1:%d" % self.registry.port], "mirrorsOnly": True}}},
+                f)
+        pid = os.getpid()
+        self.subnet_prefix = "10.%d.%d." % (200 + (pid + salt) % 50, 100 + (pid + salt) % 100)
+        self.bridge = "cape2e%d" % ((pid * 10 + salt) % 1000000)
+        try:
+            self.cluster = Cluster(extra_args=(
+                "--node-name", name, "--registry-config", registries,
+                "--pod-cidr", self.subnet_prefix + "0/24",
+                "--bridge-name", self.bridge) + tuple(extra_args), agent=True)
+        except Exception:
+            self.registry.stop()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
+
+    def stop(self):
+        try:
+            self.cluster.kubectl("delete", "pods", "--all", "-A", "--wait=true", "--timeout=60s",
+                                 check=False, timeout=90)
+        finally:
+            log = self.cluster.server_log()
+            self.cluster.stop()
+            self.registry.stop()
+            subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            if os.environ.get("CAPSTAN_E2E_LOG"):
+                print(log)
+
+    def wait_phase(self, name, phases, timeout=90, namespace="default"):
+        """Polls pod `name` until its phase is in `phases`; returns the pod."""
+        last = {}
+
+        def reached():
+            nonlocal last
+            last = json.loads(self.cluster.kubectl("get", "pod", name, "-n", namespace,
+                                                   "-o", "json"))
+            return last.get("status", {}).get("phase") in phases
+        try:
+            self.cluster.wait_for(reached, timeout=timeout, what=name + " in " + str(phases))
+        except AssertionError:
+            raise AssertionError("pod %s: %s\n%s" % (name, json.dumps(last.get("status")),
+                                                     self.cluster.server_log()[-4000:]))
+        return last
