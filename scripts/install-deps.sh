@@ -12,18 +12,37 @@ PACKAGES=(
   binutils
   zlib1g-dev docker-registry skopeo umoci busybox-static
   runc containernetworking-plugins iproute2 iptables nftables bind9-dnsutils curl
+  python3-kubernetes
 )
+
+# kubectl 1.20 (Debian's kubernetes-client) for the old-client e2e tests, unpacked beside the
+# system kubectl instead of installed: the package's /usr/bin/kubectl would replace it.
+KUBECTL_120_DIR=/opt/capstan/kubectl-1.20
+install_kubectl_120() {
+  [ -x "$KUBECTL_120_DIR/usr/bin/kubectl" ] && return 0
+  local tmp
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && { apt-get download kubernetes-client >/dev/null 2>&1 ||
+    { $SUDO apt-get update -qq && apt-get download kubernetes-client >/dev/null 2>&1; }; }) || {
+    echo "install-deps: kubernetes-client not downloadable; kubectl 1.20 tests will skip"
+    rm -rf "$tmp"
+    return 0
+  }
+  $SUDO mkdir -p "$KUBECTL_120_DIR"
+  $SUDO dpkg -x "$tmp"/kubernetes-client_*.deb "$KUBECTL_120_DIR"
+  rm -rf "$tmp"
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
-echo "install-deps: installing ${missing[*]}"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -ne 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+install_kubectl_120

@@ -163,6 +163,7 @@ class FieldIndexBuilder {
     if (props != target->end() && props->is_object()) {
       FieldNode* node = &out_.nodes_.emplace_back();
       node->kind_ = FieldNode::Kind::kObject;
+      node->go_type_ = GoStructType(ref);
       if (ref.empty()) {
         FieldNode::Shape* shape = &out_.shapes_.emplace_back();
         FillShape(*target, *shape);
@@ -180,6 +181,7 @@ class FieldIndexBuilder {
       FieldNode* node = &out_.nodes_.emplace_back();
       node->kind_ = FieldNode::Kind::kArray;
       node->elements_ = elements;
+      if (!elements->go_type_.empty()) node->go_type_ = "[]" + elements->go_type_;
       if (keys != nullptr) {
         for (const Json& key : *keys) {
           if (key.is_string()) node->list_map_keys_.push_back(key.get<std::string>());
@@ -189,15 +191,55 @@ class FieldIndexBuilder {
     }
     if (values != target->end() && values->is_object()) {
       const FieldNode* elements = NodeFor(*values);
-      if (elements == leaf_) return leaf_;  // e.g. labels: any key, scalar values
+      if (elements == leaf_) return leaf_;  // any key, any values
       FieldNode* node = &out_.nodes_.emplace_back();
       node->kind_ = FieldNode::Kind::kMap;
       node->elements_ = elements;
+      if (!elements->go_type_.empty()) node->go_type_ = "map[string]" + elements->go_type_;
       return node;
     }
-    // No fixed shape: scalars, `additionalProperties: true`, RawExtension, FieldsV1,
-    // IntOrString, Quantity.
-    return leaf_;
+    // Typed scalars; no fixed shape: `additionalProperties: true`, RawExtension, FieldsV1,
+    // IntOrString, Quantity (both `oneOf`).
+    return ScalarLeaf(*target);
+  }
+
+  // The shared leaf of a scalar schema (`type` and `format`), or the any-value leaf.
+  const FieldNode* ScalarLeaf(const Json& schema) {
+    const std::string* type = StringAt(schema, "type");
+    if (type == nullptr) return leaf_;
+    const std::string* format = StringAt(schema, "format");
+    FieldNode::Scalar scalar = FieldNode::Scalar::kAny;
+    std::string go_type;
+    if (*type == "string") {
+      scalar = FieldNode::Scalar::kString;
+      go_type = (format != nullptr && *format == "byte") ? "[]uint8" : "string";
+    } else if (*type == "integer") {
+      scalar = FieldNode::Scalar::kInteger;
+      go_type = (format != nullptr && *format == "int32") ? "int32" : "int64";
+    } else if (*type == "number") {
+      scalar = FieldNode::Scalar::kNumber;
+      go_type = "float64";
+    } else if (*type == "boolean") {
+      scalar = FieldNode::Scalar::kBoolean;
+      go_type = "bool";
+    } else {
+      return leaf_;
+    }
+    auto found = scalar_leaves_.find(go_type);
+    if (found != scalar_leaves_.end()) return found->second;
+    FieldNode* node = &out_.nodes_.emplace_back();
+    node->scalar_ = scalar;
+    node->go_type_ = go_type;
+    scalar_leaves_.emplace(std::move(go_type), node);
+    return node;
+  }
+
+  // "io.k8s.api.core.v1.PodSpec" -> "v1.PodSpec" (package and type, as Go prints it).
+  static std::string GoStructType(std::string_view ref) {
+    size_t type_dot = ref.rfind('.');
+    if (type_dot == std::string_view::npos) return std::string(ref);
+    size_t package_dot = ref.rfind('.', type_dot - 1);
+    return std::string(package_dot == std::string_view::npos ? ref : ref.substr(package_dot + 1));
   }
 
   static constexpr int kMaxDepth = 256;
@@ -206,6 +248,7 @@ class FieldIndexBuilder {
   const FieldNode* leaf_ = nullptr;
   int depth_ = 0;
   std::unordered_map<std::string, const FieldNode::Shape*> shapes_by_ref_;
+  std::unordered_map<std::string, const FieldNode*> scalar_leaves_;  // by Go type
 };
 
 const FieldNode* FieldNode::Field(std::string_view name) const {

@@ -23,14 +23,20 @@ namespace capstan::api {
 
 class OpenApi;
 
-// One schema position. Leaves accept any value: scalars, and positions upstream decodes without a
-// fixed shape (`x-kubernetes-preserve-unknown-fields`, RawExtension, FieldsV1, IntOrString,
-// Quantity, Time). Thread-safety: immutable once built.
+// One schema position. Leaves are scalars of one JSON type (`scalar()`), or accept any value at
+// positions upstream decodes without a fixed shape (`x-kubernetes-preserve-unknown-fields`,
+// RawExtension, FieldsV1, IntOrString, Quantity). Thread-safety: immutable once built.
 class FieldNode {
  public:
   enum class Kind : uint8_t { kLeaf, kObject, kArray, kMap };
+  enum class Scalar : uint8_t { kAny, kString, kInteger, kNumber, kBoolean };
 
   Kind kind() const { return kind_; }
+  // Leaves: the JSON type upstream's decoder accepts (null is always accepted). kAny otherwise.
+  Scalar scalar() const { return scalar_; }
+  // The Go type upstream's decoder names in type errors: "string", "int32", "[]string",
+  // "map[string]string", "v1.PodSpec"; empty for any-value leaves and inline objects.
+  const std::string& go_type() const { return go_type_; }
   // The child for property `name` of an object, or null when unknown (binary search, no
   // allocation).
   const FieldNode* Field(std::string_view name) const;
@@ -45,6 +51,8 @@ class FieldNode {
   using Shape = std::vector<std::pair<std::string, const FieldNode*>>;  // sorted by name
 
   Kind kind_ = Kind::kLeaf;
+  Scalar scalar_ = Scalar::kAny;
+  std::string go_type_;
   const Shape* shape_ = nullptr;  // objects; shared between positions of the same `$ref`
   const FieldNode* elements_ = nullptr;
   std::vector<std::string> list_map_keys_;

@@ -7,6 +7,7 @@
 
 #include "core/api/openapi_patch_schema.h"
 #include "core/apiserver/namespace_lifecycle.h"
+#include "core/apiserver/query_options.h"
 #include "core/apiserver/table.h"
 #include "core/patch/field_manager.h"
 #include "core/patch/field_set.h"
@@ -217,8 +218,7 @@ void ApiServer::Serve(const std::shared_ptr<HttpExchange>& exchange) {
   RequestContext ctx;
   ctx.exchange = exchange;
   const HttpRequest& req = exchange->request();
-  bool watch = false;
-  if (auto w = req.query.Get("watch"); w && (*w == "true" || *w == "1")) watch = true;
+  const bool watch = QueryBool(req.query.Get("watch"));
   ctx.info = ParseRequestInfo(req.method, req.path, watch);
 
   UserInfo anonymous;

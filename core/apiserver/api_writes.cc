@@ -1,6 +1,7 @@
 // Writes (api_server.h): create, update, patch (JSON, merge, strategic merge, apply), delete and
 // deletecollection. Object semantics live in RestStorage; this file decodes and replies.
 #include "core/api/field_schema.h"
+#include "core/api/field_types.h"
 #include "core/api/openapi_patch_schema.h"
 #include "core/apiserver/api_server.h"
 #include "core/apiserver/body_codec.h"
@@ -78,11 +79,16 @@ void AddUnknownFieldWarnings(RequestContext& ctx, const std::vector<std::string>
 Status DropUnknownFields(RequestContext& ctx, const api::FieldNode* known,
                          FieldValidation validation, nlohmann::json& obj) {
   if (known == nullptr) return Status::Ok();
+  const std::string& kind = ctx.resource->kind;
+  // A value of the wrong type fails upstream's typed decoding whatever the directive.
+  if (Status typed = api::CheckFieldTypes(obj, *known, kind); !typed.ok()) {
+    return BadRequestError(kind + " in version \"" + ctx.resource->version +
+                           "\" cannot be handled as a " + kind + ": " + typed.message());
+  }
   std::vector<std::string> removed;
   api::PruneUnknownFields(obj, *known, validation == FieldValidation::kIgnore ? nullptr : &removed);
   if (removed.empty()) return Status::Ok();
   if (validation == FieldValidation::kStrict) {
-    const std::string& kind = ctx.resource->kind;
     return BadRequestError(kind + " in version \"" + ctx.resource->version +
                            "\" cannot be handled as a " + kind + ": " +
                            api::StrictDecodingMessage(removed));
@@ -239,6 +245,8 @@ void ApiServer::Patch(RequestContext& ctx) {
     if (!out.ok()) return ApiError{out.status(), {}};
     dropped.clear();
     if (known != nullptr && !apply) {
+      Status typed = api::CheckFieldTypes(*out, *known, ctx.resource->kind);
+      if (!typed.ok()) return ApiError{typed, {}};
       // Upstream decodes the patched object strictly: it names, then drops, unknown fields.
       api::PruneUnknownFields(*out, *known, &dropped);
       if (!dropped.empty() && validation == FieldValidation::kStrict) {

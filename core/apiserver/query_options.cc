@@ -2,6 +2,7 @@
 #include "core/apiserver/query_options.h"
 
 #include <openssl/evp.h>
+#include <strings.h>
 
 #include <charconv>
 #include <vector>
@@ -14,8 +15,6 @@ bool ParseInt(std::string_view text, int64_t* out) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return ec == std::errc() && ptr == text.data() + text.size();
 }
-
-bool Truthy(const std::string* v) { return v != nullptr && (*v == "true" || *v == "1"); }
 
 std::string Base64Url(std::string_view in) {
   std::vector<unsigned char> out(4 * ((in.size() + 2) / 3) + 1);
@@ -47,7 +46,18 @@ bool UnBase64Url(std::string_view in, std::string* out) {
   return true;
 }
 
+// The lookup's answer as an optional view (valid while the lookup's storage is).
+std::optional<std::string_view> Present(const std::string* v) {
+  if (v == nullptr) return std::nullopt;
+  return *v;
+}
+
 }  // namespace
+
+bool QueryBool(std::optional<std::string_view> value) {
+  if (!value || *value == "0") return false;
+  return !(value->size() == 5 && strncasecmp(value->data(), "false", 5) == 0);
+}
 
 Result<ListOptions> ParseListOptions(const QueryLookup& query) {
   ListOptions o;
@@ -55,8 +65,8 @@ Result<ListOptions> ParseListOptions(const QueryLookup& query) {
   if (const std::string* v = query("fieldSelector")) o.field_selector = *v;
   if (const std::string* v = query("continue")) o.continue_token = *v;
   if (const std::string* v = query("resourceVersion")) o.resource_version = *v;
-  o.watch = Truthy(query("watch"));
-  o.allow_bookmarks = Truthy(query("allowWatchBookmarks"));
+  o.watch = QueryBool(Present(query("watch")));
+  o.allow_bookmarks = QueryBool(Present(query("allowWatchBookmarks")));
   if (const std::string* v = query("limit"); v != nullptr && !v->empty()) {
     if (!ParseInt(*v, &o.limit) || o.limit < 0) {
       return BadRequestError("invalid limit \"" + *v + "\": must be a non-negative integer");
@@ -97,7 +107,7 @@ Result<WriteOptions> ParseWriteOptions(const QueryLookup& query) {
     }
     o.field_validation = *v;
   }
-  o.force = Truthy(query("force"));
+  o.force = QueryBool(Present(query("force")));
   return o;
 }
 

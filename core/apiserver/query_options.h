@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,11 @@ struct WriteOptions {
   std::string field_validation;  // Strict, Warn, Ignore ("" = Warn for JSON as upstream)
   bool force = false;
 };
+
+// A boolean query parameter as the upstream apiserver converts it: absent is false, "0" and
+// "false" in any case are false, anything else (including an empty value and Python's "True")
+// is true.
+bool QueryBool(std::optional<std::string_view> value);
 
 Result<ListOptions> ParseListOptions(const QueryLookup& query);
 Result<WriteOptions> ParseWriteOptions(const QueryLookup& query);

@@ -6,7 +6,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from capstan_cluster import Cluster  # noqa: E402
+from capstan_cluster import ClusterTestCase  # noqa: E402
 
 POD = """
 apiVersion: v1
@@ -18,15 +18,7 @@ spec:
 """
 
 
-class AdmissionTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.c = Cluster()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.c.stop()
-
+class AdmissionTest(ClusterTestCase):
     def pod(self, name):
         return json.loads(self.c.kubectl("get", "pod", name, "-o", "json"))
 

@@ -4,11 +4,13 @@ Used by the *_e2e_test.py files in this folder (each a unittest module run by ct
 server binary and kubectl come from the environment: CAPSTAN_BIN (set by CMake) and the
 kubectl on PATH.
 """
+import json
 import os
 import shutil
 import subprocess
 import tempfile
 import time
+import unittest
 
 
 class Cluster:
@@ -70,3 +72,26 @@ class Cluster:
             self.proc.stdout.close()
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class ClusterTestCase(unittest.TestCase):
+    """A test class whose tests share one server without an agent, as `self.c`.
+    `cluster_args` adds server flags."""
+    cluster_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.c = Cluster(extra_args=cls.cluster_args)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.stop()
+
+    def get_json(self, *args):
+        return json.loads(self.c.kubectl("get", *args, "-o", "json"))
+
+    def fails(self, *args, input=None):
+        """Runs kubectl expecting failure; returns its stderr."""
+        r = self.c.kubectl(*args, input=input, check=False)
+        self.assertNotEqual(r.returncode, 0, r.stdout)
+        return r.stderr

@@ -9,7 +9,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from capstan_cluster import Cluster  # noqa: E402
+from capstan_cluster import ClusterTestCase  # noqa: E402
 
 POD = """
 apiVersion: v1
@@ -34,18 +34,7 @@ data:
 """
 
 
-class FieldValidationTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.c = Cluster()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.c.stop()
-
-    def get_json(self, *args):
-        return json.loads(self.c.kubectl("get", *args, "-o", "json"))
-
+class FieldValidationTest(ClusterTestCase):
     def test_create_with_unknown_fields_fails_under_strict_with_upstreams_message(self):
         r = self.c.kubectl("create", "-f", "-", input=POD % "strict", check=False)
         self.assertNotEqual(r.returncode, 0)

@@ -6,7 +6,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from capstan_cluster import Cluster  # noqa: E402
+from capstan_cluster import ClusterTestCase  # noqa: E402
 
 DEPLOYMENT = """
 apiVersion: apps/v1
@@ -29,15 +29,7 @@ spec:
 """
 
 
-class KubectlTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.c = Cluster()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.c.stop()
-
+class KubectlTest(ClusterTestCase):
     def test_version_reports_minor_32_so_the_dispatcher_picks_kubectl_1_32(self):
         out = self.c.kubectl("version", "-o", "json")
         v = json.loads(out)

@@ -12,7 +12,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from capstan_cluster import Cluster  # noqa: E402
+from capstan_cluster import ClusterTestCase  # noqa: E402
 
 SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
 
@@ -30,23 +30,7 @@ spec:
 """ % (name, app, port_name, port)
 
 
-class ServicesTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.c = Cluster()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.c.stop()
-
-    def get(self, *args):
-        return json.loads(self.c.kubectl("get", *args, "-o", "json"))
-
-    def fails(self, *args, input=None):
-        r = self.c.kubectl(*args, input=input, check=False)
-        self.assertNotEqual(r.returncode, 0, r.stdout)
-        return r.stderr
-
+class ServicesTest(ClusterTestCase):
     def set_pod_status(self, name, ip, ready):
         status = {"status": {"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}],
                              "conditions": [{"type": "Ready",
@@ -56,7 +40,7 @@ class ServicesTest(unittest.TestCase):
 
     def test_created_services_get_a_cluster_ip_in_range_and_node_ports(self):
         self.c.kubectl("create", "service", "clusterip", "plain", "--tcp=80:8080")
-        svc = self.get("service", "plain")
+        svc = self.get_json("service", "plain")
         ip = svc["spec"]["clusterIP"]
         self.assertIn(ipaddress.ip_address(ip), SERVICE_CIDR)
         self.assertEqual(svc["spec"]["clusterIPs"], [ip])
@@ -69,7 +53,7 @@ class ServicesTest(unittest.TestCase):
                          r"plain\s+ClusterIP\s+%s\s+<none>\s+80/TCP" % ip.replace(".", r"\."))
 
         self.c.kubectl("create", "service", "nodeport", "np", "--tcp=80:8080")
-        svc = self.get("service", "np")
+        svc = self.get_json("service", "np")
         node_port = svc["spec"]["ports"][0]["nodePort"]
         self.assertTrue(30000 <= node_port <= 32767, node_port)
         self.assertEqual(svc["spec"]["externalTrafficPolicy"], "Cluster")
@@ -77,12 +61,12 @@ class ServicesTest(unittest.TestCase):
                          r"np\s+NodePort\s+10\.\S+\s+<none>\s+80:%d/TCP" % node_port)
 
         self.c.kubectl("create", "service", "clusterip", "headless", "--clusterip=None")
-        self.assertEqual(self.get("service", "headless")["spec"]["clusterIP"], "None")
+        self.assertEqual(self.get_json("service", "headless")["spec"]["clusterIP"], "None")
 
     def test_expose_deployment_selects_its_pods(self):
         self.c.kubectl("create", "deployment", "exposed", "--image=nginx", "--replicas=1")
         self.c.kubectl("expose", "deployment", "exposed", "--port=80", "--target-port=8080")
-        svc = self.get("service", "exposed")
+        svc = self.get_json("service", "exposed")
         self.assertEqual(svc["spec"]["selector"], {"app": "exposed"})
         self.assertIn(ipaddress.ip_address(svc["spec"]["clusterIP"]), SERVICE_CIDR)
         self.assertEqual(svc["spec"]["ports"][0]["targetPort"], 8080)
@@ -101,7 +85,7 @@ class ServicesTest(unittest.TestCase):
         self.c.kubectl("delete", "service", "first")
         self.c.kubectl("create", "service", "clusterip", "second", "--tcp=80",
                        "--clusterip=10.96.100.100")
-        self.assertEqual(self.get("service", "second")["spec"]["clusterIP"], "10.96.100.100")
+        self.assertEqual(self.get_json("service", "second")["spec"]["clusterIP"], "10.96.100.100")
 
     def test_requested_node_port_conflicts_and_range_are_checked(self):
         self.c.kubectl("create", "service", "nodeport", "np-a", "--tcp=80",
@@ -123,7 +107,7 @@ class ServicesTest(unittest.TestCase):
                        "--node-port=30090")
         self.c.kubectl("patch", "service", "np-t", "--type=merge",
                        "-p", '{"spec":{"type":"ClusterIP"}}')
-        svc = self.get("service", "np-t")
+        svc = self.get_json("service", "np-t")
         self.assertNotIn("nodePort", svc["spec"]["ports"][0])
         self.c.kubectl("create", "service", "nodeport", "np-u", "--tcp=80",
                        "--node-port=30090")
@@ -137,7 +121,7 @@ spec:
   selector: {app: lb}
   ports: [{port: 443}]
 """)
-        spec = self.get("service", "lb-local")["spec"]
+        spec = self.get_json("service", "lb-local")["spec"]
         self.assertTrue(30000 <= spec["healthCheckNodePort"] <= 32767, spec)
         self.assertTrue(30000 <= spec["ports"][0]["nodePort"] <= 32767, spec)
         self.assertNotEqual(spec["healthCheckNodePort"], spec["ports"][0]["nodePort"])
@@ -153,13 +137,13 @@ spec:
         svc = json.loads(self.c.kubectl("get", "service", "kubernetes", "-o", "json"))
         self.assertEqual(svc["spec"]["clusterIP"], "10.96.0.1")
         port = int(self.c.url.rsplit(":", 1)[1])
-        ep = self.get("endpoints", "kubernetes")
+        ep = self.get_json("endpoints", "kubernetes")
         self.assertEqual(ep["subsets"][0]["ports"][0]["port"], port)
 
     @unittest.skipUnless(shutil.which("dig"), "needs dig (bind9-dnsutils)")
     def test_cluster_dns_answers_service_names_with_dig(self):
         self.c.kubectl("create", "service", "clusterip", "dnsweb", "--tcp=80:8080")
-        ip = self.get("service", "dnsweb")["spec"]["clusterIP"]
+        ip = self.get_json("service", "dnsweb")["spec"]["clusterIP"]
         m = re.search(r'msg="cluster DNS serving".*port=(\d+)', self.c.server_log())
         self.assertIsNotNone(m, "no DNS port in the server log")
 
@@ -189,7 +173,7 @@ spec:
         self.set_pod_status("ep-2", "10.244.0.12", ready=False)
 
         def subsets():
-            return self.get("endpoints", "ep").get("subsets") or []
+            return self.get_json("endpoints", "ep").get("subsets") or []
 
         def ips(key):
             return sorted(a["ip"] for s in subsets() for a in s.get(key, []))
@@ -202,7 +186,7 @@ spec:
         self.assertRegex(self.c.kubectl("get", "endpoints", "ep"), r"ep\s+10\.244\.0\.11:8080")
 
         def slice_endpoints():
-            items = self.get("endpointslices", "-l", "kubernetes.io/service-name=ep")["items"]
+            items = self.get_json("endpointslices", "-l", "kubernetes.io/service-name=ep")["items"]
             return items, {e["addresses"][0]: e["conditions"]
                            for s in items for e in s.get("endpoints") or []}
 
@@ -251,12 +235,12 @@ subsets:
         # A Service with a selector created afterwards is a barrier: once its slice exists the
         # controllers have processed the earlier Service too.
         self.c.kubectl("create", "service", "clusterip", "barrier", "--tcp=80")
-        self.c.wait_for(lambda: self.get("endpointslices", "-l",
+        self.c.wait_for(lambda: self.get_json("endpointslices", "-l",
                                          "kubernetes.io/service-name=barrier")["items"],
                         timeout=30, what="the barrier Service's placeholder slice")
-        ep = self.get("endpoints", "manual")
+        ep = self.get_json("endpoints", "manual")
         self.assertEqual(ep["subsets"][0]["addresses"], [{"ip": "192.0.2.10"}])
-        self.assertEqual(self.get("endpointslices", "-l",
+        self.assertEqual(self.get_json("endpointslices", "-l",
                                   "kubernetes.io/service-name=manual")["items"], [])
 
 

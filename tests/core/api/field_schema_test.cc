@@ -19,19 +19,8 @@ using Json = nlohmann::json;
 
 const GroupVersionKind kPod{"", "v1", "Pod"};
 
-class FieldSchemaTest : public ::testing::Test {
+class FieldSchemaTest : public testing::FieldSchemaSuite {
  protected:
-  static void SetUpTestSuite() {
-    Result<std::unique_ptr<OpenApi>> loaded = OpenApi::Load(testing::OpenApiDir(), nullptr);
-    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-    openapi_ = loaded->release();
-    cache_ = new FieldSchemaCache(openapi_);
-  }
-  static void TearDownTestSuite() {
-    delete cache_;
-    delete openapi_;
-  }
-
   static const FieldNode& Root(const GroupVersionKind& gvk) {
     Result<FieldSchema> schema = cache_->For(gvk);
     EXPECT_TRUE(schema.ok()) << schema.status().ToString();
@@ -45,13 +34,7 @@ class FieldSchemaTest : public ::testing::Test {
     PruneUnknownFields(obj, Root(gvk), &removed);
     return removed;
   }
-
-  static OpenApi* openapi_;
-  static FieldSchemaCache* cache_;
 };
-
-OpenApi* FieldSchemaTest::openapi_ = nullptr;
-FieldSchemaCache* FieldSchemaTest::cache_ = nullptr;
 
 Json SamplePod() {
   return Json::parse(R"({

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "core/api/field_schema.h"
 #include "core/api/openapi.h"
 
 namespace capstan::api::testing {
@@ -36,5 +37,26 @@ inline std::filesystem::path OpenApiDir() {
 inline nlohmann::json OpenApiFile(const std::string& relative) {
   return nlohmann::json::parse(ReadFileOrDie(OpenApiDir() / relative), nullptr, false);
 }
+
+// A suite fixture holding the upstream documents and a field-schema cache over them, loaded
+// once per test suite.
+class FieldSchemaSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    Result<std::unique_ptr<OpenApi>> loaded = OpenApi::Load(OpenApiDir(), nullptr);
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    openapi_ = loaded->release();
+    cache_ = new FieldSchemaCache(openapi_);
+  }
+  static void TearDownTestSuite() {
+    delete cache_;
+    delete openapi_;
+    cache_ = nullptr;
+    openapi_ = nullptr;
+  }
+
+  static inline OpenApi* openapi_ = nullptr;
+  static inline FieldSchemaCache* cache_ = nullptr;
+};
 
 }  // namespace capstan::api::testing
