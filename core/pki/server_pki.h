@@ -1,8 +1,8 @@
 // The API server's PKI in its data dir: a CA, a serving certificate, an admin client
 // certificate and the client certificate the API server presents to node agents
 // (kubelet-client), created on first start and reused afterwards, plus the admin kubeconfig.
-// Layout: DIR/pki/{ca,server,admin,kubelet-client}.{crt,key} and DIR/admin.kubeconfig. Built on certificate.h and kubeconfig.h; tests in
-// tests/core/pki/server_pki_test.cc.
+// Layout: DIR/pki/{ca,server,admin,kubelet-client}.{crt,key} and DIR/admin.kubeconfig.
+// Built on certificate.h and kubeconfig.h; tests in tests/core/pki/server_pki_test.cc.
 #pragma once
 
 #include <chrono>
@@ -62,9 +62,9 @@ struct ServerPki {
 
 // Loads or creates the PKI under `data_dir`:
 //  - the CA is reused when both files exist; created when neither does;
-//  - the serving, admin and kubelet-client certificates are reused when they verify against the CA, are not
-//    within `renew_before` of expiry and (serving) cover every wanted SAN; otherwise they are
-//    reissued with fresh keys (e.g. after a host name change or a new CA).
+//  - the serving, admin and kubelet-client certificates are reused when they verify against
+//    the CA, are not within `renew_before` of expiry and (serving) cover every wanted SAN;
+//    otherwise they are reissued with fresh keys (e.g. after a host name change or a new CA).
 // Errors (nothing is overwritten in these cases, so an operator's files are never destroyed):
 //  - kBadRequest naming the file when a PEM file is corrupt or holds no certificate/key;
 //  - kInvalid when only one of ca.crt/ca.key exists, the CA key does not match the CA
