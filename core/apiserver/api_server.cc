@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "core/api/openapi_patch_schema.h"
+#include "core/api/openapi_v2_proto.h"
 #include "core/apiserver/namespace_lifecycle.h"
 #include "core/apiserver/query_options.h"
 #include "core/apiserver/table.h"
@@ -276,6 +277,9 @@ bool ApiServer::ServeNonResource(RequestContext& ctx) {
   Result<api::ServedDocument> doc = NotFoundError("");
   if (api::Discovery::IsDiscoveryPath(path)) {
     doc = discovery_->Serve(path, accept);
+  } else if (path == "/openapi/v2") {
+    // JSON, or gnostic protobuf for kubectl's client-side validation, as Accept asks.
+    doc = api::SharedOpenApiV2ProtoCache().Serve(*openapi_, accept);
   } else if (api::OpenApi::IsOpenApiPath(path)) {
     doc = openapi_->Serve(path, req.query.Get("hash").value_or(""), accept);
   } else {

@@ -16,6 +16,7 @@ namespace {
 
 constexpr char kAdminUser[] = "admin";
 constexpr char kAdminGroup[] = "system:masters";
+constexpr char kKubeletClientUser[] = "capstan-apiserver-kubelet-client";
 
 // Loads a certificate/key pair, checking that both parse and that the key belongs to the
 // certificate. Returns kNotFound when neither file exists.
@@ -94,6 +95,19 @@ Result<CertKeyPair> EnsureLeaf(const CertKeyPair& ca, const std::string& cert_pa
   return fresh;
 }
 
+// A clientAuth leaf for `user` in group system:masters.
+Result<CertKeyPair> EnsureClientLeaf(const CertKeyPair& ca, const std::string& cert_path,
+                                     const std::string& key_path, const char* user,
+                                     const ServerPkiOptions& options, bool* issued) {
+  CertSpec spec;
+  spec.common_name = user;
+  spec.organizations = {kAdminGroup};
+  spec.usage = CertUsage::kClient;
+  spec.validity = options.cert_validity;
+  return EnsureLeaf(ca, cert_path, key_path, spec, VerifyPurpose::kClient, options.renew_before,
+                    issued);
+}
+
 std::string Hostname(const ServerPkiOptions& options) {
   if (!options.hostname.empty()) return options.hostname;
   char buf[256] = {};
@@ -136,6 +150,8 @@ PkiPaths PkiPaths::ForDataDir(std::string_view data_dir) {
   p.server_key = p.pki_dir + "/server.key";
   p.admin_cert = p.pki_dir + "/admin.crt";
   p.admin_key = p.pki_dir + "/admin.key";
+  p.kubelet_client_cert = p.pki_dir + "/kubelet-client.crt";
+  p.kubelet_client_key = p.pki_dir + "/kubelet-client.key";
   p.admin_kubeconfig = dir + "/admin.kubeconfig";
   return p;
 }
@@ -184,16 +200,15 @@ Result<ServerPki> EnsureServerPki(std::string_view data_dir, const ServerPkiOpti
   if (!server_pair.ok()) return server_pair.status();
   pki.server = std::move(*server_pair);
 
-  CertSpec admin;
-  admin.common_name = kAdminUser;
-  admin.organizations = {kAdminGroup};
-  admin.usage = CertUsage::kClient;
-  admin.validity = options.cert_validity;
-  Result<CertKeyPair> admin_pair =
-      EnsureLeaf(pki.ca, paths.admin_cert, paths.admin_key, admin, VerifyPurpose::kClient,
-                 options.renew_before, &pki.admin_issued);
+  Result<CertKeyPair> admin_pair = EnsureClientLeaf(pki.ca, paths.admin_cert, paths.admin_key,
+                                                    kAdminUser, options, &pki.admin_issued);
   if (!admin_pair.ok()) return admin_pair.status();
   pki.admin = std::move(*admin_pair);
+  Result<CertKeyPair> kubelet_pair =
+      EnsureClientLeaf(pki.ca, paths.kubelet_client_cert, paths.kubelet_client_key,
+                       kKubeletClientUser, options, &pki.kubelet_client_issued);
+  if (!kubelet_pair.ok()) return kubelet_pair.status();
+  pki.kubelet_client = std::move(*kubelet_pair);
   return pki;
 }
 

@@ -1,8 +1,8 @@
-// The API server's PKI in its data dir: a CA, a serving certificate and an admin client
-// certificate, created on first start and reused afterwards, plus the admin kubeconfig.
-// Layout: DIR/pki/{ca.crt,ca.key,server.crt,server.key,admin.crt,admin.key} and
-// DIR/admin.kubeconfig. Built on certificate.h and kubeconfig.h; tests in
-// tests/core/pki/server_pki_test.cc.
+// The API server's PKI in its data dir: a CA, a serving certificate, an admin client
+// certificate and the client certificate the API server presents to node agents
+// (kubelet-client), created on first start and reused afterwards, plus the admin kubeconfig.
+// Layout: DIR/pki/{ca,server,admin,kubelet-client}.{crt,key} and DIR/admin.kubeconfig.
+// Built on certificate.h and kubeconfig.h; tests in tests/core/pki/server_pki_test.cc.
 #pragma once
 
 #include <chrono>
@@ -24,6 +24,8 @@ struct PkiPaths {
   std::string server_key;
   std::string admin_cert;
   std::string admin_key;
+  std::string kubelet_client_cert;
+  std::string kubelet_client_key;
   std::string admin_kubeconfig;
 
   static PkiPaths ForDataDir(std::string_view data_dir);
@@ -48,17 +50,21 @@ struct ServerPki {
   CertKeyPair ca;
   CertKeyPair server;  // serverAuth, SANs as above
   CertKeyPair admin;   // clientAuth, CN=admin, O=system:masters
+  // clientAuth, CN=capstan-apiserver-kubelet-client, O=system:masters: what the API server
+  // presents to node agents when it proxies pods/log, exec, attach and portforward.
+  CertKeyPair kubelet_client;
   // What this call wrote (false: reused from disk).
   bool ca_created = false;
   bool server_issued = false;
   bool admin_issued = false;
+  bool kubelet_client_issued = false;
 };
 
 // Loads or creates the PKI under `data_dir`:
 //  - the CA is reused when both files exist; created when neither does;
-//  - the serving and admin certificates are reused when they verify against the CA, are not
-//    within `renew_before` of expiry and (serving) cover every wanted SAN; otherwise they are
-//    reissued with fresh keys (e.g. after a host name change or a new CA).
+//  - the serving, admin and kubelet-client certificates are reused when they verify against
+//    the CA, are not within `renew_before` of expiry and (serving) cover every wanted SAN;
+//    otherwise they are reissued with fresh keys (e.g. after a host name change or a new CA).
 // Errors (nothing is overwritten in these cases, so an operator's files are never destroyed):
 //  - kBadRequest naming the file when a PEM file is corrupt or holds no certificate/key;
 //  - kInvalid when only one of ca.crt/ca.key exists, the CA key does not match the CA

@@ -56,9 +56,12 @@ TEST_F(ServerPkiTest, FirstCallCreatesLayoutWithPrivateKeys) {
   EXPECT_TRUE(pki.ca_created);
   EXPECT_TRUE(pki.server_issued);
   EXPECT_TRUE(pki.admin_issued);
+  EXPECT_TRUE(pki.kubelet_client_issued);
   EXPECT_EQ(pki.paths.ca_cert, dir_ + "/pki/ca.crt");
   EXPECT_EQ(pki.paths.admin_kubeconfig, dir_ + "/admin.kubeconfig");
-  for (const std::string& key : {pki.paths.ca_key, pki.paths.server_key, pki.paths.admin_key}) {
+  EXPECT_EQ(pki.paths.kubelet_client_cert, dir_ + "/pki/kubelet-client.crt");
+  for (const std::string& key : {pki.paths.ca_key, pki.paths.server_key, pki.paths.admin_key,
+                                 pki.paths.kubelet_client_key}) {
     EXPECT_EQ(Mode(key), 0600u) << key;
   }
   EXPECT_EQ(Mode(pki.paths.pki_dir), 0700u);
@@ -81,6 +84,15 @@ TEST_F(ServerPkiTest, FirstCallCreatesLayoutWithPrivateKeys) {
   EXPECT_EQ(admin->user, "admin");
   EXPECT_EQ(admin->groups, std::vector<std::string>{"system:masters"});
   EXPECT_TRUE(VerifyCert(pki.ca.cert_pem, pki.admin.cert_pem, VerifyPurpose::kClient).ok());
+
+  Result<X509Identity> kubelet_client = IdentityFromCertPem(pki.kubelet_client.cert_pem);
+  ASSERT_TRUE(kubelet_client.ok());
+  EXPECT_EQ(kubelet_client->user, "capstan-apiserver-kubelet-client");
+  EXPECT_EQ(kubelet_client->groups, std::vector<std::string>{"system:masters"});
+  EXPECT_TRUE(
+      VerifyCert(pki.ca.cert_pem, pki.kubelet_client.cert_pem, VerifyPurpose::kClient).ok());
+  EXPECT_FALSE(
+      VerifyCert(pki.ca.cert_pem, pki.kubelet_client.cert_pem, VerifyPurpose::kServer).ok());
 }
 
 TEST_F(ServerPkiTest, SecondCallReusesEverything) {
@@ -89,9 +101,11 @@ TEST_F(ServerPkiTest, SecondCallReusesEverything) {
   EXPECT_FALSE(second.ca_created);
   EXPECT_FALSE(second.server_issued);
   EXPECT_FALSE(second.admin_issued);
+  EXPECT_FALSE(second.kubelet_client_issued);
   EXPECT_EQ(second.ca.cert_pem, first.ca.cert_pem);
   EXPECT_EQ(second.server.key_pem, first.server.key_pem);
   EXPECT_EQ(second.admin.cert_pem, first.admin.cert_pem);
+  EXPECT_EQ(second.kubelet_client.key_pem, first.kubelet_client.key_pem);
 }
 
 TEST_F(ServerPkiTest, NewSanReissuesServerCertButKeepsCaAndAdmin) {
@@ -116,6 +130,7 @@ TEST_F(ServerPkiTest, LeafFromAnotherCaIsReissued) {
   EXPECT_TRUE(second.ca_created);
   EXPECT_TRUE(second.server_issued);
   EXPECT_TRUE(second.admin_issued);
+  EXPECT_TRUE(second.kubelet_client_issued);
 }
 
 TEST_F(ServerPkiTest, CorruptFilesAreClearErrorsAndAreNotOverwritten) {

@@ -1,0 +1,197 @@
+// Tests for core/proxy/nft_rules.h: golden fragments of the generated nftables text per service
+// kind (table-driven), and the minimal deltas between two states of a service port.
+#include "core/proxy/nft_rules.h"
+
+#include <gtest/gtest.h>
+
+namespace capstan::proxy {
+namespace {
+
+ServicePortState Web(int endpoints) {
+  ServicePortState s;
+  s.id = "default/web/tcp/80";
+  s.protocol = "tcp";
+  s.port = 80;
+  s.cluster_ips = {"10.96.0.10"};
+  for (int i = 1; i <= endpoints; ++i) {
+    s.endpoints.push_back({"10.1.0." + std::to_string(i), 8080, i == 1});
+  }
+  return s;
+}
+
+struct GoldenCase {
+  std::string name;
+  ServicePortState state;
+  std::string cluster_cidr;
+  std::vector<std::string> present;
+  std::vector<std::string> absent;
+};
+
+ServicePortState With(ServicePortState s, void (*f)(ServicePortState*)) {
+  f(&s);
+  return s;
+}
+
+class GoldenTest : public testing::TestWithParam<GoldenCase> {};
+
+TEST_P(GoldenTest, FullTableHasTheExpectedFragments) {
+  const GoldenCase& c = GetParam();
+  RulesConfig config;
+  config.table = "t";
+  config.cluster_cidr = c.cluster_cidr;
+  std::string script = FullTableScript(config, {&c.state});
+  for (const std::string& f : c.present) EXPECT_NE(script.find(f), std::string::npos) << f;
+  for (const std::string& f : c.absent) EXPECT_EQ(script.find(f), std::string::npos) << f;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Kinds, GoldenTest,
+    testing::Values(
+        GoldenCase{"ClusterIpBalancesRandomlyOverEndpoints",
+                   Web(2),
+                   "",
+                   {"add table ip t\ndelete table ip t\ntable ip t {",
+                    "10.96.0.10 . tcp . 80 : goto svc-default/web/tcp/80",
+                    "  chain svc-default/web/tcp/80 {\n"
+                    "    meta mark set meta mark | 0x4000\n"
+                    "    meta l4proto tcp dnat ip to ip daddr . meta l4proto . th dport . "
+                    "numgen random mod 2 map @backends\n  }",
+                    "10.96.0.10 . tcp . 80 . 0 : 10.1.0.1 . 8080",
+                    "10.96.0.10 . tcp . 80 . 1 : 10.1.0.2 . 8080",
+                    "meta mark & 0x4000 == 0x4000 meta mark set meta mark ^ 0x4000 masquerade"},
+                   {"nodeports {\n", "no-endpoints {\n"}},
+        GoldenCase{"ClusterCidrMasqueradesOnlyOutsideAndHairpinTraffic",
+                   Web(1),
+                   "10.1.0.0/16",
+                   {"    ip saddr != 10.1.0.0/16 meta mark set meta mark | 0x4000\n"
+                    "    ip saddr 10.1.0.1 meta mark set meta mark | 0x4000\n"},
+                   {"    meta mark set meta mark | 0x4000\n    meta l4proto"}},
+        GoldenCase{"NodePortMarksAndBalancesOverAllEndpoints",
+                   With(Web(2), [](ServicePortState* s) { s->node_port = 30080; }),
+                   "",
+                   {"tcp . 30080 : goto ext-default/web/tcp/80",
+                    "  chain ext-default/web/tcp/80 {\n"
+                    "    meta mark set meta mark | 0x4000\n"
+                    "    meta l4proto tcp dnat ip to meta l4proto . th dport . numgen random mod 2 "
+                    "map @nodeport-backends\n",
+                    "tcp . 30080 . 1 : 10.1.0.2 . 8080"},
+                   {}},
+        GoldenCase{"LocalPolicyNodePortUsesOnlyLocalEndpointsAndKeepsTheClient",
+                   With(Web(2),
+                        [](ServicePortState* s) {
+                          s->node_port = 30080;
+                          s->external_local = true;
+                        }),
+                   "",
+                   {"numgen random mod 1 map @nodeport-backends", "tcp . 30080 . 0 : 10.1.0.1"},
+                   {"tcp . 30080 . 1 :", "ext-default/web/tcp/80 {\n    meta mark"}},
+        GoldenCase{"LocalPolicyWithoutLocalEndpointsDropsNodePortTraffic",
+                   With(Web(2),
+                        [](ServicePortState* s) {
+                          s->node_port = 30080;
+                          s->external_local = true;
+                          for (Endpoint& e : s->endpoints) e.local = false;
+                        }),
+                   "",
+                   {"tcp . 30080 : drop"},
+                   {"chain ext-"}},
+        GoldenCase{"NoEndpointsRejectsClusterIpAndNodePort",
+                   With(Web(0), [](ServicePortState* s) { s->node_port = 30080; }),
+                   "",
+                   {"add element ip t no-endpoints {\n    10.96.0.10 . tcp . 80 : goto "
+                    "reject-service",
+                    "add element ip t no-endpoint-nodeports {\n    tcp . 30080 : goto "
+                    "reject-service",
+                    "chain reject-service { reject with icmp type port-unreachable; }"},
+                   {"chain svc-", "add element ip t services"}},
+        GoldenCase{"SessionAffinityUsesPerEndpointChainsAndTimedSets",
+                   With(Web(2), [](ServicePortState* s) { s->affinity_timeout_seconds = 60; }),
+                   "",
+                   {"set aff-default/web/tcp/80/10.1.0.1/8080 { type ipv4_addr; flags "
+                    "dynamic,timeout; timeout 60s; }",
+                    "    ip saddr @aff-default/web/tcp/80/10.1.0.2/8080 goto "
+                    "ep-default/web/tcp/80/10.1.0.2/8080\n",
+                    "numgen random mod 2 vmap { 0 : goto ep-default/web/tcp/80/10.1.0.1/8080, 1 : "
+                    "goto ep-default/web/tcp/80/10.1.0.2/8080 }",
+                    "  chain ep-default/web/tcp/80/10.1.0.1/8080 {\n"
+                    "    update @aff-default/web/tcp/80/10.1.0.1/8080 { ip saddr }\n"
+                    "    meta l4proto tcp dnat to 10.1.0.1:8080\n"},
+                   {"10.96.0.10 . tcp . 80 . 0 :"}},
+        GoldenCase{"ExternalIpsAreServedLikeClusterIps",
+                   With(Web(1), [](ServicePortState* s) { s->external_ips = {"192.0.2.50"}; }),
+                   "",
+                   {"192.0.2.50 . tcp . 80 : goto svc-default/web/tcp/80",
+                    "192.0.2.50 . tcp . 80 . 0 : 10.1.0.1 . 8080"},
+                   {}}),
+    [](const testing::TestParamInfo<GoldenCase>& p) { return p.param.name; });
+
+TEST(RulesDeltaTest, OneEndpointChangeRewritesOnlyThatServicesElements) {
+  RulesConfig config;
+  config.table = "t";
+  ServicePortState before = Web(3);
+  ServicePortState after = before;
+  after.endpoints[2].ip = "10.1.0.9";
+  RulesDelta delta(config);
+  delta.Add(&before, &after);
+  EXPECT_EQ(delta.Script(),
+            "delete element ip t backends { 10.96.0.10 . tcp . 80 . 2 }\n"
+            "add element ip t backends { 10.96.0.10 . tcp . 80 . 2 : 10.1.0.9 . 8080 }\n");
+}
+
+TEST(RulesDeltaTest, ChangingTheEndpointCountRefillsTheServiceChain) {
+  RulesConfig config;
+  config.table = "t";
+  ServicePortState before = Web(2), after = Web(3);
+  RulesDelta delta(config);
+  delta.Add(&before, &after);
+  std::string s = delta.Script();
+  EXPECT_NE(s.find("flush chain ip t svc-default/web/tcp/80\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("numgen random mod 3 map @backends"), std::string::npos) << s;
+  EXPECT_NE(s.find("add element ip t backends { 10.96.0.10 . tcp . 80 . 2 : 10.1.0.3 . 8080 }"),
+            std::string::npos);
+  EXPECT_EQ(s.find("delete"), std::string::npos) << s;
+}
+
+TEST(RulesDeltaTest, LosingAllEndpointsMovesTheServiceToRejectAndDeletesItsChain) {
+  RulesConfig config;
+  config.table = "t";
+  ServicePortState before = Web(1), after = Web(0);
+  RulesDelta delta(config);
+  delta.Add(&before, &after);
+  EXPECT_EQ(delta.Script(),
+            "delete element ip t backends { 10.96.0.10 . tcp . 80 . 0 }\n"
+            "delete element ip t services { 10.96.0.10 . tcp . 80 }\n"
+            "flush chain ip t svc-default/web/tcp/80\n"
+            "delete chain ip t svc-default/web/tcp/80\n"
+            "add element ip t no-endpoints { 10.96.0.10 . tcp . 80 : goto reject-service }\n");
+}
+
+TEST(RulesDeltaTest, RemovalsOfAllPortsComeBeforeAdditionsSoANodePortCanMove) {
+  RulesConfig config;
+  config.table = "t";
+  ServicePortState a = Web(1);
+  a.node_port = 30080;
+  ServicePortState b = a;
+  b.id = "default/other/tcp/80";
+  b.cluster_ips = {"10.96.0.11"};
+  RulesDelta delta(config);
+  delta.Add(nullptr, &b);  // the new owner first
+  delta.Add(&a, nullptr);
+  std::string s = delta.Script();
+  size_t del = s.find("delete element ip t nodeports { tcp . 30080 }");
+  size_t add = s.find("add element ip t nodeports { tcp . 30080 : goto ext-default/other");
+  ASSERT_NE(del, std::string::npos) << s;
+  ASSERT_NE(add, std::string::npos) << s;
+  EXPECT_LT(del, add);
+}
+
+TEST(RulesDeltaTest, AnUnchangedServiceProducesNothing) {
+  RulesConfig config;
+  ServicePortState s = Web(2);
+  RulesDelta delta(config);
+  delta.Add(&s, &s);
+  EXPECT_TRUE(delta.empty());
+}
+
+}  // namespace
+}  // namespace capstan::proxy
