@@ -91,6 +91,12 @@ Status ApiServer::Init() {
   for (const api::ResourceInfo& r : registry_->Snapshot()->resources()) {
     CAPSTAN_RETURN_IF_ERROR(AddStorage(r));
   }
+  NodeProxyOptions proxy_options;
+  proxy_options.client_cert_pem = options_.kubelet_client_cert_pem;
+  proxy_options.client_key_pem = options_.kubelet_client_key_pem;
+  Result<std::unique_ptr<NodeProxy>> proxy = NodeProxy::Create(std::move(proxy_options));
+  if (!proxy.ok()) return proxy.status().WithContext("node proxy");
+  node_proxy_ = std::move(*proxy);
   timer_thread_ = std::thread([this] {
     auto guard = boost::asio::make_work_guard(timers_);
     timers_.run();
@@ -144,6 +150,7 @@ ApiServer::~ApiServer() { Shutdown(); }
 void ApiServer::Shutdown() {
   if (shut_down_.exchange(true)) return;
   workers_.join();
+  if (node_proxy_) node_proxy_->Shutdown();
   timers_.stop();
   if (timer_thread_.joinable()) timer_thread_.join();
 }
@@ -328,6 +335,10 @@ void ApiServer::ServeResource(RequestContext& ctx) {
     if (sub == "scale") return Scale(ctx);
     if (sub == "binding") return Binding(ctx);
     if (sub == "eviction") return Eviction(ctx);
+    if (ctx.resource->group.empty() && ctx.resource->plural == "pods" &&
+        (sub == "log" || sub == "exec" || sub == "attach" || sub == "portforward")) {
+      return NodeStream(ctx);
+    }
     ReplyError(ctx, Status(StatusCode::kMethodNotAllowed,
                            "the " + sub + " subresource is not served yet"));
     return;

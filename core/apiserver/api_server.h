@@ -1,7 +1,8 @@
 // `ApiServer`: the Kubernetes REST API over the HTTP layer (http_server.h). It authenticates and
 // authorizes every request, serves discovery and OpenAPI (core/api), and dispatches resource
 // requests to one `RestStorage` per resource; reads come from the watch caches. Reads are in
-// api_reads.cc, writes in api_writes.cc, subresources in api_subresources.cc, the rest here.
+// api_reads.cc, writes in api_writes.cc, subresources in api_subresources.cc (node streams
+// through node_proxy.h), the rest here.
 #pragma once
 
 #include <atomic>
@@ -21,6 +22,7 @@
 #include "core/apiserver/auth.h"
 #include "core/apiserver/cache_hub.h"
 #include "core/apiserver/http_exchange.h"
+#include "core/apiserver/node_proxy.h"
 #include "core/apiserver/rest_storage.h"
 #include "core/patch/patch_schema.h"
 #include "core/selector/selectable_fields.h"
@@ -42,6 +44,10 @@ struct ApiServerOptions {
   // Makes per-resource strategies (defaulting, validation, allocation); null: none.
   std::function<std::shared_ptr<ResourceStrategy>(const api::ResourceInfo&)> strategy_factory;
   Clock clock = SystemClockMs;
+  // The client certificate and key (PEM) presented to node agents for pods/log, exec, attach
+  // and portforward (core/pki's kubelet-client). Empty: none, so agents refuse those requests.
+  std::string kubelet_client_cert_pem;
+  std::string kubelet_client_key_pem;
 };
 
 class ApiServer;
@@ -130,6 +136,8 @@ class ApiServer {
   void Scale(RequestContext& ctx);
   void Binding(RequestContext& ctx);
   void Eviction(RequestContext& ctx);
+  // pods/log, exec, attach, portforward: proxied to the pod's node agent (node_proxy.h).
+  void NodeStream(RequestContext& ctx);
   Status CheckNamespaceForCreate(const RequestContext& ctx) const;
   std::shared_ptr<const patch::PatchSchema> PatchSchemaFor(const api::ResourceInfo& resource) const;
   // The known fields of a built-in request's body (`fieldValidation`), or null for custom
@@ -151,6 +159,7 @@ class ApiServer {
   std::unique_ptr<api::OpenApi> openapi_;
   std::unique_ptr<api::FieldSchemaCache> field_schemas_;
   std::unique_ptr<CacheHub> hub_;
+  std::unique_ptr<NodeProxy> node_proxy_;
   struct StorageEntry {
     std::unique_ptr<RestStorage> storage;
     selector::SelectableFields fields;

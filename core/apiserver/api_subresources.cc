@@ -1,6 +1,7 @@
 // Subresources with their own shapes (api_server.h): scale (autoscaling/v1 Scale), binding
-// (the scheduler's pods/binding) and eviction (kubectl drain). Status goes through the generic
-// verbs with subresource "status".
+// (the scheduler's pods/binding), eviction (kubectl drain) and the node streams pods/log,
+// exec, attach, portforward (handed to node_proxy.h). Status goes through the generic verbs
+// with subresource "status".
 #include "core/apiserver/api_server.h"
 #include "core/apiserver/body_codec.h"
 #include "core/apiserver/query_options.h"
@@ -45,7 +46,100 @@ nlohmann::json ScaleOf(const nlohmann::json& obj) {
           {"status", std::move(status)}};
 }
 
+// Names of `pod`'s containers in `field` ("containers", "initContainers", ...).
+std::vector<std::string> ContainerNames(const nlohmann::json& pod, const char* field) {
+  std::vector<std::string> names;
+  const nlohmann::json spec = pod.value("spec", nlohmann::json::object());
+  if (spec.contains(field) && spec[field].is_array()) {
+    for (const nlohmann::json& c : spec[field]) {
+      if (c.is_object()) names.push_back(c.value("name", ""));
+    }
+  }
+  return names;
+}
+
+std::string GoList(const std::vector<std::string>& names) {
+  std::string out = "[";
+  for (size_t i = 0; i < names.size(); ++i) out += (i ? " " : "") + names[i];
+  return out + "]";
+}
+
+// The container a log/exec/attach request addresses, chosen as upstream does: the `container`
+// parameter (which must name a container, init or ephemeral container), else the only one.
+Result<std::string> PickContainer(const nlohmann::json& pod, const std::string& pod_name,
+                                  const std::string* requested) {
+  std::vector<std::string> containers = ContainerNames(pod, "containers");
+  if (requested != nullptr && !requested->empty()) {
+    for (const char* field : {"containers", "initContainers", "ephemeralContainers"}) {
+      for (const std::string& n : ContainerNames(pod, field)) {
+        if (n == *requested) return n;
+      }
+    }
+    return BadRequestError("container " + *requested + " is not valid for pod " + pod_name);
+  }
+  if (containers.size() == 1) return containers[0];
+  if (containers.empty()) {
+    return BadRequestError("a container name must be specified for pod " + pod_name);
+  }
+  std::string m = "a container name must be specified for pod " + pod_name +
+                  ", choose one of: " + GoList(containers);
+  std::vector<std::string> init = ContainerNames(pod, "initContainers");
+  if (!init.empty()) m += " or one of the init containers: " + GoList(init);
+  return BadRequestError(m);
+}
+
 }  // namespace
+
+void ApiServer::NodeStream(RequestContext& ctx) {
+  const std::string& sub = ctx.info.subresource;
+  const std::string& method = ctx.request().method;
+  const bool is_log = sub == "log";
+  if (is_log ? method != "GET" : method != "GET" && method != "POST") {
+    return ReplyError(ctx,
+                      Status(StatusCode::kMethodNotAllowed,
+                             "the server does not allow this method on the requested resource"));
+  }
+  if (!is_log && !ctx.request().IsUpgrade()) {
+    return ReplyError(ctx, BadRequestError("Upgrade request required"));
+  }
+  ApiResult<CachedObjectPtr> got = ctx.storage->Get(ctx.info.namespace_name, ctx.info.name);
+  if (auto* e = std::get_if<ApiError>(&got)) return ReplyApiError(ctx, *e);
+  nlohmann::json pod = nlohmann::json::parse(std::get<CachedObjectPtr>(got)->json, nullptr, false);
+  const std::string& name = ctx.info.name;
+  const std::string node_name = pod.contains("spec") ? pod["spec"].value("nodeName", "") : "";
+  if (node_name.empty()) {
+    return ReplyError(ctx, BadRequestError("pod " + name + " does not have a host assigned"));
+  }
+  std::string path;
+  if (sub == "portforward") {
+    path = "/portForward/" + ctx.info.namespace_name + "/" + name;
+  } else {
+    Result<std::string> container = PickContainer(pod, name, ctx.Query("container"));
+    if (!container.ok()) return ReplyError(ctx, container.status());
+    path = std::string(is_log          ? "/containerLogs/"
+                       : sub == "exec" ? "/exec/"
+                                       : "/attach/") +
+           ctx.info.namespace_name + "/" + name + "/" + *container;
+  }
+  RestStorage* nodes = StorageFor("", "nodes");
+  ApiResult<CachedObjectPtr> node =
+      nodes != nullptr ? nodes->Get("", node_name)
+                       : ApiResult<CachedObjectPtr>(ApiError{NotFoundError("no nodes"), {}});
+  if (auto* e = std::get_if<ApiError>(&node)) {
+    return ReplyError(ctx, UnavailableError("cannot reach the agent of node \"" + node_name +
+                                            "\": " + e->status.message()));
+  }
+  Result<std::string> endpoint =
+      AgentEndpoint(nlohmann::json::parse(std::get<CachedObjectPtr>(node)->json, nullptr, false));
+  if (!endpoint.ok()) return ReplyError(ctx, endpoint.status());
+  std::string query = QueryWithout(ctx.request().raw_query, "container");
+  if (!query.empty()) path += "?" + query;
+  if (is_log) {
+    node_proxy_->ProxyStream(ctx.exchange, std::move(*endpoint), std::move(path));
+  } else {
+    node_proxy_->ProxyUpgrade(ctx.exchange, std::move(*endpoint), std::move(path));
+  }
+}
 
 void ApiServer::Scale(RequestContext& ctx) {
   RestStorage* storage = ctx.storage;

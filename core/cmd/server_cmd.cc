@@ -147,6 +147,8 @@ int Serve(const ServerFlags& f) {
   std::string advertise = f.advertise_address.empty() ? f.bind_address : f.advertise_address;
   if (advertise == "0.0.0.0") advertise = "127.0.0.1";
   options.advertise_address = advertise + ":" + std::to_string(f.secure_port);
+  options.kubelet_client_cert_pem = pki->kubelet_client.cert_pem;
+  options.kubelet_client_key_pem = pki->kubelet_client.key_pem;
   auto strategies = std::make_shared<registry::StrategyDeps>();
   apiserver::ServiceNetworkOptions service_net{f.service_cluster_ip_range,
                                                f.service_node_port_range};

@@ -58,6 +58,10 @@ chains:
       - {name: jobs, library: controllers/job.so, timeout: 10s}
       - {name: endpoints, library: controllers/endpoints.so}
       - {name: endpointslices, library: controllers/endpointslice.so}
+      - {name: cronjobs, library: controllers/cronjob.so, timeout: 10s}
+      - {name: serviceaccounts, library: controllers/serviceaccount.so, timeout: 10s}
+      - {name: ttl-after-finished, library: controllers/ttl-after-finished.so, timeout: 10s}
+      - {name: podgc, library: controllers/podgc.so, timeout: 10s}
 )";
 
 }  // namespace
