@@ -62,6 +62,7 @@ chains:
       - {name: serviceaccounts, library: controllers/serviceaccount.so, timeout: 10s}
       - {name: ttl-after-finished, library: controllers/ttl-after-finished.so, timeout: 10s}
       - {name: podgc, library: controllers/podgc.so, timeout: 10s}
+      - {name: statefulsets, library: controllers/statefulset.so, timeout: 10s}
 )";
 
 }  // namespace
