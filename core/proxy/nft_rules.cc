@@ -1,6 +1,8 @@
 // nftables script generation for the service proxy (nft_rules.h).
 #include "core/proxy/nft_rules.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <set>
 
@@ -53,20 +55,37 @@ void AddElement(PortRules* r, const char* map, std::string key, const std::strin
   r->elements.emplace_back(map, std::move(key) + " : " + value);
 }
 
+// Random choice among `eps` by their indexes in group `group` of @backends.
+void AppendGroupChoice(uint32_t group, size_t count, std::vector<std::string>* rules) {
+  rules->push_back("ct mark set numgen random mod " + Num(static_cast<uint32_t>(count)) +
+                   " offset " + Num(group << kEndpointBits));
+  rules->push_back("goto backend-dnat");
+}
+
+void AddBackends(PortRules* r, uint32_t group, const std::vector<Endpoint>& eps) {
+  for (size_t i = 0; i < eps.size(); ++i) {
+    AddElement(r, "backends", Num((group << kEndpointBits) | static_cast<uint32_t>(i)),
+               eps[i].ip + " . " + Num(eps[i].port));
+  }
+}
+
 }  // namespace
 
 PortRules RenderPort(const RulesConfig& c, const ServicePortState& s) {
   PortRules r;
   const std::string proto = s.protocol;
   const std::string tail = " . " + proto + " . " + Num(s.port);
+  std::vector<Endpoint> eps(s.endpoints.begin(),
+                            s.endpoints.begin() + static_cast<std::ptrdiff_t>(
+                                                      std::min(s.endpoints.size(), kMaxEndpoints)));
   std::vector<Endpoint> external;  // NodePort backends
-  for (const Endpoint& e : s.endpoints) {
+  for (const Endpoint& e : eps) {
     if (!s.external_local || e.local) external.push_back(e);
   }
   std::vector<std::string> vips = s.cluster_ips;
   vips.insert(vips.end(), s.external_ips.begin(), s.external_ips.end());
   const bool affinity = s.affinity_timeout_seconds > 0;
-  if (s.endpoints.empty()) {
+  if (eps.empty()) {
     for (const std::string& vip : vips) AddElement(&r, "no-endpoints", vip + tail, kReject);
     if (s.node_port != 0) {
       AddElement(&r, "no-endpoint-nodeports", proto + " . " + Num(s.node_port), kReject);
@@ -76,8 +95,8 @@ PortRules RenderPort(const RulesConfig& c, const ServicePortState& s) {
   std::vector<std::string>& svc = r.chains["svc-" + s.id];
   AppendServiceMarks(c, s, &svc);
   if (affinity) {
-    AppendAffinityChoice(s, s.endpoints, &svc);
-    for (const Endpoint& e : s.endpoints) {
+    AppendAffinityChoice(s, eps, &svc);
+    for (const Endpoint& e : eps) {
       std::string n = EndpointName(s, e);
       r.sets["aff-" + n] = "type ipv4_addr; flags dynamic,timeout; timeout " +
                            Num(static_cast<uint32_t>(s.affinity_timeout_seconds)) + "s;";
@@ -85,19 +104,10 @@ PortRules RenderPort(const RulesConfig& c, const ServicePortState& s) {
                              "meta l4proto " + proto + " dnat to " + e.ip + ":" + Num(e.port)};
     }
   } else {
-    svc.push_back("meta l4proto " + proto + " dnat ip to ip daddr . meta l4proto . th dport . " +
-                  "numgen random mod " + Num(static_cast<uint32_t>(s.endpoints.size())) +
-                  " map @backends");
+    AppendGroupChoice(s.group, eps.size(), &svc);
+    AddBackends(&r, s.group, eps);
   }
-  for (const std::string& vip : vips) {
-    AddElement(&r, "services", vip + tail, "goto svc-" + s.id);
-    if (affinity) continue;
-    for (size_t i = 0; i < s.endpoints.size(); ++i) {
-      const Endpoint& e = s.endpoints[i];
-      AddElement(&r, "backends", vip + tail + " . " + Num(static_cast<uint32_t>(i)),
-                 e.ip + " . " + Num(e.port));
-    }
-  }
+  for (const std::string& vip : vips) AddElement(&r, "services", vip + tail, "goto svc-" + s.id);
   if (s.node_port == 0) return r;
   std::string np = proto + " . " + Num(s.node_port);
   if (external.empty()) {  // Local policy without a local endpoint: drop, as kube-proxy
@@ -106,19 +116,18 @@ PortRules RenderPort(const RulesConfig& c, const ServicePortState& s) {
   }
   AddElement(&r, "nodeports", np, "goto ext-" + s.id);
   std::vector<std::string>& ext = r.chains["ext-" + s.id];
-  // Cluster policy may forward to another node: the reply must come back through this one.
-  // Local policy keeps the client address (the point of it).
-  if (!s.external_local) ext.push_back("meta mark set meta mark | " + Hex(c.masquerade_mark));
-  if (affinity) {
-    AppendAffinityChoice(s, external, &ext);
+  if (!s.external_local) {
+    // Cluster policy may forward to another node: the reply must come back through this one.
+    ext.push_back("meta mark set meta mark | " + Hex(c.masquerade_mark));
+    ext.push_back("goto svc-" + s.id);
     return r;
   }
-  ext.push_back("meta l4proto " + proto + " dnat ip to meta l4proto . th dport . " +
-                "numgen random mod " + Num(static_cast<uint32_t>(external.size())) +
-                " map @nodeport-backends");
-  for (size_t i = 0; i < external.size(); ++i) {
-    AddElement(&r, "nodeport-backends", np + " . " + Num(static_cast<uint32_t>(i)),
-               external[i].ip + " . " + Num(external[i].port));
+  // Local policy keeps the client address (the point of it) and only local endpoints.
+  if (affinity) {
+    AppendAffinityChoice(s, external, &ext);
+  } else {
+    AppendGroupChoice(s.group | kLocalGroup, external.size(), &ext);
+    AddBackends(&r, s.group | kLocalGroup, external);
   }
   return r;
 }
@@ -135,12 +144,11 @@ std::string FullTableScript(const RulesConfig& c,
       "  map nodeports { type inet_proto . inet_service : verdict; }\n"
       "  map no-endpoints { type ipv4_addr . inet_proto . inet_service : verdict; }\n"
       "  map no-endpoint-nodeports { type inet_proto . inet_service : verdict; }\n"
-      // The data is typed `tcp dport` for every protocol: nft 1.0.6 cannot read back a `th dport`
-      // typeof data from the kernel ("conflicting protocols"); only its type matters here.
-      "  map backends { typeof ip daddr . meta l4proto . th dport . numgen random mod 1 : "
-      "ip daddr . tcp dport; }\n"
-      "  map nodeport-backends { typeof meta l4proto . th dport . numgen random mod 1 : "
-      "ip daddr . tcp dport; }\n"
+      "  map backends { type mark : ipv4_addr . inet_service; }\n"
+      "  chain backend-dnat {\n"
+      "    meta l4proto tcp dnat ip to ct mark map @backends\n"
+      "    meta l4proto udp dnat ip to ct mark map @backends\n"
+      "    meta l4proto sctp dnat ip to ct mark map @backends\n  }\n"
       "  chain reject-service { reject with icmp type port-unreachable; }\n"
       "  chain dispatch {\n"
       "    ip daddr . meta l4proto . th dport vmap @services\n"

@@ -2,12 +2,17 @@
 // per-service-port deltas (`RulesDelta`), both meant for one `nft -f -` transaction
 // (nft_runner.h). Input: service_model.h. Table layout (all in `ip <table>`):
 //   maps  services (VIP . proto . port -> goto svc-*), nodeports (proto . port -> goto ext-*|drop),
-//         backends (VIP . proto . port . index -> ip . port), nodeport-backends, no-endpoints,
-//         no-endpoint-nodeports (-> goto reject-service)
+//         backends (group << 12 | index -> ip . port), no-endpoints, no-endpoint-nodeports
 //   base  nat-prerouting / nat-output (jump dispatch), nat-postrouting (masquerade marked),
-//         filter-input / filter-forward / filter-output (reject services without endpoints)
-//   per service port  svc-<id> (mark, then numgen into @backends), ext-<id> (NodePort), and with
-//         sessionAffinity ep-<id>/<ip>/<port> chains and aff-<id>/<ip>/<port> dynamic sets.
+//         filter-input / filter-forward / filter-output (reject services without endpoints),
+//         backend-dnat (the one rule per protocol that looks up @backends by ct mark)
+//   per service port  svc-<id> (mark; ct mark = numgen random over the port's group; goto
+//         backend-dnat), ext-<id> (NodePort), and with sessionAffinity ep-<id>/<ip>/<port>
+//         chains and aff-<id>/<ip>/<port> dynamic sets.
+// Why one shared map looked up by one rule: the kernel validates every element of a data map
+// against every rule bound to it, so 10k rules over one 100k-element map take minutes, and 10k
+// per-service maps cost O(n^2) in set allocation. The ct mark of a service connection's first
+// packet is therefore the proxy's scratch register (nothing else here uses it).
 #pragma once
 
 #include <cstdint>
@@ -19,6 +24,13 @@
 #include "core/proxy/service_model.h"
 
 namespace capstan::proxy {
+
+// `backends` keys: the group in the high bits, the endpoint index in the low `kEndpointBits`.
+inline constexpr uint32_t kEndpointBits = 12;
+inline constexpr size_t kMaxEndpoints = size_t{1} << kEndpointBits;  // more are not used
+// NodePort endpoints of a Local policy port live in group `group | kLocalGroup`.
+inline constexpr uint32_t kLocalGroup = 1u << 19;
+inline constexpr uint32_t kMaxGroups = kLocalGroup;
 
 struct RulesConfig {
   std::string table = "capstan-proxy";

@@ -13,6 +13,7 @@ ServicePortState Web(int endpoints) {
   s.protocol = "tcp";
   s.port = 80;
   s.cluster_ips = {"10.96.0.10"};
+  s.group = 1;
   for (int i = 1; i <= endpoints; ++i) {
     s.endpoints.push_back({"10.1.0." + std::to_string(i), 8080, i == 1});
   }
@@ -54,10 +55,10 @@ INSTANTIATE_TEST_SUITE_P(
                     "10.96.0.10 . tcp . 80 : goto svc-default/web/tcp/80",
                     "  chain svc-default/web/tcp/80 {\n"
                     "    meta mark set meta mark | 0x4000\n"
-                    "    meta l4proto tcp dnat ip to ip daddr . meta l4proto . th dport . "
-                    "numgen random mod 2 map @backends\n  }",
-                    "10.96.0.10 . tcp . 80 . 0 : 10.1.0.1 . 8080",
-                    "10.96.0.10 . tcp . 80 . 1 : 10.1.0.2 . 8080",
+                    "    ct mark set numgen random mod 2 offset 4096\n"
+                    "    goto backend-dnat\n  }",
+                    "    meta l4proto tcp dnat ip to ct mark map @backends\n",
+                    "4096 : 10.1.0.1 . 8080", "4097 : 10.1.0.2 . 8080",
                     "meta mark & 0x4000 == 0x4000 meta mark set meta mark ^ 0x4000 masquerade"},
                    {"nodeports {\n", "no-endpoints {\n"}},
         GoldenCase{"ClusterCidrMasqueradesOnlyOutsideAndHairpinTraffic",
@@ -72,9 +73,7 @@ INSTANTIATE_TEST_SUITE_P(
                    {"tcp . 30080 : goto ext-default/web/tcp/80",
                     "  chain ext-default/web/tcp/80 {\n"
                     "    meta mark set meta mark | 0x4000\n"
-                    "    meta l4proto tcp dnat ip to meta l4proto . th dport . numgen random mod 2 "
-                    "map @nodeport-backends\n",
-                    "tcp . 30080 . 1 : 10.1.0.2 . 8080"},
+                    "    goto svc-default/web/tcp/80\n  }"},
                    {}},
         GoldenCase{"LocalPolicyNodePortUsesOnlyLocalEndpointsAndKeepsTheClient",
                    With(Web(2),
@@ -83,8 +82,11 @@ INSTANTIATE_TEST_SUITE_P(
                           s->external_local = true;
                         }),
                    "",
-                   {"numgen random mod 1 map @nodeport-backends", "tcp . 30080 . 0 : 10.1.0.1"},
-                   {"tcp . 30080 . 1 :", "ext-default/web/tcp/80 {\n    meta mark"}},
+                   {"  chain ext-default/web/tcp/80 {\n"
+                    "    ct mark set numgen random mod 1 offset 2147487744\n"
+                    "    goto backend-dnat\n  }",
+                    "2147487744 : 10.1.0.1 . 8080"},
+                   {"2147487745 :", "ext-default/web/tcp/80 {\n    meta mark"}},
         GoldenCase{"LocalPolicyWithoutLocalEndpointsDropsNodePortTraffic",
                    With(Web(2),
                         [](ServicePortState* s) {
@@ -116,12 +118,12 @@ INSTANTIATE_TEST_SUITE_P(
                     "  chain ep-default/web/tcp/80/10.1.0.1/8080 {\n"
                     "    update @aff-default/web/tcp/80/10.1.0.1/8080 { ip saddr }\n"
                     "    meta l4proto tcp dnat to 10.1.0.1:8080\n"},
-                   {"10.96.0.10 . tcp . 80 . 0 :"}},
+                   {"4096 :"}},
         GoldenCase{"ExternalIpsAreServedLikeClusterIps",
                    With(Web(1), [](ServicePortState* s) { s->external_ips = {"192.0.2.50"}; }),
                    "",
                    {"192.0.2.50 . tcp . 80 : goto svc-default/web/tcp/80",
-                    "192.0.2.50 . tcp . 80 . 0 : 10.1.0.1 . 8080"},
+                    "10.96.0.10 . tcp . 80 : goto svc-default/web/tcp/80"},
                    {}}),
     [](const testing::TestParamInfo<GoldenCase>& p) { return p.param.name; });
 
@@ -134,8 +136,8 @@ TEST(RulesDeltaTest, OneEndpointChangeRewritesOnlyThatServicesElements) {
   RulesDelta delta(config);
   delta.Add(&before, &after);
   EXPECT_EQ(delta.Script(),
-            "delete element ip t backends { 10.96.0.10 . tcp . 80 . 2 }\n"
-            "add element ip t backends { 10.96.0.10 . tcp . 80 . 2 : 10.1.0.9 . 8080 }\n");
+            "delete element ip t backends { 4098 }\n"
+            "add element ip t backends { 4098 : 10.1.0.9 . 8080 }\n");
 }
 
 TEST(RulesDeltaTest, ChangingTheEndpointCountRefillsTheServiceChain) {
@@ -146,9 +148,8 @@ TEST(RulesDeltaTest, ChangingTheEndpointCountRefillsTheServiceChain) {
   delta.Add(&before, &after);
   std::string s = delta.Script();
   EXPECT_NE(s.find("flush chain ip t svc-default/web/tcp/80\n"), std::string::npos) << s;
-  EXPECT_NE(s.find("numgen random mod 3 map @backends"), std::string::npos) << s;
-  EXPECT_NE(s.find("add element ip t backends { 10.96.0.10 . tcp . 80 . 2 : 10.1.0.3 . 8080 }"),
-            std::string::npos);
+  EXPECT_NE(s.find("ct mark set numgen random mod 3 offset 4096"), std::string::npos) << s;
+  EXPECT_NE(s.find("add element ip t backends { 4098 : 10.1.0.3 . 8080 }"), std::string::npos);
   EXPECT_EQ(s.find("delete"), std::string::npos) << s;
 }
 
@@ -159,7 +160,7 @@ TEST(RulesDeltaTest, LosingAllEndpointsMovesTheServiceToRejectAndDeletesItsChain
   RulesDelta delta(config);
   delta.Add(&before, &after);
   EXPECT_EQ(delta.Script(),
-            "delete element ip t backends { 10.96.0.10 . tcp . 80 . 0 }\n"
+            "delete element ip t backends { 4096 }\n"
             "delete element ip t services { 10.96.0.10 . tcp . 80 }\n"
             "flush chain ip t svc-default/web/tcp/80\n"
             "delete chain ip t svc-default/web/tcp/80\n"
@@ -174,6 +175,7 @@ TEST(RulesDeltaTest, RemovalsOfAllPortsComeBeforeAdditionsSoANodePortCanMove) {
   ServicePortState b = a;
   b.id = "default/other/tcp/80";
   b.cluster_ips = {"10.96.0.11"};
+  b.group = 2;
   RulesDelta delta(config);
   delta.Add(nullptr, &b);  // the new owner first
   delta.Add(&a, nullptr);

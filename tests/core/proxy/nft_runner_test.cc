@@ -93,6 +93,7 @@ class NftNetnsTest : public testing::Test {
     s.port = 80;
     s.node_port = 30080;
     s.cluster_ips = {"10.96.77.10"};
+    s.group = 1;
     if (!backend.empty()) s.endpoints.push_back({backend, 8080, true});
     return s;
   }
@@ -138,6 +139,7 @@ TEST_F(NftNetnsTest, EveryServiceKindIsAcceptedByNftAndDeltasApplyBetweenThem) {
   ServicePortState affinity = Web("10.123.0.2");
   affinity.id = "default/sticky/tcp/80";
   affinity.cluster_ips = {"10.96.77.11"};
+  affinity.group = 2;
   affinity.node_port = 30081;
   affinity.affinity_timeout_seconds = 60;
   kinds.push_back(affinity);
@@ -146,6 +148,7 @@ TEST_F(NftNetnsTest, EveryServiceKindIsAcceptedByNftAndDeltasApplyBetweenThem) {
   local.protocol = "udp";
   local.port = 53;
   local.cluster_ips = {"10.96.77.12"};
+  local.group = 3;
   local.external_ips = {"192.0.2.77"};
   local.node_port = 30082;
   local.external_local = true;
