@@ -20,6 +20,7 @@
 #include "core/common/flags.h"
 #include "core/plugin/chain_config.h"
 #include "core/plugin/registry.h"
+#include "core/proxy/agent_proxy.h"
 
 namespace capstan::cmd {
 namespace {
@@ -40,6 +41,7 @@ struct AgentFlags {
   std::string image_dir, registry_config, cluster_domain = "cluster.local", pull_images = "auto";
   std::vector<std::string> labels, cluster_dns;
   int64_t max_pods = 110;
+  std::string proxy_mode, proxy_table, cluster_cidr;  // the service proxy (core/proxy)
 };
 
 Result<client::ClientConfig> ClientConfigFrom(const AgentFlags& f) {
@@ -115,11 +117,15 @@ int RunAgentWith(const AgentFlags& f) {
   }
   Result<std::unique_ptr<agent::RunningAgent>> a = agent::StartAgent(o);
   if (!a.ok()) return fail(a.status());
+  Result<std::unique_ptr<proxy::AgentProxy>> services = proxy::StartAgentProxy(
+      *cc, {f.proxy_mode, f.node_name, f.proxy_table, f.cluster_cidr});
+  if (!services.ok()) return fail(services.status());
   std::fprintf(stderr, "capstan agent: node %s running (runtime %s)\n", f.node_name.c_str(),
                f.runtime.c_str());
   std::signal(SIGINT, [](int s) { g_agent_signal = s; });
   std::signal(SIGTERM, [](int s) { g_agent_signal = s; });
   while (g_agent_signal.load() == 0) pause();
+  if (*services) (*services)->Stop();  // deletes its nftables table
   (*a)->Stop();
   return kExitOk;
 }
@@ -149,6 +155,11 @@ int RunAgent(const Args& args) {
             "plugin configuration file with a runtime chain (overrides --runtime)");
   fs.StringList("label", &f.labels, "extra node label key=value");
   fs.Int("max-pods", &f.max_pods, "pods capacity of the node");
+  fs.String("proxy-mode", &f.proxy_mode,
+            "service proxy: nftables or none (default: nftables when nft is installed)");
+  fs.String("proxy-table", &f.proxy_table, "nftables table of the service proxy (capstan-proxy)");
+  fs.String("cluster-cidr", &f.cluster_cidr,
+            "pod addresses of the cluster; set: masquerade only service traffic from outside it");
   if (Status s = fs.Parse(args); !s.ok()) {
     std::fprintf(stderr, "capstan agent: %s\n\n%s", s.message().c_str(), fs.Usage().c_str());
     return kExitUsage;

@@ -35,6 +35,10 @@ Result<std::unique_ptr<LocalAgent>> StartLocalAgent(const LocalAgentOptions& opt
   Result<std::unique_ptr<agent::RunningAgent>> running = agent::StartAgent(o);
   if (!running.ok()) return running.status().WithContext("local agent");
   local->agent_ = std::move(*running);
+  Result<std::unique_ptr<proxy::AgentProxy>> proxy = proxy::StartAgentProxy(
+      *client, {options.proxy_mode, options.node_name, options.proxy_table, ""});
+  if (!proxy.ok()) return proxy.status().WithContext("local agent");
+  local->proxy_ = std::move(*proxy);
   log::Info("server", "local agent running",
             {{"node", options.node_name}, {"runtime", runtime_name}});
   return local;

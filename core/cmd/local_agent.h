@@ -12,6 +12,7 @@
 #include "core/agent/start_agent.h"
 #include "core/cmd/pod_network_cni.h"
 #include "core/plugin/registry.h"
+#include "core/proxy/agent_proxy.h"
 
 namespace capstan::cmd {
 
@@ -23,6 +24,9 @@ struct LocalAgentOptions {
   std::string registry_config_file;  // empty: none
   std::vector<std::string> cluster_dns;
   std::map<std::string, std::string> labels;
+  // Service proxy (core/proxy/agent_proxy.h): "nftables", "none", "" = nftables when nft exists.
+  std::string proxy_mode;
+  std::string proxy_table;  // empty: capstan-proxy
 };
 
 // Stops the agent (leaving containers running, as the kubelet does) before releasing the
@@ -31,6 +35,8 @@ class LocalAgent {
  public:
   ~LocalAgent() { Stop(); }
   void Stop() {
+    if (proxy_) proxy_->Stop();  // deletes its nftables table
+    proxy_.reset();
     if (agent_) agent_->Stop();
     agent_.reset();
   }
@@ -39,6 +45,7 @@ class LocalAgent {
   friend Result<std::unique_ptr<LocalAgent>> StartLocalAgent(const LocalAgentOptions&);
   std::unique_ptr<CniPodNetwork> network_;
   std::unique_ptr<agent::RunningAgent> agent_;
+  std::unique_ptr<proxy::AgentProxy> proxy_;
 };
 
 // Errors: kInvalid without a runtime chain; the kubeconfig's and StartAgent's errors.
