@@ -135,9 +135,9 @@ void ApiServer::NodeStream(RequestContext& ctx) {
   std::string query = QueryWithout(ctx.request().raw_query, "container");
   if (!query.empty()) path += "?" + query;
   if (is_log) {
-    node_proxy_->ProxyStream(ctx.exchange, std::move(*endpoint), std::move(path));
+    node_proxy_->ProxyStream(ctx.exchange, std::move(*endpoint), path);
   } else {
-    node_proxy_->ProxyUpgrade(ctx.exchange, std::move(*endpoint), std::move(path));
+    node_proxy_->ProxyUpgrade(ctx.exchange, std::move(*endpoint), path);
   }
 }
 

@@ -94,81 +94,111 @@ Result<std::unique_ptr<AgentStream>> NewAgentStream(const asio::any_io_executor&
   }
 }
 
-// Resolve, connect and handshake, then call `done(error message or "")`. Shared by both
-// session kinds; the stream's executor runs every step.
-template <typename Self, typename Done>
-void Dial(const std::shared_ptr<Self>& self, AgentStream& agent, tcp::resolver& resolver,
-          const std::string& endpoint, std::chrono::milliseconds timeout, Done done) {
-  std::string host;
-  std::string port;
-  if (!SplitEndpoint(endpoint, &host, &port)) {
-    return asio::post(agent.get_executor(), [done, endpoint] {
-      done("invalid node agent endpoint \"" + endpoint + "\"");
-    });
-  }
-  beast::get_lowest_layer(agent).expires_after(timeout);
-  resolver.async_resolve(
-      host, port, tcp::resolver::numeric_service,
-      [self, &agent, done](beast::error_code ec, const tcp::resolver::results_type& results) {
-        if (ec) return done("resolving: " + ec.message());
-        beast::get_lowest_layer(agent).async_connect(
-            results, [self, &agent, done](beast::error_code ec2, const tcp::endpoint&) {
-              if (ec2) return done("connecting: " + ec2.message());
-              agent.async_handshake(asio::ssl::stream_base::client,
-                                    [self, done](beast::error_code ec3) {
-                                      done(ec3 ? "TLS handshake: " + ec3.message() : "");
-                                    });
-            });
-      });
-}
-
-// pods/log: agent response body -> chunked exchange. Runs on the proxy's io thread.
-class LogSession : public ProxySession, public std::enable_shared_from_this<LogSession> {
+// What both session kinds share: the agent connection, dialed (resolve, connect, handshake)
+// on the stream's executor, the request sent and the reply head read into `parser_`, then
+// `Derived::OnHeader`. Failures up to there go to `Derived::Fail(what)`; `Cancel` runs
+// `Derived::Close` on the executor.
+template <typename Derived, typename Body>
+class AgentSession : public ProxySession, public std::enable_shared_from_this<Derived> {
  public:
-  LogSession(std::shared_ptr<HttpExchange> exchange, std::unique_ptr<AgentStream> agent,
-             std::shared_ptr<asio::ssl::context> tls, Limits options)
-      : exchange_(std::move(exchange)),
+  void Cancel() override {
+    asio::post(agent_->get_executor(), [self = this->shared_from_this()] { self->Close(); });
+  }
+
+ protected:
+  AgentSession(std::unique_ptr<AgentStream> agent, std::shared_ptr<asio::ssl::context> tls,
+               Limits limits, uint64_t head_body_limit)
+      : limits_(limits),
         tls_(std::move(tls)),
         agent_(std::move(agent)),
-        resolver_(agent_->get_executor()),
-        options_(options) {}
+        resolver_(agent_->get_executor()) {
+    parser_.body_limit(head_body_limit);
+  }
 
-  void Start(std::string endpoint, std::string target) {
+  void Exchange(std::string endpoint, std::string request) {
     endpoint_ = std::move(endpoint);
-    request_ = "GET " + target + " HTTP/1.1\r\nHost: " + endpoint_ +
-               "\r\nUser-Agent: capstan-apiserver\r\nAccept: */*\r\n\r\n";
+    request_ = std::move(request);
+    std::shared_ptr<Derived> self = this->shared_from_this();
+    std::string host;
+    std::string port;
+    if (!SplitEndpoint(endpoint_, &host, &port)) {
+      return asio::post(agent_->get_executor(), [self] {
+        self->Fail("invalid node agent endpoint \"" + self->endpoint_ + "\"");
+      });
+    }
+    beast::get_lowest_layer(*agent_).expires_after(limits_.connect_timeout);
+    resolver_.async_resolve(
+        host, port, tcp::resolver::numeric_service,
+        [self](beast::error_code ec, const tcp::resolver::results_type& results) {
+          if (ec) return self->Fail("resolving: " + ec.message());
+          beast::get_lowest_layer(*self->agent_)
+              .async_connect(results, [self](beast::error_code ec2, const tcp::endpoint&) {
+                if (ec2) return self->Fail("connecting: " + ec2.message());
+                self->agent_->async_handshake(
+                    asio::ssl::stream_base::client, [self](beast::error_code ec3) {
+                      if (ec3) {
+                        return self->Fail("TLS handshake: " + ec3.message());
+                      }
+                      self->SendRequest();
+                    });
+              });
+        });
+  }
+
+  void CloseAgent() {
+    resolver_.cancel();
+    beast::error_code ignored;
+    beast::get_lowest_layer(*agent_).socket().close(ignored);
+  }
+
+  Limits limits_;
+  std::shared_ptr<asio::ssl::context> tls_;  // outlives agent_
+  std::unique_ptr<AgentStream> agent_;
+  tcp::resolver resolver_;
+  std::string endpoint_;
+  std::string request_;
+  beast::flat_buffer buf_;
+  http::response_parser<Body> parser_;
+
+ private:
+  void SendRequest() {
+    asio::async_write(*agent_, asio::buffer(request_),
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) return self->Fail("sending the request: " + ec.message());
+                        http::async_read_header(
+                            *self->agent_, self->buf_, self->parser_,
+                            [self](beast::error_code rec, size_t) {
+                              if (rec) return self->Fail("reading the reply: " + rec.message());
+                              beast::get_lowest_layer(*self->agent_).expires_never();
+                              self->OnHeader();
+                            });
+                      });
+  }
+};
+
+// pods/log: agent response body -> chunked exchange. Runs on the proxy's io thread.
+class LogSession : public AgentSession<LogSession, http::buffer_body> {
+ public:
+  LogSession(std::shared_ptr<HttpExchange> exchange, std::unique_ptr<AgentStream> agent,
+             std::shared_ptr<asio::ssl::context> tls, Limits limits)
+      : AgentSession(std::move(agent), std::move(tls), limits,
+                     std::numeric_limits<uint64_t>::max()),
+        exchange_(std::move(exchange)) {}
+
+  void Start(std::string endpoint, const std::string& target) {
     std::weak_ptr<LogSession> weak = shared_from_this();
     exchange_->OnClosed([weak] {
       if (auto s = weak.lock()) s->Cancel();
     });
-    auto self = shared_from_this();
-    Dial(self, *agent_, resolver_, endpoint_, options_.connect_timeout,
-         [self](const std::string& error) {
-           if (!error.empty()) return self->Fail(error);
-           asio::async_write(*self->agent_, asio::buffer(self->request_),
-                             [self](beast::error_code ec, size_t) {
-                               if (ec) return self->Fail("sending the request: " + ec.message());
-                               self->ReadHeader();
-                             });
-         });
-  }
-
-  void Cancel() override {
-    asio::post(agent_->get_executor(), [self = shared_from_this()] { self->Close(); });
+    std::string request = "GET " + target + " HTTP/1.1\r\nHost: " + endpoint +
+                          "\r\nUser-Agent: capstan-apiserver\r\nAccept: */*\r\n\r\n";
+    Exchange(std::move(endpoint), std::move(request));
   }
 
  private:
-  void ReadHeader() {
-    parser_.body_limit(std::numeric_limits<std::uint64_t>::max());
-    http::async_read_header(*agent_, buf_, parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              if (ec) return self->Fail("reading the reply: " + ec.message());
-                              self->OnHeader();
-                            });
-  }
+  friend class AgentSession<LogSession, http::buffer_body>;
 
   void OnHeader() {
-    beast::get_lowest_layer(*agent_).expires_never();
     const auto& head = parser_.get();
     status_ = head.result_int();
     content_type_ = std::string(head[http::field::content_type]);
@@ -196,7 +226,7 @@ class LogSession : public ProxySession, public std::enable_shared_from_this<LogS
     if (got > 0) {
       if (streaming_) {
         if (!exchange_->WriteChunk(std::string(chunk_.data(), got))) return Close();
-      } else if (error_body_.size() < options_.max_error_body_bytes) {
+      } else if (error_body_.size() < limits_.max_error_body_bytes) {
         error_body_.append(chunk_.data(), got);
       }
     }
@@ -227,20 +257,10 @@ class LogSession : public ProxySession, public std::enable_shared_from_this<LogS
     if (closed_) return;
     closed_ = true;
     if (streaming_) exchange_->EndStream();  // no-op once ended or cut
-    resolver_.cancel();
-    beast::error_code ignored;
-    beast::get_lowest_layer(*agent_).socket().close(ignored);
+    CloseAgent();
   }
 
   std::shared_ptr<HttpExchange> exchange_;
-  std::shared_ptr<asio::ssl::context> tls_;  // outlives agent_
-  std::unique_ptr<AgentStream> agent_;
-  tcp::resolver resolver_;
-  Limits options_;
-  std::string endpoint_;
-  std::string request_;
-  beast::flat_buffer buf_;
-  http::response_parser<http::buffer_body> parser_;
   std::array<char, kPumpBytes> chunk_{};
   unsigned status_ = 0;
   std::string content_type_;
@@ -250,48 +270,22 @@ class LogSession : public ProxySession, public std::enable_shared_from_this<LogS
 };
 
 // exec/attach/portforward: runs entirely on the taken-over connection's strand.
-class UpgradeSession : public ProxySession, public std::enable_shared_from_this<UpgradeSession> {
+class UpgradeSession : public AgentSession<UpgradeSession, http::string_body> {
  public:
   UpgradeSession(std::unique_ptr<TlsStream> client, std::unique_ptr<AgentStream> agent,
-                 std::shared_ptr<asio::ssl::context> tls, Limits options)
-      : client_(std::move(client)),
-        tls_(std::move(tls)),
-        agent_(std::move(agent)),
-        resolver_(agent_->get_executor()),
-        options_(options) {}
+                 std::shared_ptr<asio::ssl::context> tls, Limits limits)
+      : AgentSession(std::move(agent), std::move(tls), limits, limits.max_error_body_bytes),
+        client_(std::move(client)) {}
 
   // `request_head` ends with the blank line; `early` are client bytes already read.
-  void Start(std::string endpoint, std::string request_head, std::string early) {
-    endpoint_ = std::move(endpoint);
-    request_ = std::move(request_head) + early;
-    auto self = shared_from_this();
-    Dial(self, *agent_, resolver_, endpoint_, options_.connect_timeout,
-         [self](const std::string& error) {
-           if (!error.empty()) return self->Fail(error);
-           asio::async_write(*self->agent_, asio::buffer(self->request_),
-                             [self](beast::error_code ec, size_t) {
-                               if (ec) return self->Fail("sending the request: " + ec.message());
-                               self->ReadHeader();
-                             });
-         });
-  }
-
-  void Cancel() override {
-    asio::post(agent_->get_executor(), [self = shared_from_this()] { self->Close(); });
+  void Start(std::string endpoint, std::string request_head, const std::string& early) {
+    Exchange(std::move(endpoint), std::move(request_head) + early);
   }
 
  private:
-  void ReadHeader() {
-    parser_.body_limit(options_.max_error_body_bytes);
-    http::async_read_header(*agent_, buf_, parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              if (ec) return self->Fail("reading the reply: " + ec.message());
-                              self->OnHeader();
-                            });
-  }
+  friend class AgentSession<UpgradeSession, http::string_body>;
 
   void OnHeader() {
-    beast::get_lowest_layer(*agent_).expires_never();
     const auto& head = parser_.get();
     if (head.result_int() == 101) {
       out_ = "HTTP/1.1 101 " + std::string(head.reason()) + "\r\n";
@@ -374,24 +368,15 @@ class UpgradeSession : public ProxySession, public std::enable_shared_from_this<
   void Close() {
     if (closed_) return;
     closed_ = true;
-    resolver_.cancel();
-    beast::error_code ignored;
-    beast::get_lowest_layer(*agent_).socket().close(ignored);
+    CloseAgent();
     // A close_notify in the middle of a partial record write would corrupt the stream.
     if (!client_writing_) client_->SendCloseNotify();
+    beast::error_code ignored;
     client_->socket().close(ignored);
   }
 
   std::unique_ptr<TlsStream> client_;
-  std::shared_ptr<asio::ssl::context> tls_;  // outlives agent_
-  std::unique_ptr<AgentStream> agent_;
-  tcp::resolver resolver_;
-  Limits options_;
-  std::string endpoint_;
-  std::string request_;
   std::string out_;
-  beast::flat_buffer buf_;
-  http::response_parser<http::string_body> parser_;
   std::array<char, kPumpBytes> up_{};
   std::array<char, kPumpBytes> down_{};
   bool client_writing_ = false;
@@ -543,8 +528,8 @@ size_t NodeProxy::active_sessions() const {
   return n;
 }
 
-void NodeProxy::ProxyStream(std::shared_ptr<HttpExchange> exchange, std::string endpoint,
-                            std::string target) {
+void NodeProxy::ProxyStream(const std::shared_ptr<HttpExchange>& exchange, std::string endpoint,
+                            const std::string& target) {
   Result<std::unique_ptr<AgentStream>> agent =
       NewAgentStream(impl_->io.get_executor(), *impl_->tls);
   if (!agent.ok()) {
@@ -558,11 +543,11 @@ void NodeProxy::ProxyStream(std::shared_ptr<HttpExchange> exchange, std::string 
                       StatusBody(UnavailableError("the server is shutting down")));
     return;
   }
-  session->Start(std::move(endpoint), std::move(target));
+  session->Start(std::move(endpoint), target);
 }
 
-void NodeProxy::ProxyUpgrade(std::shared_ptr<HttpExchange> exchange, std::string endpoint,
-                             std::string target) {
+void NodeProxy::ProxyUpgrade(const std::shared_ptr<HttpExchange>& exchange, std::string endpoint,
+                             const std::string& target) {
   std::string head = UpgradeHead(exchange->request(), target, endpoint);
   std::weak_ptr<Impl> weak = impl_;
   exchange->TakeOverSocket(
@@ -587,7 +572,7 @@ void NodeProxy::ProxyUpgrade(std::shared_ptr<HttpExchange> exchange, std::string
           session->Cancel();
           return;
         }
-        session->Start(std::move(endpoint), std::move(head), std::move(taken.buffered));
+        session->Start(std::move(endpoint), std::move(head), taken.buffered);
       });
 }
 

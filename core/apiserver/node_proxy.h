@@ -57,16 +57,16 @@ class NodeProxy {
   // streamed through chunked as it arrives (ends when the agent's body ends or the agent
   // connection fails); any other status is relayed with its body. An agent that cannot be
   // reached gets 503 with a Status naming the endpoint.
-  void ProxyStream(std::shared_ptr<HttpExchange> exchange, std::string endpoint,
-                   std::string target);
+  void ProxyStream(const std::shared_ptr<HttpExchange>& exchange, std::string endpoint,
+                   const std::string& target);
 
   // Takes over `exchange`'s socket, sends the client's request line (with `target`) and
   // headers (minus Authorization, Host set to `endpoint`) to the agent and relays its reply:
   // a 101 verbatim followed by a protocol-agnostic splice in both directions until either side
   // closes; any other reply with its status and body, then closes. An unreachable agent gets
   // a 503 Status.
-  void ProxyUpgrade(std::shared_ptr<HttpExchange> exchange, std::string endpoint,
-                    std::string target);
+  void ProxyUpgrade(const std::shared_ptr<HttpExchange>& exchange, std::string endpoint,
+                    const std::string& target);
 
   // Ends every open session (both sockets closed). Idempotent; later calls of ProxyStream /
   // ProxyUpgrade answer 503.

@@ -35,8 +35,8 @@ constexpr char kSubprotocol[] = "v5.channel.k8s.io";
 class FakeAgent {
  public:
   explicit FakeAgent(const TestPki& pki) {
-    server_ =
-        testing::StartTestServer(pki, [this](std::shared_ptr<HttpExchange> ex) { Handle(ex); });
+    server_ = testing::StartTestServer(
+        pki, [this](const std::shared_ptr<HttpExchange>& ex) { Handle(ex); });
   }
   ~FakeAgent() {
     {
