@@ -344,7 +344,8 @@ sdk::Status CronJobController::Reconcile(sdk::Call& call, std::string_view key,
   std::optional<Json> parsed = sdk::json::Parse(cached);
   if (!parsed || !parsed->is_object()) return sdk::Status::Error("cache returned a non-object");
   Sync sync;
-  sync.cronjob = *overlay_.Fresh(k, &*parsed);
+  std::optional<Json> fresh = overlay_.Fresh(k, &*parsed);
+  sync.cronjob = fresh ? std::move(*fresh) : std::move(*parsed);
   const Json* st = sdk::json::Find(sync.cronjob, "status");
   sync.status = st != nullptr && st->is_object() ? *st : Json::object();
 
