@@ -213,6 +213,21 @@ class NodeProxyTest : public ::testing::Test {
     CreatePod("p", "n1", {"c"});
   }
 
+  // Starts `kubectl logs -f p` and reads the response head; returns once the agent holds the
+  // follow stream.
+  std::unique_ptr<TestClient> StartFollow() {
+    std::unique_ptr<TestClient> client = Client();
+    EXPECT_TRUE(client
+                    ->WriteRaw("GET /api/v1/namespaces/default/pods/p/log?follow=true HTTP/1.1\r\n"
+                               "Host: x\r\n\r\n")
+                    .ok());
+    int status = 0;
+    EXPECT_TRUE(client->ReadStreamHeader(&status).ok());
+    EXPECT_EQ(status, 200);
+    EXPECT_TRUE(testing::PollUntil([&] { return agent_->follow() != nullptr; }));
+    return client;
+  }
+
   Result<testing::Response> Get(const std::string& target) {
     return Client()->Request(beast::http::verb::get, target);
   }
@@ -247,18 +262,11 @@ TEST_F(NodeProxyTest, TheOnlyContainerIsChosenWhenNoneIsNamed) {
 
 TEST_F(NodeProxyTest, FollowedLogsArriveIncrementallyAndEndWithTheAgentStream) {
   CreateScene();
-  auto client = Client();
-  ASSERT_TRUE(client
-                  ->WriteRaw("GET /api/v1/namespaces/default/pods/p/log?follow=true HTTP/1.1\r\n"
-                             "Host: x\r\n\r\n")
-                  .ok());
-  int status = 0;
-  ASSERT_TRUE(client->ReadStreamHeader(&status).ok());
-  EXPECT_EQ(status, 200);
+  std::unique_ptr<TestClient> client = StartFollow();
+  ASSERT_NE(agent_->follow(), nullptr);
   Result<std::optional<std::string>> first = client->ReadChunk();
   ASSERT_TRUE(first.ok() && first->has_value()) << first.status().ToString();
   EXPECT_EQ(**first, "first\n");  // before the agent wrote anything else
-  ASSERT_TRUE(testing::PollUntil([&] { return agent_->follow() != nullptr; }));
   agent_->follow()->WriteChunk("second\n");
   Result<std::optional<std::string>> second = client->ReadChunk();
   ASSERT_TRUE(second.ok() && second->has_value()) << second.status().ToString();
@@ -271,14 +279,8 @@ TEST_F(NodeProxyTest, FollowedLogsArriveIncrementallyAndEndWithTheAgentStream) {
 
 TEST_F(NodeProxyTest, AClientLeavingAFollowClosesTheAgentConnection) {
   CreateScene();
-  auto client = Client();
-  ASSERT_TRUE(client
-                  ->WriteRaw("GET /api/v1/namespaces/default/pods/p/log?follow=true HTTP/1.1\r\n"
-                             "Host: x\r\n\r\n")
-                  .ok());
-  int status = 0;
-  ASSERT_TRUE(client->ReadStreamHeader(&status).ok());
-  ASSERT_TRUE(testing::PollUntil([&] { return agent_->follow() != nullptr; }));
+  std::unique_ptr<TestClient> client = StartFollow();
+  ASSERT_NE(agent_->follow(), nullptr);
   client->Close();
   EXPECT_TRUE(testing::PollUntil([&] { return agent_->follow()->closed(); }));
 }
