@@ -151,8 +151,11 @@ class StreamingTest(unittest.TestCase):
     def test_exec_with_a_tty(self):
         pid, fd = pty.fork()
         if pid == 0:
-            os.environ.update(self.cluster.env)
-            os.execvp("kubectl", ["kubectl", "exec", "-it", "talker", "-c", "main", "--", "sh"])
+            try:
+                os.execvpe("kubectl", ["kubectl", "exec", "-it", "talker", "-c", "main", "--",
+                                       "sh"], self.cluster.env)
+            finally:
+                os._exit(127)  # never return into the test runner from the child
         out = b""
         try:
             def read_until(token, timeout=20):
