@@ -26,6 +26,11 @@ Result<std::unique_ptr<AgentProxy>> StartAgentProxy(const client::ClientConfig& 
   if (!options.table.empty()) o.rules.table = options.table;
   o.rules.cluster_cidr = options.cluster_cidr;
   Result<std::unique_ptr<ServiceProxy>> p = ServiceProxy::Start(running->client_.get(), o);
+  if (!p.ok() && options.mode.empty()) {
+    // Auto mode must not stop an agent that cannot program nftables (e.g. not root).
+    log::Warn("proxy", "no service proxy", {{"error", p.status().ToString()}});
+    return std::unique_ptr<AgentProxy>();
+  }
   if (!p.ok()) return p.status();
   running->proxy_ = std::move(*p);
   return running;

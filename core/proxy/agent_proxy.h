@@ -38,8 +38,9 @@ class AgentProxy {
   std::unique_ptr<ServiceProxy> proxy_;
 };
 
-// Null (no error) when the mode resolves to none. Errors: kBadRequest for an unknown mode;
-// kUnavailable for mode nftables without nft; the client's and ServiceProxy::Start's errors.
+// Null (no error) when the mode resolves to none, or in auto mode when the proxy cannot start
+// (logged). Errors: kBadRequest for an unknown mode; with mode nftables, kUnavailable without
+// nft and ServiceProxy::Start's errors; the client's errors.
 Result<std::unique_ptr<AgentProxy>> StartAgentProxy(const client::ClientConfig& client,
                                                     const AgentProxyOptions& options);
 

@@ -101,6 +101,7 @@ Result<std::string> NftRunner::Exec(const std::vector<std::string>& args,
   argv.push_back(nft_);
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> cargv;
+  cargv.reserve(argv.size() + 1);
   for (std::string& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
 

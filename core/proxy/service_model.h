@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace capstan::proxy {
@@ -18,7 +19,9 @@ struct Endpoint {
   uint16_t port = 0;
   bool local = false;  // the endpoint's nodeName is this node
   friend bool operator==(const Endpoint&, const Endpoint&) = default;
-  friend auto operator<=>(const Endpoint& a, const Endpoint& b) = default;
+  friend bool operator<(const Endpoint& a, const Endpoint& b) {
+    return std::tie(a.ip, a.port, a.local) < std::tie(b.ip, b.port, b.local);
+  }
 };
 
 // Everything the data plane needs for one port of one Service.

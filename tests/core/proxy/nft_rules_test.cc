@@ -20,6 +20,12 @@ ServicePortState Web(int endpoints) {
   return s;
 }
 
+RulesConfig TableT() {
+  RulesConfig c;
+  c.table = "t";
+  return c;
+}
+
 struct GoldenCase {
   std::string name;
   ServicePortState state;
@@ -37,8 +43,7 @@ class GoldenTest : public testing::TestWithParam<GoldenCase> {};
 
 TEST_P(GoldenTest, FullTableHasTheExpectedFragments) {
   const GoldenCase& c = GetParam();
-  RulesConfig config;
-  config.table = "t";
+  RulesConfig config = TableT();
   config.cluster_cidr = c.cluster_cidr;
   std::string script = FullTableScript(config, {&c.state});
   for (const std::string& f : c.present) EXPECT_NE(script.find(f), std::string::npos) << f;
@@ -128,8 +133,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const testing::TestParamInfo<GoldenCase>& p) { return p.param.name; });
 
 TEST(RulesDeltaTest, OneEndpointChangeRewritesOnlyThatServicesElements) {
-  RulesConfig config;
-  config.table = "t";
+  RulesConfig config = TableT();
   ServicePortState before = Web(3);
   ServicePortState after = before;
   after.endpoints[2].ip = "10.1.0.9";
@@ -141,8 +145,7 @@ TEST(RulesDeltaTest, OneEndpointChangeRewritesOnlyThatServicesElements) {
 }
 
 TEST(RulesDeltaTest, ChangingTheEndpointCountRefillsTheServiceChain) {
-  RulesConfig config;
-  config.table = "t";
+  RulesConfig config = TableT();
   ServicePortState before = Web(2), after = Web(3);
   RulesDelta delta(config);
   delta.Add(&before, &after);
@@ -154,8 +157,7 @@ TEST(RulesDeltaTest, ChangingTheEndpointCountRefillsTheServiceChain) {
 }
 
 TEST(RulesDeltaTest, LosingAllEndpointsMovesTheServiceToRejectAndDeletesItsChain) {
-  RulesConfig config;
-  config.table = "t";
+  RulesConfig config = TableT();
   ServicePortState before = Web(1), after = Web(0);
   RulesDelta delta(config);
   delta.Add(&before, &after);
@@ -168,8 +170,7 @@ TEST(RulesDeltaTest, LosingAllEndpointsMovesTheServiceToRejectAndDeletesItsChain
 }
 
 TEST(RulesDeltaTest, RemovalsOfAllPortsComeBeforeAdditionsSoANodePortCanMove) {
-  RulesConfig config;
-  config.table = "t";
+  RulesConfig config = TableT();
   ServicePortState a = Web(1);
   a.node_port = 30080;
   ServicePortState b = a;
