@@ -63,6 +63,7 @@ chains:
       - {name: ttl-after-finished, library: controllers/ttl-after-finished.so, timeout: 10s}
       - {name: podgc, library: controllers/podgc.so, timeout: 10s}
       - {name: statefulsets, library: controllers/statefulset.so, timeout: 10s}
+      - {name: daemonsets, library: controllers/daemonset.so, timeout: 30s}
       - {name: node-lifecycle, library: controllers/node-lifecycle.so, timeout: 10s}
 )";
 
