@@ -16,6 +16,7 @@ namespace {
 using nlohmann::json;
 constexpr char kLog[] = "agent";
 constexpr char kLeaseNamespace[] = "kube-node-lease";
+constexpr char kAgentEndpointAnnotation[] = "node.capstan.io/agent-endpoint";
 
 std::string LeasePath(const std::string& name) {
   return std::string("/apis/coordination.k8s.io/v1/namespaces/") + kLeaseNamespace + "/leases/" +
@@ -72,24 +73,36 @@ Agent::Agent(AgentOptions options, std::unique_ptr<RuntimeClient> runtime)
   report_.max_pods = options_.max_pods;
   report_.runtime_version = runtime_->RuntimeVersion();
   report_.extra_labels = options_.labels;
+  report_.daemon_port = options_.daemon_port;
+}
+
+client::ObjectPtr Agent::GetPod(const std::string& ns, const std::string& name) const {
+  if (!informer_ready_.load(std::memory_order_acquire)) return nullptr;
+  return informer_->Get(ns + "/" + name);
 }
 
 Agent::~Agent() { Stop(); }
 
 Status Agent::RegisterNode() {
   ready_since_ = Rfc3339(std::chrono::system_clock::now());
+  // A stale endpoint from an earlier run is removed (null in the merge patch below).
+  json annotations = {{kAgentEndpointAnnotation, options_.agent_endpoint.empty()
+                                                     ? json(nullptr)
+                                                     : json(options_.agent_endpoint)}};
   json node = {{"apiVersion", "v1"},
                {"kind", "Node"},
                {"metadata", {{"name", options_.node_name}, {"labels", NodeLabels(report_)}}},
                {"spec", json::object()}};
+  if (!options_.agent_endpoint.empty()) node["metadata"]["annotations"] = annotations;
   std::string path = "/api/v1/nodes/" + options_.node_name;
   Result<json> created = options_.client->Create("/api/v1/nodes", node);
   if (!created.ok() && created.status().code() != StatusCode::kAlreadyExists) {
     return created.status().WithContext("registering node " + options_.node_name);
   }
   if (!created.ok()) {
-    created = options_.client->Patch(path, "application/merge-patch+json",
-                                     {{"metadata", {{"labels", NodeLabels(report_)}}}});
+    created = options_.client->Patch(
+        path, "application/merge-patch+json",
+        {{"metadata", {{"labels", NodeLabels(report_)}, {"annotations", annotations}}}});
     if (!created.ok()) return created.status().WithContext("updating node labels");
   }
   node_uid_ = (*created)["metadata"].value("uid", "");
@@ -147,6 +160,7 @@ Status Agent::Start() {
   io.path = "/api/v1/pods";
   io.field_selector = "spec.nodeName=" + options_.node_name;
   informer_ = std::make_unique<client::Informer>(options_.client, io);
+  informer_ready_.store(true, std::memory_order_release);
   client::WorkQueue* q = queue_.get();
   client::EventHandler h;
   h.on_add = [q](const client::ObjectPtr& o) { q->Add(client::ObjectKey(*o)); };

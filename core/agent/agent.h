@@ -6,6 +6,7 @@
 // container_start.cc, image_pull.cc, pod_report.cc, prober.cc. Tests: tests/core/agent/.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -68,6 +69,12 @@ struct AgentOptions {
   std::chrono::milliseconds volume_resync_period{60'000};
   // Threads running probes (exec, httpGet, tcpSocket), fed by a delay queue.
   int probe_workers = 2;
+  // The agent API's bound port, published as status.daemonEndpoints.kubeletEndpoint.Port, and,
+  // when it listens on one specific address, "<ip>:<port>" for the Node annotation
+  // `node.capstan.io/agent-endpoint` (empty: the annotation is removed). See
+  // core/agent/server/agent_server.h.
+  int daemon_port = 10250;
+  std::string agent_endpoint;
   // The length of one probe "second" (initialDelaySeconds, periodSeconds, timeoutSeconds);
   // tests shorten it.
   std::chrono::milliseconds probe_second{1000};
@@ -92,6 +99,10 @@ class Agent {
   void Stop();
 
   const std::string& node_name() const { return options_.node_name; }
+  // The pod `ns/name` from the informer cache; null when unknown or before Start. Thread-safe.
+  client::ObjectPtr GetPod(const std::string& ns, const std::string& name) const;
+  // The runtime the pods run on (for exec). Thread-safe.
+  const RuntimeClient& runtime() const { return *runtime_; }
 
  private:
   struct ContainerRecord {
@@ -214,6 +225,7 @@ class Agent {
   std::string ready_since_;
 
   std::unique_ptr<client::Informer> informer_;
+  std::atomic<bool> informer_ready_{false};  // informer_ is set (GetPod from other threads)
   std::unique_ptr<client::WorkQueue> queue_;
   std::vector<std::thread> workers_;
 

@@ -122,7 +122,7 @@ json NodeStatus(const NodeReport& report, const std::string& now, const std::str
   return {
       {"capacity", resources},    {"allocatable", resources},
       {"nodeInfo", node_info},    {"addresses", addresses},
-      {"conditions", conditions}, {"daemonEndpoints", {{"kubeletEndpoint", {{"Port", 10250}}}}}};
+      {"conditions", conditions}, {"daemonEndpoints", {{"kubeletEndpoint", {{"Port", report.daemon_port}}}}}};
 }
 
 }  // namespace capstan::agent

@@ -28,6 +28,7 @@ struct NodeReport {
   int64_t max_pods = 110;
   std::string runtime_version;  // "fake://0.1.0"
   std::map<std::string, std::string> extra_labels;
+  int daemon_port = 10250;  // the agent API's port (status.daemonEndpoints)
 };
 
 // metadata.labels: kubernetes.io/hostname, kubernetes.io/os=linux, kubernetes.io/arch=amd64 and

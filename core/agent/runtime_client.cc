@@ -65,6 +65,32 @@ Result<nlohmann::json> RuntimeClient::Call(std::string_view method,
   return parsed;
 }
 
+Result<int32_t> RuntimeClient::Exec(const std::string& container_id,
+                                    const std::vector<std::string>& cmd,
+                                    const ExecStreams& streams,
+                                    const plugin::CancelToken* cancel) const {
+  const capstan_runtime_v1* vt = instance_->runtime();
+  if (vt->on_exec == nullptr) return UnimplementedError(instance_->Describe() + " Exec");
+  std::string body = nlohmann::json{{"containerId", container_id}, {"cmd", cmd}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  capstan_runtime_streams s{};
+  s.struct_size = sizeof(s);
+  s.stdin_fd = streams.stdin_fd;
+  s.stdout_fd = streams.stdout_fd;
+  s.stderr_fd = streams.stderr_fd;
+  s.tty = streams.tty ? 1 : 0;
+  plugin::CallOptions options;  // no deadline: an interactive shell lasts as long as its user
+  options.cancel = cancel;
+  int32_t exit_code = -1;
+  plugin::CallOutcome o =
+      instance_->Invoke("Exec", options, [&](capstan_plugin_state* st, capstan_call* c) {
+        capstan_host_buf in{reinterpret_cast<const uint8_t*>(body.data()), body.size()};
+        return vt->on_exec(st, c, in, &s, &exit_code);
+      });
+  if (!o.ok()) return o.ToStatus();
+  return exit_code;
+}
+
 std::string RuntimeClient::RuntimeVersion() const {
   return instance_->info().name + "://" + instance_->info().version;
 }

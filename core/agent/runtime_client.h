@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/common/status.h"
 #include "core/plugin/instance.h"
@@ -30,6 +31,22 @@ class RuntimeClient {
   // unknown IDs, kUnimplemented for NULL entries), kInternal for malformed output, kInvalid for an
   // unknown method name.
   Result<nlohmann::json> Call(std::string_view method, const nlohmann::json& request) const;
+
+  // Streams of an attached command (`on_exec`): descriptors owned by the caller, -1 when not
+  // attached; with `tty`, stdout carries both streams.
+  struct ExecStreams {
+    int stdin_fd = -1;
+    int stdout_fd = -1;
+    int stderr_fd = -1;
+    bool tty = false;
+  };
+  // Runs `cmd` in container `container_id` attached to `streams` until it exits, with no
+  // deadline (interactive sessions last); `cancel` (borrowed, may be null) ends it. Returns the
+  // exit code. Errors: kUnimplemented when the plugin has no `on_exec`; the plugin's outcome
+  // otherwise (kNotFound for an unknown container, kTimeout once cancelled). Blocks; callers
+  // run it on a thread of their own.
+  Result<int32_t> Exec(const std::string& container_id, const std::vector<std::string>& cmd,
+                       const ExecStreams& streams, const plugin::CancelToken* cancel) const;
 
   // "<plugin name>://<plugin version>", as nodeInfo.containerRuntimeVersion shows it.
   std::string RuntimeVersion() const;

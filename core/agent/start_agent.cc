@@ -32,6 +32,33 @@ Result<std::unique_ptr<RunningAgent>> StartAgent(const AgentLaunchOptions& o) {
     if (!images.ok()) return images.status().WithContext("opening the image store");
     running->images_ = std::move(*images);
   }
+  if (o.serve_api) {
+    Result<pki::CertKeyPair> cert =
+        server::EnsureServingCert(o.data_dir, o.node_name, {o.listen_address});
+    if (!cert.ok()) return cert.status().WithContext("agent serving certificate");
+    server::AgentServerOptions so;
+    so.address = o.listen_address;
+    so.port = o.listen_port;
+    so.tls.cert_chain_pem = cert->cert_pem;
+    so.tls.key_pem = cert->key_pem;
+    so.tls.client_ca_pem = o.client.ca_pem;
+    so.pods_dir = o.data_dir + "/pods";
+    // Until the agent exists the server finds no pods (404); the RunningAgent outlives it.
+    RunningAgent* r = running.get();
+    so.get_pod = [r](const std::string& ns, const std::string& name) -> client::ObjectPtr {
+      Agent* a = r->published_.load(std::memory_order_acquire);
+      return a != nullptr ? a->GetPod(ns, name) : nullptr;
+    };
+    so.exec = [r](const server::ExecCall& c) -> Result<int32_t> {
+      Agent* a = r->published_.load(std::memory_order_acquire);
+      if (a == nullptr) return UnavailableError("the node agent is starting");
+      return a->runtime().Exec(c.container_id, c.cmd,
+                               {c.stdin_fd, c.stdout_fd, c.stderr_fd, c.tty}, c.cancel);
+    };
+    Result<std::unique_ptr<server::AgentServer>> srv = server::AgentServer::Start(std::move(so));
+    if (!srv.ok()) return srv.status();
+    running->server_ = std::move(*srv);
+  }
   AgentOptions ao;
   ao.client = running->client_.get();
   ao.node_name = o.node_name;
@@ -43,9 +70,19 @@ Result<std::unique_ptr<RunningAgent>> StartAgent(const AgentLaunchOptions& o) {
   ao.dns.cluster_domain = o.cluster_domain;
   ao.labels = o.labels;
   ao.max_pods = o.max_pods;
+  if (running->server_ != nullptr) {
+    ao.daemon_port = running->server_->port();
+    bool any = o.listen_address == "0.0.0.0" || o.listen_address == "::" || o.listen_address.empty();
+    if (!any) {
+      bool v6 = o.listen_address.find(':') != std::string::npos;
+      ao.agent_endpoint = (v6 ? "[" + o.listen_address + "]" : o.listen_address) + ":" +
+                          std::to_string(ao.daemon_port);
+    }
+  }
   Result<std::unique_ptr<Agent>> agent = Agent::Create(std::move(ao));
   if (!agent.ok()) return agent.status();
   running->agent_ = std::move(*agent);
+  running->published_.store(running->agent_.get(), std::memory_order_release);
   CAPSTAN_RETURN_IF_ERROR(running->agent_->Start());
   return running;
 }

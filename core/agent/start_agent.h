@@ -4,12 +4,14 @@
 // comes from the caller's plugin registry. Implementation in start_agent.cc.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/agent/agent.h"
+#include "core/agent/server/agent_server.h"
 #include "core/client/api_client.h"
 #include "core/client/kubeconfig.h"
 #include "core/image/image_service.h"
@@ -35,16 +37,27 @@ struct AgentLaunchOptions {
   PodNetwork* network = nullptr;  // borrowed; null: runtime-reported pod IPs
   std::map<std::string, std::string> labels;
   int64_t max_pods = 110;
+  // The agent's HTTPS API (logs, exec, attach: core/agent/server/agent_server.h), with a
+  // self-signed serving certificate in <data_dir>/pki/agent.{crt,key}. Port 0 is ephemeral;
+  // a specific address (not 0.0.0.0 / ::) is also published in the Node annotation
+  // node.capstan.io/agent-endpoint. `serve_api` false starts no server.
+  bool serve_api = true;
+  std::string listen_address = "0.0.0.0";
+  uint16_t listen_port = 10250;
 };
 
 // Owns the client, the image service and the agent; stops the agent first on destruction.
 class RunningAgent {
  public:
   ~RunningAgent() { Stop(); }
+  // The API server first: no exec or log stream outlives the agent's pod cache.
   void Stop() {
+    if (server_ != nullptr) server_->Stop();
     if (agent_ != nullptr) agent_->Stop();
   }
   Agent& agent() { return *agent_; }
+  // The agent API's bound port; 0 without a server.
+  uint16_t api_port() const { return server_ != nullptr ? server_->port() : 0; }
   image::ImageService* images() { return images_.get(); }
 
  private:
@@ -52,11 +65,15 @@ class RunningAgent {
   std::unique_ptr<client::ApiClient> client_;
   std::unique_ptr<image::ImageService> images_;
   std::unique_ptr<Agent> agent_;
+  std::atomic<Agent*> published_{nullptr};  // agent_ for the server's threads, once created
+  std::unique_ptr<server::AgentServer> server_;  // destroyed before agent_ (uses its cache)
 };
 
-// Creates the data dirs, opens the image store, creates and starts the agent (Node registered,
-// Lease renewing, pods watched). Errors: kInvalid for missing settings or a bad registries
-// file; the client's, the image store's and Agent::Start's errors otherwise.
+// Creates the data dirs, opens the image store, starts the agent API server (so its port can
+// be published), then creates and starts the agent (Node registered, Lease renewing, pods
+// watched). Errors: kInvalid for missing settings or a bad registries
+// file; the client's, the image store's, the API server's (kUnavailable when the port is taken)
+// and Agent::Start's errors otherwise.
 Result<std::unique_ptr<RunningAgent>> StartAgent(const AgentLaunchOptions& options);
 
 }  // namespace capstan::agent

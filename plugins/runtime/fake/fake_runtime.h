@@ -97,6 +97,14 @@ class FakeRuntime final : public sdk::RuntimePlugin {
   // NOT_FOUND for an unknown container; INVALID unless it is running.
   sdk::Status ExecSync(sdk::Call& call, std::string_view request_json,
                        std::string* response_json) override;
+  // Simulates a few commands on the given descriptors (fake_exec.cc), deterministically, so
+  // exec sessions can be tested without processes: `echo ARGS...` (stdout), `cat` (stdin to
+  // stdout until EOF), `sh -c 'exit N'` (exit code N), `fake-stderr TEXT` (TEXT on stderr, or
+  // stdout with a terminal), `fake-exit N [TEXT]`; anything else prints "<cmd>: not found" on
+  // stderr and exits 127. NOT_FOUND for an unknown container; INVALID unless it is running;
+  // DEADLINE_EXCEEDED when cancelled while `cat` waits.
+  sdk::Status Exec(sdk::Call& call, std::string_view request_json, const sdk::ExecStreams& streams,
+                   int32_t* exit_code) override;
 
  private:
   struct ExitRule {

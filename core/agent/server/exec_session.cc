@@ -1,0 +1,491 @@
+// Exec and attach WebSocket sessions (exec_session.h). Every WebSocket, pipe and timer
+// operation runs on the taken connection's strand; only the runtime's blocking `on_exec` runs
+// on a thread of its own, which hands its result back to the strand.
+#include "core/agent/server/exec_session.h"
+
+#include <fcntl.h>
+#include <pty.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <utility>
+
+#include "core/agent/server/container_logs.h"
+#include "core/apiserver/http_upgrade.h"
+#include "core/common/log.h"
+
+namespace capstan::agent::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+using nlohmann::json;
+using Descriptor = asio::posix::stream_descriptor;
+
+constexpr char kLog[] = "agent-exec";
+constexpr uint8_t kStdin = 0, kStdout = 1, kStderr = 2, kError = 3, kResize = 4, kClose = 255;
+// How long output may keep flowing after the command exited (a background child can hold the
+// pipe open forever).
+constexpr std::chrono::milliseconds kDrainAfterExit{2000};
+
+bool QueryBool(const apiserver::HttpRequest& r, const char* name) {
+  std::optional<std::string_view> v = r.query.Get(name);
+  return v && (*v == "true" || *v == "1" || *v == "True" || *v == "TRUE" || *v == "t");
+}
+
+// The subprotocol to answer with, or "" when none we speak was offered.
+std::string ChooseProtocol(const apiserver::HttpRequest& r) {
+  bool v5 = false, v4 = false;
+  for (std::string_view h : r.headers.GetAll("sec-websocket-protocol")) {
+    v5 |= apiserver::HeaderHasToken(h, "v5.channel.k8s.io");
+    v4 |= apiserver::HeaderHasToken(h, "v4.channel.k8s.io");
+  }
+  return v5 ? "v5.channel.k8s.io" : v4 ? "v4.channel.k8s.io" : "";
+}
+
+std::string ErrorStatusJsonFor(const Status& s) {
+  return json{{"metadata", json::object()},
+              {"status", "Failure"},
+              {"message", s.message()},
+              {"reason", StatusCodeReason(s.code())},
+              {"code", HttpStatus(s.code())}}
+      .dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+struct Spec {
+  std::vector<std::string> cmd;
+  bool in = false, out = false, err = false, tty = false;
+  std::string protocol;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(std::unique_ptr<apiserver::TlsStream> stream, ExecSessionParams params, Spec spec)
+      : ws_(std::move(*stream)),
+        params_(std::move(params)),
+        spec_(std::move(spec)),
+        start_timer_(ws_.get_executor()),
+        timer_(ws_.get_executor()),
+        cancel_(std::make_shared<plugin::CancelToken>()) {}
+
+  ~Session() {
+    for (int& fd : child_fds_) {
+      if (fd >= 0) close(fd);
+    }
+    if (pty_master_ >= 0) close(pty_master_);
+  }
+
+  void Run(const apiserver::HttpRequest& request) {
+    ws_.set_option(websocket::stream_base::decorator(
+        [protocol = spec_.protocol](websocket::response_type& res) {
+          res.set(beast::http::field::sec_websocket_protocol, protocol);
+        }));
+    ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(10),
+                                                   websocket::stream_base::none(), true});
+    ws_.binary(true);
+    // Attach starts at the log's current end, fixed before the 101 so the client knows that
+    // everything written after its handshake reaches it.
+    if (params_.attach) attach_status_ = OpenAttachLog();
+    ws_.async_accept(apiserver::UpgradeRequest(request),
+                     [self = shared_from_this()](beast::error_code ec) {
+                       if (ec) return;
+                       self->OnAccepted();
+                     });
+  }
+
+ private:
+  void OnAccepted() {
+    if (params_.attach) {
+      if (!attach_status_.ok()) return Finish(ErrorStatusJsonFor(attach_status_));
+    } else if (Status s = StartCommand(); !s.ok()) {
+      return Finish(ErrorStatusJsonFor(s));
+    }
+    ReadClient();
+    start_timer_.expires_after(params_.first_frame_delay);
+    start_timer_.async_wait([self = shared_from_this()](const beast::error_code& ec) {
+      if (ec || self->finishing_) return;
+      if (self->params_.attach) return self->PollAttach();
+      for (int i = 0; i < 2; ++i) {
+        if (self->out_[i]) self->ReadOutput(i);
+      }
+    });
+  }
+
+  // Pipes (or a pty) for the command, then the runtime call on its own thread.
+  Status StartCommand() {
+    ExecCall call;
+    call.container_id = params_.target.container_id;
+    call.cmd = spec_.cmd;
+    call.tty = spec_.tty;
+    call.cancel = cancel_.get();
+    auto ex = ws_.get_executor();
+    if (spec_.tty) {
+      int master = -1, slave = -1;
+      if (openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) {
+        return InternalError("allocating a terminal failed");
+      }
+      fcntl(master, F_SETFD, FD_CLOEXEC);
+      fcntl(slave, F_SETFD, FD_CLOEXEC);
+      pty_master_ = master;
+      child_fds_[0] = slave;
+      call.stdout_fd = slave;
+      call.stderr_fd = slave;
+      if (spec_.in) call.stdin_fd = slave;
+      out_[0] = std::make_unique<Descriptor>(ex, fcntl(master, F_DUPFD_CLOEXEC, 0));
+      if (spec_.in) stdin_ = std::make_unique<Descriptor>(ex, fcntl(master, F_DUPFD_CLOEXEC, 0));
+    } else {
+      int fds[2];
+      if (spec_.in) {
+        if (pipe2(fds, O_CLOEXEC) != 0) return InternalError("creating a pipe failed");
+        child_fds_[0] = call.stdin_fd = fds[0];
+        stdin_ = std::make_unique<Descriptor>(ex, fds[1]);
+      }
+      bool wanted[2] = {spec_.out, spec_.err};
+      for (int i = 0; i < 2; ++i) {
+        if (!wanted[i]) continue;
+        if (pipe2(fds, O_CLOEXEC) != 0) return InternalError("creating a pipe failed");
+        child_fds_[1 + i] = fds[1];
+        (i == 0 ? call.stdout_fd : call.stderr_fd) = fds[1];
+        out_[i] = std::make_unique<Descriptor>(ex, fds[0]);
+      }
+    }
+    outputs_open_ = (out_[0] ? 1 : 0) + (out_[1] ? 1 : 0);
+    if (!params_.registry->Add(cancel_)) return UnavailableError("the node agent is stopping");
+    // The thread owns the child's descriptors from here on and closes them after the call.
+    std::array<int, 3> child = child_fds_;
+    child_fds_ = {-1, -1, -1};
+    std::thread([self = shared_from_this(), call, child, ex]() mutable {
+      Result<int32_t> result = self->params_.exec(call);
+      for (int fd : child) {
+        if (fd >= 0) close(fd);
+      }
+      std::shared_ptr<ExecRegistry> registry = self->params_.registry;
+      std::shared_ptr<plugin::CancelToken> token = self->cancel_;
+      asio::post(ex, [s = std::move(self), result = std::move(result)]() mutable {
+        s->OnExited(std::move(result));
+      });
+      registry->Remove(token);
+    }).detach();
+    return Status::Ok();
+  }
+
+  void ReadOutput(int i) {
+    out_[i]->async_read_some(
+        asio::buffer(out_buf_[i]), [self = shared_from_this(), i](beast::error_code ec, size_t n) {
+          if (n > 0)
+            self->Send(i == 0 ? kStdout : kStderr, std::string(self->out_buf_[i].data(), n));
+          if (ec) {  // EOF, or EIO on a pty whose other side closed
+            if (self->out_[i]) {
+              self->out_[i].reset();
+              --self->outputs_open_;
+            }
+            return self->MaybeFinish();
+          }
+          self->ReadOutput(i);
+        });
+  }
+
+  void ReadClient() {
+    ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->OnClientGone();
+      std::string msg = beast::buffers_to_string(self->in_.data());
+      self->in_.consume(self->in_.size());
+      self->OnClientMessage(std::move(msg));
+      self->ReadClient();
+    });
+  }
+
+  void OnClientMessage(std::string msg) {
+    if (msg.empty()) return;
+    auto channel = static_cast<uint8_t>(msg[0]);
+    msg.erase(0, 1);
+    if (channel == kStdin && stdin_ && !stdin_eof_) {
+      stdin_queue_.push_back(std::move(msg));
+      WriteStdin();
+    } else if (channel == kResize && pty_master_ >= 0) {
+      json size = json::parse(msg, nullptr, false);
+      if (size.is_object() && size["Width"].is_number_unsigned() &&
+          size["Height"].is_number_unsigned()) {
+        winsize ws{};
+        ws.ws_col = static_cast<unsigned short>(size.value("Width", 0));
+        ws.ws_row = static_cast<unsigned short>(size.value("Height", 0));
+        ioctl(pty_master_, TIOCSWINSZ, &ws);
+      }
+    } else if (channel == kClose && spec_.protocol[1] == '5' && !msg.empty() &&
+               static_cast<uint8_t>(msg[0]) == kStdin) {
+      stdin_eof_ = true;
+      WriteStdin();
+    }
+  }
+
+  void WriteStdin() {
+    if (stdin_writing_ || !stdin_) return;
+    if (stdin_queue_.empty()) {
+      if (stdin_eof_ && !spec_.tty) stdin_.reset();  // EOF for the command
+      return;
+    }
+    stdin_writing_ = true;
+    asio::async_write(*stdin_, asio::buffer(stdin_queue_.front()),
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        self->stdin_writing_ = false;
+                        self->stdin_queue_.pop_front();
+                        if (ec) {  // the command closed its stdin
+                          self->stdin_.reset();
+                          self->stdin_queue_.clear();
+                          return;
+                        }
+                        self->WriteStdin();
+                      });
+  }
+
+  void Send(uint8_t channel, std::string data) {
+    if (client_gone_) return;
+    data.insert(data.begin(), static_cast<char>(channel));
+    send_queue_.push_back(std::move(data));
+    Flush();
+  }
+
+  void Flush() {
+    if (sending_ || client_gone_) return;
+    if (send_queue_.empty()) {
+      if (finishing_ && !closing_) {
+        closing_ = true;
+        ws_.async_close(websocket::close_code::normal,
+                        [self = shared_from_this()](beast::error_code) { self->Shutdown(); });
+      }
+      return;
+    }
+    sending_ = true;
+    ws_.async_write(asio::buffer(send_queue_.front()),
+                    [self = shared_from_this()](beast::error_code ec, size_t) {
+                      self->sending_ = false;
+                      self->send_queue_.pop_front();
+                      if (ec) return self->OnClientGone();
+                      self->Flush();
+                    });
+  }
+
+  void OnExited(Result<int32_t> result) {
+    exited_ = true;
+    exit_status_ = result.ok() ? ExitStatusJson(*result) : ErrorStatusJsonFor(result.status());
+    if (!result.ok()) log::Warn(kLog, result.status().message());
+    if (outputs_open_ > 0) {
+      timer_.expires_after(kDrainAfterExit);
+      timer_.async_wait([self = shared_from_this()](const beast::error_code& ec) {
+        if (ec) return;
+        for (auto& o : self->out_) o.reset();
+        self->outputs_open_ = 0;
+        self->MaybeFinish();
+      });
+    }
+    MaybeFinish();
+  }
+
+  void MaybeFinish() {
+    if (exited_ && outputs_open_ == 0) Finish(exit_status_);
+  }
+
+  // Sends the final status on channel 3, then closes with 1000 once everything is written.
+  void Finish(std::string status_json) {
+    if (finishing_) return;
+    finishing_ = true;
+    start_timer_.cancel();
+    timer_.cancel();
+    if (client_gone_) return Shutdown();
+    Send(kError, std::move(status_json));
+    Flush();
+  }
+
+  void OnClientGone() {
+    if (client_gone_) return;
+    client_gone_ = true;
+    cancel_->Cancel();
+    stdin_.reset();  // EOF for a command reading stdin
+    if (!exited_) {
+      for (auto& o : out_) o.reset();
+      outputs_open_ = 0;
+    }
+    if (finishing_ || params_.attach) Shutdown();
+  }
+
+  void Shutdown() {
+    start_timer_.cancel();
+    timer_.cancel();
+    for (auto& o : out_) o.reset();
+    stdin_.reset();
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().close(ec);
+  }
+
+  // attach: follows the current log from its end, on channels 1 and 2.
+  Status OpenAttachLog() {
+    std::vector<int> attempts = LogAttempts(params_.target.log_dir);
+    if (attempts.empty()) return BadRequestError("the container has no log yet");
+    attach_attempt_ = attempts.back();
+    std::string path = params_.target.log_dir + "/" + std::to_string(attach_attempt_) + ".log";
+    attach_fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (attach_fd_ < 0) return NotFoundError("log file " + path + " not found");
+    child_fds_[0] = attach_fd_;  // closed with the session
+    attach_offset_ = lseek(attach_fd_, 0, SEEK_END);
+    return Status::Ok();
+  }
+
+  void PollAttach() {
+    if (finishing_ || client_gone_) return;
+    bool done = ContainerRunEnded(params_.get_pod, params_.target, attach_attempt_);
+    char buf[64 << 10];
+    ssize_t n;
+    bool grew = false;
+    while ((n = pread(attach_fd_, buf, sizeof(buf), attach_offset_)) > 0) {
+      attach_offset_ += n;
+      grew = true;
+      attach_carry_.append(buf, static_cast<size_t>(n));
+    }
+    size_t start = 0, nl;
+    while ((nl = attach_carry_.find('\n', start)) != std::string::npos) {
+      std::optional<CriRecord> r =
+          ParseCriRecord(std::string_view(attach_carry_).substr(start, nl - start));
+      start = nl + 1;
+      if (!r) continue;
+      std::string text(r->message);
+      if (!r->partial) text.push_back('\n');
+      Send(r->stderr_stream && !spec_.tty ? kStderr : kStdout, std::move(text));
+    }
+    attach_carry_.erase(0, start);
+    if (done && !grew) return Finish(ExitStatusJson(0));
+    timer_.expires_after(params_.poll);
+    timer_.async_wait([self = shared_from_this()](const beast::error_code& ec) {
+      if (!ec) self->PollAttach();
+    });
+  }
+
+  websocket::stream<apiserver::TlsStream> ws_;
+  ExecSessionParams params_;
+  Spec spec_;
+  asio::steady_timer start_timer_;  // the pause before the first output frame
+  asio::steady_timer timer_;        // output drain after exit; attach polls
+  std::shared_ptr<plugin::CancelToken> cancel_;
+  beast::flat_buffer in_;
+  std::unique_ptr<Descriptor> stdin_;
+  std::unique_ptr<Descriptor> out_[2];
+  std::array<char, 32 << 10> out_buf_[2];
+  std::array<int, 3> child_fds_ = {-1, -1, -1};  // until the exec thread takes them
+  int pty_master_ = -1;                          // for resizes
+  int outputs_open_ = 0;
+  std::deque<std::string> stdin_queue_;
+  bool stdin_writing_ = false;
+  bool stdin_eof_ = false;
+  std::deque<std::string> send_queue_;
+  bool sending_ = false;
+  bool exited_ = false;
+  std::string exit_status_;
+  bool finishing_ = false;
+  bool closing_ = false;
+  bool client_gone_ = false;
+  Status attach_status_ = Status::Ok();
+  int attach_fd_ = -1;
+  int attach_attempt_ = 0;
+  int64_t attach_offset_ = 0;
+  std::string attach_carry_;
+};
+
+}  // namespace
+
+std::string ExitStatusJson(int32_t exit_code) {
+  if (exit_code == 0) return R"({"metadata":{},"status":"Success"})";
+  std::string code = std::to_string(exit_code);
+  return json{{"metadata", json::object()},
+              {"status", "Failure"},
+              {"message",
+               "command terminated with non-zero exit code: error executing command "
+               "in container: exit status " +
+                   code},
+              {"reason", "NonZeroExitCode"},
+              {"details", {{"causes", json::array({{{"reason", "ExitCode"}, {"message", code}}})}}}}
+      .dump();
+}
+
+bool ExecRegistry::Add(const std::shared_ptr<plugin::CancelToken>& token) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return false;
+  active_.insert(token);
+  return true;
+}
+
+void ExecRegistry::Remove(const std::shared_ptr<plugin::CancelToken>& token) {
+  std::lock_guard<std::mutex> lock(mu_);
+  active_.erase(token);
+  cv_.notify_all();
+}
+
+void ExecRegistry::CancelAllAndWait(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  stopping_ = true;
+  for (const auto& t : active_) t->Cancel();
+  cv_.wait_for(lock, timeout, [this] { return active_.empty(); });
+}
+
+Status StartExecSession(const std::shared_ptr<apiserver::HttpExchange>& exchange,
+                        ExecSessionParams params) {
+  const apiserver::HttpRequest& r = exchange->request();
+  if (!websocket::is_upgrade(apiserver::UpgradeRequest(r))) {
+    return BadRequestError("exec and attach need a WebSocket upgrade (v5.channel.k8s.io)");
+  }
+  Spec spec;
+  spec.protocol = ChooseProtocol(r);
+  if (spec.protocol.empty()) {
+    return BadRequestError(
+        "no supported subprotocol offered; use v5.channel.k8s.io or "
+        "v4.channel.k8s.io");
+  }
+  for (std::string_view c : r.query.GetAll("command")) spec.cmd.emplace_back(c);
+  spec.in = QueryBool(r, "stdin");
+  spec.out = QueryBool(r, "stdout");
+  spec.err = QueryBool(r, "stderr");
+  spec.tty = QueryBool(r, "tty");
+  if (spec.tty) spec.err = false;  // a terminal carries both streams on stdout
+  if (!spec.in && !spec.out && !spec.err) {
+    return BadRequestError("you must specify at least 1 of stdin, stdout, stderr");
+  }
+  const ContainerTarget& t = params.target;
+  if (!t.running || t.container_id.empty()) {
+    return BadRequestError("container \"" + t.container + "\" in pod \"" + t.pod +
+                           "\" is not running");
+  }
+  if (params.attach) {
+    if (spec.in) {
+      return BadRequestError("attaching to the stdin of container \"" + t.container +
+                             "\" is not supported by this node's runtime (no attach in the "
+                             "runtime ABI); attach without -i, or use exec");
+    }
+  } else {
+    if (spec.cmd.empty()) {
+      return BadRequestError("you must specify at least one command for the container");
+    }
+    if (!params.exec) return UnimplementedError("this node's runtime does not support exec");
+  }
+  apiserver::HttpRequest request = r;
+  bool taken =
+      exchange->TakeOverSocket([request = std::move(request), params = std::move(params),
+                                spec = std::move(spec)](apiserver::TakenSocket socket) mutable {
+        if (!socket.stream) return;
+        auto session =
+            std::make_shared<Session>(std::move(socket.stream), std::move(params), std::move(spec));
+        session->Run(request);
+      });
+  if (!taken) return InternalError("the response was already started");
+  return Status::Ok();
+}
+
+}  // namespace capstan::agent::server
