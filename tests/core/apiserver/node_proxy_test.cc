@@ -145,6 +145,38 @@ class CertAuthenticator : public Authenticator {
   }
 };
 
+// A kubectl-like WebSocket client (v5.channel.k8s.io) with the admin certificate; throws
+// (failing the test) when the handshake fails.
+struct WsClient {
+  WsClient(uint16_t port, const pki::CertKeyPair& cert, const std::string& target)
+      : ctx(Context(cert)), ws(ioc, ctx) {
+    beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(10));
+    beast::get_lowest_layer(ws).connect(
+        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+    ws.next_layer().handshake(boost::asio::ssl::stream_base::client);
+    ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
+      req.set(beast::http::field::sec_websocket_protocol, kSubprotocol);
+      req.set(beast::http::field::authorization, "Bearer not-for-the-agent");
+    }));
+    ws.handshake(res, "127.0.0.1", target);
+    ws.binary(true);
+  }
+
+  // The stream's SSL copies the certificate when it is created, so the context comes first.
+  static boost::asio::ssl::context Context(const pki::CertKeyPair& cert) {
+    boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_client);
+    ctx.set_verify_mode(boost::asio::ssl::verify_none);
+    ctx.use_certificate_chain(boost::asio::buffer(cert.cert_pem));
+    ctx.use_private_key(boost::asio::buffer(cert.key_pem), boost::asio::ssl::context::pem);
+    return ctx;
+  }
+
+  boost::asio::io_context ioc;
+  boost::asio::ssl::context ctx;
+  websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws;
+  websocket::response_type res;
+};
+
 class NodeProxyTest : public ::testing::Test {
  protected:
   NodeProxyTest() {
@@ -328,27 +360,12 @@ TEST_F(NodeProxyTest, RequestsThatCannotBeProxiedGetAStatus) {
 // A kubectl-style WebSocket exec, spliced through the API server to the agent's echo.
 TEST_F(NodeProxyTest, WebSocketExecRoundTripsThroughTheSplice) {
   CreateScene();
-  boost::asio::io_context ioc;
-  boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_client);
-  ctx.set_verify_mode(boost::asio::ssl::verify_none);
-  ctx.use_certificate_chain(boost::asio::buffer(pki_.pki().admin.cert_pem));
-  ctx.use_private_key(boost::asio::buffer(pki_.pki().admin.key_pem),
-                      boost::asio::ssl::context::pem);
-  websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(ioc, ctx);
-  beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(10));
-  beast::get_lowest_layer(ws).connect(
-      boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), http_->port()));
-  ws.next_layer().handshake(boost::asio::ssl::stream_base::client);
-  ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
-    req.set(beast::http::field::sec_websocket_protocol, kSubprotocol);
-    req.set(beast::http::field::authorization, "Bearer not-for-the-agent");
-  }));
-  websocket::response_type res;
-  ws.handshake(res, "127.0.0.1",
-               "/api/v1/namespaces/default/pods/p/exec?command=sh&command=-c&container=c"
-               "&stdin=true&stdout=true");
+  WsClient client(http_->port(), pki_.pki().admin,
+                  "/api/v1/namespaces/default/pods/p/exec?command=sh&command=-c&container=c"
+                  "&stdin=true&stdout=true");
+  websocket::stream<beast::ssl_stream<beast::tcp_stream>>& ws = client.ws;
+  const websocket::response_type& res = client.res;
   EXPECT_EQ(res[beast::http::field::sec_websocket_protocol], kSubprotocol);
-  ws.binary(true);
   for (const std::string& word : {std::string("hello"), std::string(100000, 'x')}) {
     std::string in = std::string(1, '\0') + word;
     ws.write(boost::asio::buffer(in));
@@ -377,6 +394,47 @@ TEST_F(NodeProxyTest, ANon101AgentReplyToAnUpgradeIsRelayed) {
   EXPECT_EQ(r->result_int(), 404);
   EXPECT_THAT(r->body(), HasSubstr("container not found"));
   EXPECT_TRUE(client->WaitForClose());
+}
+
+// The proxy on its own, driven as the API server drives it: a session lets go of both
+// sockets (and the exchange) as soon as the client leaves, for a log follow and a splice.
+TEST_F(NodeProxyTest, SessionsAreReleasedWhenTheClientLeaves) {
+  NodeProxyOptions options;
+  options.client_cert_pem = pki_.pki().kubelet_client.cert_pem;
+  options.client_key_pem = pki_.pki().kubelet_client.key_pem;
+  Result<std::unique_ptr<NodeProxy>> proxy = NodeProxy::Create(options);
+  ASSERT_TRUE(proxy.ok()) << proxy.status().ToString();
+  NodeProxy* raw = proxy->get();
+  std::string endpoint = agent_->endpoint();
+  auto front =
+      testing::StartTestServer(pki_, [raw, endpoint](const std::shared_ptr<HttpExchange>& ex) {
+        if (ex->request().IsUpgrade()) {
+          raw->ProxyUpgrade(ex, endpoint, "/exec/default/p/c?command=sh");
+        } else {
+          raw->ProxyStream(ex, endpoint, "/containerLogs/default/p/c?follow=true");
+        }
+      });
+  {
+    TestClient client(front->port(), pki_.pki().ca.cert_pem);
+    ASSERT_TRUE(client.WriteRaw("GET /log HTTP/1.1\r\nHost: x\r\n\r\n").ok());
+    int status = 0;
+    ASSERT_TRUE(client.ReadStreamHeader(&status).ok());
+    EXPECT_EQ(status, 200);
+    EXPECT_EQ(raw->active_sessions(), 1u);
+  }
+  EXPECT_TRUE(testing::PollUntil([&] { return raw->active_sessions() == 0; }));
+  {
+    WsClient client(front->port(), pki_.pki().admin, "/exec");
+    std::string in("\0ping", 5);
+    client.ws.write(boost::asio::buffer(in));
+    beast::flat_buffer buf;
+    client.ws.read(buf);
+    EXPECT_EQ(beast::buffers_to_string(buf.data()), std::string("\1ping", 5));
+    EXPECT_EQ(raw->active_sessions(), 1u);
+    beast::get_lowest_layer(client.ws).close();  // no close handshake: the client just goes
+  }
+  EXPECT_TRUE(testing::PollUntil([&] { return raw->active_sessions() == 0; }));
+  front->Stop(std::chrono::milliseconds(200));
 }
 
 struct EndpointCase {
