@@ -42,6 +42,8 @@ struct AgentFlags {
   std::vector<std::string> labels, cluster_dns;
   int64_t max_pods = 110;
   std::string proxy_mode, proxy_table, cluster_cidr;  // the service proxy (core/proxy)
+  std::string listen_address = "0.0.0.0";
+  int64_t listen_port = 10250;
 };
 
 Result<client::ClientConfig> ClientConfigFrom(const AgentFlags& f) {
@@ -105,6 +107,11 @@ int RunAgentWith(const AgentFlags& f) {
   o.registry_config_file = f.registry_config;
   o.cluster_dns = f.cluster_dns;
   o.cluster_domain = f.cluster_domain;
+  if (f.listen_port < 0 || f.listen_port > 65535) {
+    return fail(BadRequestError("--listen-port wants 0..65535"));
+  }
+  o.listen_address = f.listen_address;
+  o.listen_port = static_cast<uint16_t>(f.listen_port);
   if (f.pull_images != "auto" && f.pull_images != "true" && f.pull_images != "false") {
     return fail(BadRequestError("--pull-images wants auto, true or false"));
   }
@@ -120,8 +127,9 @@ int RunAgentWith(const AgentFlags& f) {
   Result<std::unique_ptr<proxy::AgentProxy>> services = proxy::StartAgentProxy(
       *cc, {f.proxy_mode, f.node_name, f.proxy_table, f.cluster_cidr});
   if (!services.ok()) return fail(services.status());
-  std::fprintf(stderr, "capstan agent: node %s running (runtime %s)\n", f.node_name.c_str(),
-               f.runtime.c_str());
+  std::fprintf(stderr, "capstan agent: node %s running (runtime %s, API on %s:%u)\n",
+               f.node_name.c_str(), f.runtime.c_str(), f.listen_address.c_str(),
+               static_cast<unsigned>((*a)->api_port()));
   std::signal(SIGINT, [](int s) { g_agent_signal = s; });
   std::signal(SIGTERM, [](int s) { g_agent_signal = s; });
   while (g_agent_signal.load() == 0) pause();
@@ -160,6 +168,10 @@ int RunAgent(const Args& args) {
   fs.String("proxy-table", &f.proxy_table, "nftables table of the service proxy (capstan-proxy)");
   fs.String("cluster-cidr", &f.cluster_cidr,
             "pod addresses of the cluster; set: masquerade only service traffic from outside it");
+  fs.String("listen-address", &f.listen_address,
+            "address of the agent API (logs, exec, attach); a specific one is published in the "
+            "node annotation node.capstan.io/agent-endpoint");
+  fs.Int("listen-port", &f.listen_port, "port of the agent API (0: ephemeral)");
   if (Status s = fs.Parse(args); !s.ok()) {
     std::fprintf(stderr, "capstan agent: %s\n\n%s", s.message().c_str(), fs.Usage().c_str());
     return kExitUsage;

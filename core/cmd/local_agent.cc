@@ -23,6 +23,8 @@ Result<std::unique_ptr<LocalAgent>> StartLocalAgent(const LocalAgentOptions& opt
   o.registry_config_file = options.registry_config_file;
   o.cluster_dns = options.cluster_dns;
   o.labels = options.labels;
+  o.listen_address = options.listen_address;
+  o.listen_port = options.listen_port;
   // The fake runtime runs nothing and needs no images; every other runtime gets a rootfs.
   const plugin::ChainEntry& entry = runtime->entries.front();
   std::string runtime_name = entry.library != nullptr ? entry.library->info().name : "";
@@ -40,7 +42,9 @@ Result<std::unique_ptr<LocalAgent>> StartLocalAgent(const LocalAgentOptions& opt
   if (!proxy.ok()) return proxy.status().WithContext("local agent");
   local->proxy_ = std::move(*proxy);
   log::Info("server", "local agent running",
-            {{"node", options.node_name}, {"runtime", runtime_name}});
+            {{"node", options.node_name},
+             {"runtime", runtime_name},
+             {"api", options.listen_address + ":" + std::to_string(local->agent_->api_port())}});
   return local;
 }
 

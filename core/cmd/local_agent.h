@@ -27,6 +27,10 @@ struct LocalAgentOptions {
   // Service proxy (core/proxy/agent_proxy.h): "nftables", "none", "" = nftables when nft exists.
   std::string proxy_mode;
   std::string proxy_table;  // empty: capstan-proxy
+  // The agent API (logs, exec, attach): loopback and an ephemeral port, so test traffic stays
+  // local and parallel servers never clash; published on the Node for the apiserver.
+  std::string listen_address = "127.0.0.1";
+  uint16_t listen_port = 0;
 };
 
 // Stops the agent (leaving containers running, as the kubelet does) before releasing the
