@@ -39,7 +39,7 @@ enum class OpenApiV2Format { kJson, kProtobuf, kNone };
 OpenApiV2Format NegotiateOpenApiV2(std::string_view accept);
 
 // Serves `/openapi/v2` in the negotiated form. The protobuf bytes are encoded on first request
-// (about 0.1 s for the upstream document) and kept for as long as the JSON document's ETag stays
+// (0.2-0.3 s for the upstream document) and kept for as long as the JSON document's ETag stays
 // the same, so a changed document is re-encoded on its next request.
 // Thread-safety: all methods are thread-safe; concurrent first requests encode once.
 class OpenApiV2ProtoCache {

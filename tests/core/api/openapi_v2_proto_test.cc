@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -162,10 +163,10 @@ TEST_F(UpstreamDocumentTest, PodPropertiesTypeAndGroupVersionKindRoundTrip) {
   json pod = Json()["definitions"]["io.k8s.api.core.v1.Pod"];
   Message schema = Schema("io.k8s.api.core.v1.Pod");
   auto properties = Named(schema.One(25));
-  std::vector<std::string> names;
-  for (const auto& [name, value] : properties) names.push_back(name);
-  std::vector<std::string> expected;
-  for (const auto& [name, value] : pod["properties"].items()) expected.push_back(name);
+  std::set<std::string> names;
+  for (const auto& [name, value] : properties) names.insert(name);
+  std::set<std::string> expected;
+  for (const auto& [name, value] : pod["properties"].items()) expected.insert(name);
   EXPECT_EQ(names, expected);
   // `type` is a TypeItem with repeated value.
   EXPECT_EQ(Decode(schema.One(22)).All(1), std::vector<std::string_view>{"object"});
