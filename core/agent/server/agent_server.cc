@@ -157,7 +157,7 @@ Result<std::unique_ptr<AgentServer>> AgentServer::Start(AgentServerOptions optio
   ho.write_timeout = std::chrono::minutes(5);
   std::weak_ptr<State> weak = server->state_;
   Result<std::unique_ptr<apiserver::HttpServer>> http =
-      apiserver::HttpServer::Start(ho, [weak](std::shared_ptr<HttpExchange> ex) {
+      apiserver::HttpServer::Start(ho, [weak](const std::shared_ptr<HttpExchange>& ex) {
         std::shared_ptr<State> st = weak.lock();
         if (st == nullptr) return RespondStatus(*ex, UnavailableError("the agent is stopping"));
         Handle(st, ex);
