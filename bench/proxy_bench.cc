@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -21,7 +22,6 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using capstan::proxy::Endpoint;
 using capstan::proxy::ServicePortState;
 
 // CPU time (user + system) of the finished children, i.e. of the nft runs so far.
@@ -41,7 +41,7 @@ std::string Ip(int a, int i) {
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  auto i = static_cast<size_t>(std::lround(p * static_cast<double>(v.size() - 1)));
   return v[std::min(i, v.size() - 1)];
 }
 
@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
     for (int e = 0; e < endpoints; ++e) st.endpoints.push_back({Ip(100 + e, s), 8080, e == 0});
   }
   std::vector<const ServicePortState*> ptrs;
+  ptrs.reserve(states.size());
   for (const ServicePortState& st : states) ptrs.push_back(&st);
 
   double cpu0 = ChildCpuMs();

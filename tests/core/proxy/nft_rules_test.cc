@@ -53,33 +53,33 @@ TEST_P(GoldenTest, FullTableHasTheExpectedFragments) {
 INSTANTIATE_TEST_SUITE_P(
     Kinds, GoldenTest,
     testing::Values(
-        GoldenCase{"ClusterIpBalancesRandomlyOverEndpoints",
-                   Web(2),
-                   "",
-                   {"add table ip t\ndelete table ip t\ntable ip t {",
-                    "10.96.0.10 . tcp . 80 : goto svc-default/web/tcp/80",
-                    "  chain svc-default/web/tcp/80 {\n"
-                    "    meta mark set meta mark | 0x4000\n"
-                    "    ct mark set numgen random mod 2 offset 4096\n"
-                    "    goto backend-dnat\n  }",
-                    "    meta l4proto tcp dnat ip to ct mark map @backends\n",
-                    "4096 : 10.1.0.1 . 8080", "4097 : 10.1.0.2 . 8080",
-                    "meta mark & 0x4000 == 0x4000 meta mark set meta mark ^ 0x4000 masquerade"},
-                   {"nodeports {\n", "no-endpoints {\n"}},
+        GoldenCase{
+            "ClusterIpBalancesRandomlyOverEndpoints",
+            Web(2),
+            "",
+            {"add table ip t\ndelete table ip t\ntable ip t {",
+             "10.96.0.10 . tcp . 80 : goto svc-default/web/tcp/80",
+             std::string("  chain svc-default/web/tcp/80 {\n") +
+                 "    meta mark set meta mark | 0x4000\n" +
+                 "    ct mark set numgen random mod 2 offset 4096\n" + "    goto backend-dnat\n  }",
+             "    meta l4proto tcp dnat ip to ct mark map @backends\n", "4096 : 10.1.0.1 . 8080",
+             "4097 : 10.1.0.2 . 8080",
+             "meta mark & 0x4000 == 0x4000 meta mark set meta mark ^ 0x4000 masquerade"},
+            {"nodeports {\n", "no-endpoints {\n"}},
         GoldenCase{"ClusterCidrMasqueradesOnlyOutsideAndHairpinTraffic",
                    Web(1),
                    "10.1.0.0/16",
-                   {"    ip saddr != 10.1.0.0/16 meta mark set meta mark | 0x4000\n"
+                   {std::string("    ip saddr != 10.1.0.0/16 meta mark set meta mark | 0x4000\n") +
                     "    ip saddr 10.1.0.1 meta mark set meta mark | 0x4000\n"},
-                   {"    meta mark set meta mark | 0x4000\n    meta l4proto"}},
-        GoldenCase{"NodePortMarksAndBalancesOverAllEndpoints",
-                   With(Web(2), [](ServicePortState* s) { s->node_port = 30080; }),
-                   "",
-                   {"tcp . 30080 : goto ext-default/web/tcp/80",
-                    "  chain ext-default/web/tcp/80 {\n"
-                    "    meta mark set meta mark | 0x4000\n"
-                    "    goto svc-default/web/tcp/80\n  }"},
-                   {}},
+                   {"tcp/80 {\n    meta mark set"}},
+        GoldenCase{
+            "NodePortMarksAndBalancesOverAllEndpoints",
+            With(Web(2), [](ServicePortState* s) { s->node_port = 30080; }),
+            "",
+            {"tcp . 30080 : goto ext-default/web/tcp/80",
+             std::string("  chain ext-default/web/tcp/80 {\n") +
+                 "    meta mark set meta mark | 0x4000\n" + "    goto svc-default/web/tcp/80\n  }"},
+            {}},
         GoldenCase{"LocalPolicyNodePortUsesOnlyLocalEndpointsAndKeepsTheClient",
                    With(Web(2),
                         [](ServicePortState* s) {
@@ -87,9 +87,9 @@ INSTANTIATE_TEST_SUITE_P(
                           s->external_local = true;
                         }),
                    "",
-                   {"  chain ext-default/web/tcp/80 {\n"
-                    "    ct mark set numgen random mod 1 offset 2147487744\n"
-                    "    goto backend-dnat\n  }",
+                   {std::string("  chain ext-default/web/tcp/80 {\n") +
+                        "    ct mark set numgen random mod 1 offset 2147487744\n" +
+                        "    goto backend-dnat\n  }",
                     "2147487744 : 10.1.0.1 . 8080"},
                    {"2147487745 :", "ext-default/web/tcp/80 {\n    meta mark"}},
         GoldenCase{"LocalPolicyWithoutLocalEndpointsDropsNodePortTraffic",
@@ -102,28 +102,31 @@ INSTANTIATE_TEST_SUITE_P(
                    "",
                    {"tcp . 30080 : drop"},
                    {"chain ext-"}},
-        GoldenCase{"NoEndpointsRejectsClusterIpAndNodePort",
-                   With(Web(0), [](ServicePortState* s) { s->node_port = 30080; }),
-                   "",
-                   {"add element ip t no-endpoints {\n    10.96.0.10 . tcp . 80 : goto "
-                    "reject-service",
-                    "add element ip t no-endpoint-nodeports {\n    tcp . 30080 : goto "
-                    "reject-service",
-                    "chain reject-service { reject with icmp type port-unreachable; }"},
-                   {"chain svc-", "add element ip t services"}},
-        GoldenCase{"SessionAffinityUsesPerEndpointChainsAndTimedSets",
-                   With(Web(2), [](ServicePortState* s) { s->affinity_timeout_seconds = 60; }),
-                   "",
-                   {"set aff-default/web/tcp/80/10.1.0.1/8080 { type ipv4_addr; flags "
-                    "dynamic,timeout; timeout 60s; }",
-                    "    ip saddr @aff-default/web/tcp/80/10.1.0.2/8080 goto "
-                    "ep-default/web/tcp/80/10.1.0.2/8080\n",
-                    "numgen random mod 2 vmap { 0 : goto ep-default/web/tcp/80/10.1.0.1/8080, 1 : "
-                    "goto ep-default/web/tcp/80/10.1.0.2/8080 }",
-                    "  chain ep-default/web/tcp/80/10.1.0.1/8080 {\n"
-                    "    update @aff-default/web/tcp/80/10.1.0.1/8080 { ip saddr }\n"
-                    "    meta l4proto tcp dnat to 10.1.0.1:8080\n"},
-                   {"4096 :"}},
+        GoldenCase{
+            "NoEndpointsRejectsClusterIpAndNodePort",
+            With(Web(0), [](ServicePortState* s) { s->node_port = 30080; }),
+            "",
+            {std::string("add element ip t no-endpoints {\n    10.96.0.10 . tcp . 80 : goto ") +
+                 "reject-service",
+             std::string("add element ip t no-endpoint-nodeports {\n    tcp . 30080 : goto ") +
+                 "reject-service",
+             "chain reject-service { reject with icmp type port-unreachable; }"},
+            {"chain svc-", "add element ip t services"}},
+        GoldenCase{
+            "SessionAffinityUsesPerEndpointChainsAndTimedSets",
+            With(Web(2), [](ServicePortState* s) { s->affinity_timeout_seconds = 60; }),
+            "",
+            {std::string("set aff-default/web/tcp/80/10.1.0.1/8080 { type ipv4_addr; flags ") +
+                 "dynamic,timeout; timeout 60s; }",
+             std::string("    ip saddr @aff-default/web/tcp/80/10.1.0.2/8080 goto ") +
+                 "ep-default/web/tcp/80/10.1.0.2/8080\n",
+             std::string(
+                 "numgen random mod 2 vmap { 0 : goto ep-default/web/tcp/80/10.1.0.1/8080, 1 : ") +
+                 "goto ep-default/web/tcp/80/10.1.0.2/8080 }",
+             std::string("  chain ep-default/web/tcp/80/10.1.0.1/8080 {\n") +
+                 "    update @aff-default/web/tcp/80/10.1.0.1/8080 { ip saddr }\n" +
+                 "    meta l4proto tcp dnat to 10.1.0.1:8080\n"},
+            {"4096 :"}},
         GoldenCase{"ExternalIpsAreServedLikeClusterIps",
                    With(Web(1), [](ServicePortState* s) { s->external_ips = {"192.0.2.50"}; }),
                    "",

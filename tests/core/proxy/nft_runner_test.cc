@@ -155,6 +155,7 @@ TEST_F(NftNetnsTest, EveryServiceKindIsAcceptedByNftAndDeltasApplyBetweenThem) {
   local.endpoints.push_back({"10.123.0.8", 53, false});
   kinds.push_back(local);
   std::vector<const ServicePortState*> ptrs;
+  ptrs.reserve(kinds.size());
   for (const ServicePortState& k : kinds) ptrs.push_back(&k);
   for (const char* cidr : {"", "10.123.0.0/24"}) {
     config_.cluster_cidr = cidr;
