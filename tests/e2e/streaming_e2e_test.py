@@ -178,7 +178,14 @@ class StreamingTest(unittest.TestCase):
             os.write(fd, b"exit 5\n")
             read_until(b"\x00", timeout=5)  # drain until the session ends
         finally:
-            _, status = os.waitpid(pid, 0)
+            deadline = time.time() + 10
+            done, status = os.waitpid(pid, os.WNOHANG)
+            while done == 0 and time.time() < deadline:
+                time.sleep(0.1)
+                done, status = os.waitpid(pid, os.WNOHANG)
+            if done == 0:  # kubectl still attached: do not hang the suite
+                os.kill(pid, 9)
+                _, status = os.waitpid(pid, 0)
             os.close(fd)
         self.assertEqual(os.waitstatus_to_exitcode(status), 5, out)
 
