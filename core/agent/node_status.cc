@@ -119,10 +119,12 @@ json NodeStatus(const NodeReport& report, const std::string& now, const std::str
       Condition("Ready", true, "KubeletReady", "capstan agent is posting ready status", now,
                 ready_since),
   });
-  return {
-      {"capacity", resources},    {"allocatable", resources},
-      {"nodeInfo", node_info},    {"addresses", addresses},
-      {"conditions", conditions}, {"daemonEndpoints", {{"kubeletEndpoint", {{"Port", report.daemon_port}}}}}};
+  return {{"capacity", resources},
+          {"allocatable", resources},
+          {"nodeInfo", node_info},
+          {"addresses", addresses},
+          {"conditions", conditions},
+          {"daemonEndpoints", {{"kubeletEndpoint", {{"Port", report.daemon_port}}}}}};
 }
 
 }  // namespace capstan::agent

@@ -66,8 +66,7 @@ Result<nlohmann::json> RuntimeClient::Call(std::string_view method,
 }
 
 Result<int32_t> RuntimeClient::Exec(const std::string& container_id,
-                                    const std::vector<std::string>& cmd,
-                                    const ExecStreams& streams,
+                                    const std::vector<std::string>& cmd, const ExecStreams& streams,
                                     const plugin::CancelToken* cancel) const {
   const capstan_runtime_v1* vt = instance_->runtime();
   if (vt->on_exec == nullptr) return UnimplementedError(instance_->Describe() + " Exec");

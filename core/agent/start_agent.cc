@@ -52,8 +52,8 @@ Result<std::unique_ptr<RunningAgent>> StartAgent(const AgentLaunchOptions& o) {
     so.exec = [r](const server::ExecCall& c) -> Result<int32_t> {
       Agent* a = r->published_.load(std::memory_order_acquire);
       if (a == nullptr) return UnavailableError("the node agent is starting");
-      return a->runtime().Exec(c.container_id, c.cmd,
-                               {c.stdin_fd, c.stdout_fd, c.stderr_fd, c.tty}, c.cancel);
+      return a->runtime().Exec(c.container_id, c.cmd, {c.stdin_fd, c.stdout_fd, c.stderr_fd, c.tty},
+                               c.cancel);
     };
     Result<std::unique_ptr<server::AgentServer>> srv = server::AgentServer::Start(std::move(so));
     if (!srv.ok()) return srv.status();
@@ -72,7 +72,8 @@ Result<std::unique_ptr<RunningAgent>> StartAgent(const AgentLaunchOptions& o) {
   ao.max_pods = o.max_pods;
   if (running->server_ != nullptr) {
     ao.daemon_port = running->server_->port();
-    bool any = o.listen_address == "0.0.0.0" || o.listen_address == "::" || o.listen_address.empty();
+    bool any =
+        o.listen_address == "0.0.0.0" || o.listen_address == "::" || o.listen_address.empty();
     if (!any) {
       bool v6 = o.listen_address.find(':') != std::string::npos;
       ao.agent_endpoint = (v6 ? "[" + o.listen_address + "]" : o.listen_address) + ":" +

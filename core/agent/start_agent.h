@@ -65,7 +65,7 @@ class RunningAgent {
   std::unique_ptr<client::ApiClient> client_;
   std::unique_ptr<image::ImageService> images_;
   std::unique_ptr<Agent> agent_;
-  std::atomic<Agent*> published_{nullptr};  // agent_ for the server's threads, once created
+  std::atomic<Agent*> published_{nullptr};       // agent_ for the server's threads, once created
   std::unique_ptr<server::AgentServer> server_;  // destroyed before agent_ (uses its cache)
 };
 

@@ -124,8 +124,8 @@ int RunAgentWith(const AgentFlags& f) {
   }
   Result<std::unique_ptr<agent::RunningAgent>> a = agent::StartAgent(o);
   if (!a.ok()) return fail(a.status());
-  Result<std::unique_ptr<proxy::AgentProxy>> services = proxy::StartAgentProxy(
-      *cc, {f.proxy_mode, f.node_name, f.proxy_table, f.cluster_cidr});
+  Result<std::unique_ptr<proxy::AgentProxy>> services =
+      proxy::StartAgentProxy(*cc, {f.proxy_mode, f.node_name, f.proxy_table, f.cluster_cidr});
   if (!services.ok()) return fail(services.status());
   std::fprintf(stderr, "capstan agent: node %s running (runtime %s, API on %s:%u)\n",
                f.node_name.c_str(), f.runtime.c_str(), f.listen_address.c_str(),

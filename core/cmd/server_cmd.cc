@@ -42,6 +42,7 @@ struct ServerFlags {
   bool disable_agent = false;
   bool disable_scheduler = false;
   bool disable_controllers = false;
+  std::vector<std::string> disabled_controllers;  // names in the default controller chain
   // The local agent (without --disable-agent).
   std::string node_name;
   std::string runtime = "runc";
@@ -49,6 +50,8 @@ struct ServerFlags {
   std::string bridge = "capstan0";
   std::string registry_config;
   std::vector<std::string> cluster_dns;
+  std::string proxy_mode;   // the local agent's service proxy; empty: nftables when nft exists
+  std::string proxy_table;  // empty: capstan-proxy
   // Services and cluster DNS.
   std::string service_cluster_ip_range = "10.96.0.0/12";
   std::string service_node_port_range = "30000-32767";
@@ -117,6 +120,7 @@ int Serve(const ServerFlags& f) {
     agent_chains.bridge = f.bridge;
     AddAgentChains(agent_chains, &*defaults);
   }
+  if (Status s = DisableControllers(f.disabled_controllers, &*defaults); !s.ok()) return fail(s);
   Result<plugin::PluginConfiguration> config =
       f.plugin_config.empty()
           ? plugin::ParsePluginConfiguration(*defaults, "built-in defaults", plugin_dir)
@@ -230,6 +234,8 @@ int Serve(const ServerFlags& f) {
     ao.data_dir = agent_dir;
     ao.registry_config_file = f.registry_config;
     ao.cluster_dns = f.cluster_dns;
+    ao.proxy_mode = f.proxy_mode;
+    ao.proxy_table = f.proxy_table;
     Result<std::unique_ptr<LocalAgent>> started = StartLocalAgent(ao);
     if (!started.ok()) return fail(started.status());
     local_agent = std::move(*started);
@@ -273,6 +279,10 @@ int RunServer(const Args& args) {
   fs.String("registry-config", &f.registry_config,
             "registries JSON for image pulls: mirrors, insecure registries, CA files, auth");
   fs.StringList("cluster-dns", &f.cluster_dns, "DNS server IP for ClusterFirst pods");
+  fs.String("proxy-mode", &f.proxy_mode,
+            "the local agent's service proxy: nftables or none (default: nftables when nft is "
+            "installed)");
+  fs.String("proxy-table", &f.proxy_table, "nftables table of the service proxy (capstan-proxy)");
   fs.String("service-cluster-ip-range", &f.service_cluster_ip_range,
             "CIDR Service cluster IPs come from (its first address is the kubernetes Service)");
   fs.String("service-node-port-range", &f.service_node_port_range,
@@ -284,6 +294,8 @@ int RunServer(const Args& args) {
                 "resolver (ip or ip:port) for names outside the cluster domain; repeatable");
   fs.Bool("disable-dns", &f.disable_dns, "do not run the cluster DNS server");
   fs.Bool("disable-scheduler", &f.disable_scheduler, "do not run the scheduler in this process");
+  fs.StringList("disable-controller", &f.disabled_controllers,
+                "leave this controller out of the default chain (e.g. node-lifecycle); repeatable");
   fs.Bool("disable-controllers", &f.disable_controllers,
           "do not run the controller host in this process");
   Status parsed = fs.Parse(args);

@@ -1,6 +1,7 @@
 // Defaults of `capstan server` (server_defaults.h).
 #include "core/cmd/server_defaults.h"
 
+#include <algorithm>
 #include <tuple>
 
 #include "core/common/config.h"
@@ -11,8 +12,9 @@ namespace {
 // Authentication: x509 client certificates, then the static token file, then anonymous;
 // authorization: always-allow (until RBAC ships). Admission: upstream's Priority and
 // DefaultTolerationSeconds. Scheduling: kube-scheduler's default profile with its weights.
-// Controllers: ReplicaSet, ReplicationController, Deployment, the garbage collector, Namespace,
-// Job, Endpoints and EndpointSlice.
+// Controllers: the workload controllers (ReplicaSet, ReplicationController, Deployment,
+// StatefulSet, DaemonSet, Job, CronJob) and the housekeeping ones (garbage collector, Namespace,
+// Endpoints, EndpointSlice, ServiceAccount, TTL-after-finished, PodGC, NodeLifecycle).
 constexpr char kDefaultPlugins[] = R"(
 apiVersion: capstan.io/v1alpha1
 kind: PluginConfiguration
@@ -90,6 +92,24 @@ void AddAgentChains(const AgentChainDefaults& d, nlohmann::json* config) {
                                                          {"bridge", d.bridge},
                                                          {"stateDir", d.state_dir + "/cni"},
                                                          {"ipMasq", true}}}}})}};
+}
+
+Status DisableControllers(const std::vector<std::string>& names, nlohmann::json* config) {
+  nlohmann::json& plugins = (*config)["chains"]["controller"]["plugins"];
+  for (const std::string& name : names) {
+    auto it = std::find_if(plugins.begin(), plugins.end(), [&](const nlohmann::json& p) {
+      return p.is_object() && p.value("name", "") == name;
+    });
+    if (it == plugins.end()) {
+      std::string known;
+      for (const nlohmann::json& p : plugins)
+        known += (known.empty() ? "" : ", ") + p.value("name", "");
+      return InvalidError("--disable-controller: no default controller \"" + name +
+                          "\" (known: " + known + ")");
+    }
+    plugins.erase(it);
+  }
+  return Status::Ok();
 }
 
 // The PriorityClasses kube-apiserver creates at start-up.

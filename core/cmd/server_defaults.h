@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "core/apiserver/api_server.h"
 #include "core/common/status.h"
@@ -28,6 +29,10 @@ struct AgentChainDefaults {
 // for runc, the `cni` chain (the native bridge plugin on `pod_cidr` with masquerading) to a
 // default configuration from DefaultPluginConfig.
 void AddAgentChains(const AgentChainDefaults& defaults, nlohmann::json* config);
+
+// Removes the named controllers from a default configuration's `controller` chain (names as in
+// the chain, e.g. "node-lifecycle"). Errors: kInvalid naming an unknown controller.
+Status DisableControllers(const std::vector<std::string>& names, nlohmann::json* config);
 
 // Creates default, kube-system, kube-public and kube-node-lease unless they exist.
 Status CreateSystemNamespaces(apiserver::ApiServer& server);

@@ -93,6 +93,29 @@ void DefaultStatefulSet(Json& spec) {
   }
 }
 
+// A StatefulSet's pod template with a `persistentVolumeClaim` volume for every claim template
+// the template does not already name (what the controller gives each pod).
+Json WithClaimTemplateVolumes(const Json& spec, const Json& tmpl) {
+  const Json* claims = Find(spec, "volumeClaimTemplates");
+  if (claims == nullptr || !claims->is_array() || !tmpl.is_object()) return tmpl;
+  Json out = tmpl;
+  Json& pod = out["spec"];
+  if (!pod.is_object()) return tmpl;
+  Json& volumes = pod["volumes"];
+  if (!volumes.is_array()) volumes = Json::array();
+  for (const Json& claim : *claims) {
+    const Json* meta = claim.is_object() ? Find(claim, "metadata") : nullptr;
+    const Json* name = meta != nullptr && meta->is_object() ? Find(*meta, "name") : nullptr;
+    if (name == nullptr || !name->is_string()) continue;
+    bool named = false;
+    for (const Json& v : volumes) named |= v.is_object() && v.value("name", "") == *name;
+    if (!named) {
+      volumes.push_back({{"name", *name}, {"persistentVolumeClaim", {{"claimName", *name}}}});
+    }
+  }
+  return out;
+}
+
 // The "selector matches template" family of checks shared by the kinds.
 void ValidateSelectorAndTemplate(const Json& spec, WorkloadKind kind, FieldErrors* errs) {
   const Json* sel = Find(spec, "selector");
@@ -134,7 +157,12 @@ void ValidateSelectorAndTemplate(const Json& spec, WorkloadKind kind, FieldError
     errs->Invalid("spec.template.metadata.labels", labels != nullptr ? *labels : Json(),
                   "`selector` does not match template `labels`");
   }
-  ValidatePodTemplateSpec(*tmpl, "spec.template", errs);
+  if (kind == WorkloadKind::kStatefulSet) {
+    // The controller adds a volume per claim template to each pod, so mounts may name them.
+    ValidatePodTemplateSpec(WithClaimTemplateVolumes(spec, *tmpl), "spec.template", errs);
+  } else {
+    ValidatePodTemplateSpec(*tmpl, "spec.template", errs);
+  }
   std::string rp = TemplateRestartPolicy(spec);
   if (rp != "Always") {
     errs->NotSupported("spec.template.spec.restartPolicy", rp, {"Always"});

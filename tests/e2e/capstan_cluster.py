@@ -14,12 +14,17 @@ import unittest
 
 
 class Cluster:
-    def __init__(self, extra_args=(), agent=False):
-        """Without `agent` the server runs no local node agent (tests register nodes)."""
+    def __init__(self, extra_args=(), agent=False, node_lifecycle=None):
+        """Without `agent` the server runs no local node agent (tests register nodes). Nodes
+        registered by hand post no heartbeats, so the node-lifecycle controller would taint
+        them and evict their pods after its grace period: it runs only with an agent unless
+        `node_lifecycle` says otherwise."""
         self.dir = tempfile.mkdtemp(prefix="capstan-e2e-")
         self.log = open(os.path.join(self.dir, "server.log"), "w+")
         binary = os.environ.get("CAPSTAN_BIN", "capstan")
         agent_args = [] if agent else ["--disable-agent"]
+        if not (agent if node_lifecycle is None else node_lifecycle):
+            agent_args += ["--disable-controller", "node-lifecycle"]
         self.proc = subprocess.Popen(
             [binary, "server", "--data-dir", os.path.join(self.dir, "data"),
              "--secure-port", "0", *agent_args, *extra_args],

@@ -99,7 +99,10 @@ class RuncCluster:
             self.cluster = Cluster(extra_args=(
                 "--node-name", name, "--registry-config", registries,
                 "--pod-cidr", self.subnet_prefix + "0/24",
-                "--bridge-name", self.bridge) + tuple(extra_args), agent=True)
+                "--bridge-name", self.bridge,
+                # Parallel servers must not replace or delete each other's proxy table.
+                "--proxy-table", "capstan-proxy-" + self.bridge) + tuple(extra_args),
+                agent=True)
         except Exception:
             self.registry.stop()
             shutil.rmtree(self.tmp, ignore_errors=True)

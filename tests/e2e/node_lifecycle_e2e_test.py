@@ -83,7 +83,7 @@ class NodeLifecycleTest(unittest.TestCase):
         path = os.path.join(cls.config_dir, "plugins.yaml")
         with open(path, "w") as f:
             f.write(PLUGIN_CONFIG.format(plugin_dir=json.dumps(plugin_dir())))
-        cls.c = Cluster(extra_args=["--plugin-config", path])
+        cls.c = Cluster(extra_args=["--plugin-config", path], node_lifecycle=True)
 
     @classmethod
     def tearDownClass(cls):

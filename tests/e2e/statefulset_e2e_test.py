@@ -45,6 +45,7 @@ spec:
       - name: nginx
         image: nginx:1.25
         ports: [{containerPort: 80, name: web}]
+        volumeMounts: [{name: www, mountPath: /usr/share/nginx/html}]
   volumeClaimTemplates:
   - metadata: {name: www}
     spec:

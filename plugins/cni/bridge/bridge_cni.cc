@@ -16,6 +16,19 @@
 namespace capstan::cni {
 namespace {
 
+// Lets the host route what pods send through their gateway (to Service addresses after DNAT,
+// and out of the node) for this bridge only, instead of the reference plugin's host-wide
+// ip_forward.
+sdk::Status EnableForwarding(const std::string& bridge) {
+  std::string path = "/proc/sys/net/ipv4/conf/" + bridge + "/forwarding";
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return sdk::Status::Error("opening " + path + " failed");
+  bool ok = write(fd, "1", 1) == 1;
+  close(fd);
+  return ok ? sdk::Status::Ok()
+            : sdk::Status::Error("enabling forwarding on " + bridge + " failed");
+}
+
 namespace json = sdk::json;
 using json::Json;
 
@@ -87,6 +100,7 @@ sdk::Status BridgeCni::CniAdd(sdk::Call& call, const sdk::CniRequest& request,
   s = host.AddBridge(bridge_);
   if (s.ok()) s = host.AddAddress(bridge_, Addr(subnet_.gateway), subnet_.prefix);
   if (s.ok()) s = host.SetUp(bridge_);
+  if (s.ok()) s = EnableForwarding(bridge_);
   if (s.ok() && ip_masq_) {
     s = EnsureMasquerade(masq_table_, subnet_cidr_, network_, call.deadline_mono_ns());
   }

@@ -128,6 +128,10 @@ TEST_F(BridgeCniTest, AddWiresThePodAndTwoPodsReachEachOtherAndTheGateway) {
   EXPECT_EQ(Shell("ip netns exec " + ns1 + " " + Ping() + " -c1 -W1 " + prefix_ + "1", &out), 0)
       << out;
   EXPECT_TRUE(plugin_->Cni(&capstan_cni_v1::on_check, Req(ns1, "pod-1")).ok());
+  // The host forwards for the bridge (Service traffic after DNAT, egress), and only for it.
+  std::string forwarding;
+  EXPECT_EQ(Shell("cat /proc/sys/net/ipv4/conf/" + bridge_ + "/forwarding", &forwarding), 0);
+  EXPECT_EQ(forwarding.substr(0, 1), "1");
 }
 
 TEST_F(BridgeCniTest, DelRemovesTheVethAndReleasesTheAddressForTheNextAdd) {

@@ -173,5 +173,26 @@ TEST(WorkloadStrategyTest, SelectorsAreImmutableAndStatefulSetsLimitUpdates) {
   EXPECT_TRUE(good.causes.empty()) << Describe(good);
 }
 
+TEST(WorkloadStrategyTest, StatefulSetMountsMayNameClaimTemplatesButNotUnknownVolumes) {
+  WorkloadStrategy sts(WorkloadKind::kStatefulSet);
+  Json spec = Selected();
+  spec["serviceName"] = "web";
+  spec["volumeClaimTemplates"] = {
+      {{"metadata", {{"name", "www"}}}, {"spec", {{"accessModes", {"ReadWriteOnce"}}}}}};
+  spec["template"]["spec"]["containers"][0]["volumeMounts"] = {
+      {{"name", "www"}, {"mountPath", "/usr/share/nginx/html"}}};
+  testing::Outcome ok = RunCreate(sts, Workload("StatefulSet", spec));
+  EXPECT_TRUE(ok.causes.empty()) << Describe(ok);
+  EXPECT_FALSE(ok.object["spec"]["template"]["spec"].contains("volumes"))
+      << "the claim volumes are only assumed for validation, never stored";
+
+  spec["template"]["spec"]["containers"][0]["volumeMounts"][0]["name"] = "nope";
+  testing::Outcome bad = RunCreate(sts, Workload("StatefulSet", spec));
+  const apiserver::StatusCause* c =
+      CauseFor(bad, "spec.template.spec.containers[0].volumeMounts[0].name");
+  ASSERT_NE(c, nullptr) << Describe(bad);
+  EXPECT_EQ(c->message, "Not found: \"nope\"");
+}
+
 }  // namespace
 }  // namespace capstan::registry
