@@ -31,8 +31,8 @@ class StreamingTest(unittest.TestCase):
             "spec": {"containers": [
                 {"name": "main", "image": "busybox",
                  "command": ["sh", "-c", "echo one; echo two; echo three; "
-                             "while true; do if [ -f /tmp/more ]; then echo later-line; "
-                             "rm /tmp/more; fi; sleep 0.2; done"]},
+                             "while true; do if [ -f /more ]; then echo later-line; "
+                             "rm /more; fi; sleep 0.2; done"]},
                 {"name": "side", "image": "busybox",
                  "command": ["sh", "-c", "echo side-says-hi; exec sleep 100000"]}]}}))
         cls.node.wait_phase("talker", ("Running",))
@@ -111,7 +111,7 @@ class StreamingTest(unittest.TestCase):
                         break
                     seen += chunk
                 if b"three" in seen and not poked:
-                    self.kubectl("exec", "talker", "-c", "main", "--", "touch", "/tmp/more")
+                    self.kubectl("exec", "talker", "-c", "main", "--", "touch", "/more")
                     poked = True
             self.assertIn(b"later-line", seen)
         finally:
