@@ -6,8 +6,6 @@ pod -> service traffic from the host over the test's own bridge (no exec needed)
 balancing over both backends, a deleted backend, NodePort (from a pod and from the host through
 the node's address on the bridge), scale to 0 -> connection refused, and that the table is gone
 after the server stops. Needs root, nft and the runc tools (node_fixture.py); skipped otherwise.
-Opt-in (CAPSTAN_PROXY_E2E=1) until it has passed once on a machine with a full build: it was
-written when the shared build machine could not finish building `capstan` in time.
 Loopback NodePorts (127.0.0.1:<nodePort>) are not served, as in kube-proxy's nftables mode: DNAT
 of a 127.0.0.0/8 source off the loopback device needs route_localnet, a host-wide setting.
 """
@@ -37,8 +35,6 @@ def table_exists():
                           capture_output=True).returncode == 0
 
 
-@unittest.skipUnless(os.environ.get("CAPSTAN_PROXY_E2E") == "1",
-                     "opt-in until verified: set CAPSTAN_PROXY_E2E=1")
 @unittest.skipUnless(runc_cluster_available() and shutil.which("nft"),
                      "needs root, nft and " + ", ".join(TOOLS))
 class ProxyTest(unittest.TestCase):
