@@ -103,8 +103,9 @@ void Handle(const std::shared_ptr<State>& st, const std::shared_ptr<HttpExchange
   }
   if (Status auth = AuthorizeClient(r); !auth.ok()) return RespondStatus(*ex, auth);
   std::vector<std::string> parts = SplitPath(r.path);
-  bool logs = parts[0] == "containerLogs", exec = parts[0] == "exec", attach = parts[0] == "attach";
-  if (parts.size() != 4 || !(logs || exec || attach)) {
+  const std::string kind = parts.size() == 4 ? parts[0] : std::string();
+  bool logs = kind == "containerLogs", exec = kind == "exec", attach = kind == "attach";
+  if (!(logs || exec || attach)) {
     return RespondStatus(*ex, NotFoundError("the server could not find the requested resource"));
   }
   if (logs && r.method != "GET" && r.method != "HEAD") {
