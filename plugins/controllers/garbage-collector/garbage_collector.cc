@@ -158,8 +158,24 @@ sdk::Status GarbageCollector::AttemptToDelete(sdk::Call& call, const GraphNode& 
     sdk::Status s = RemoveOwnerRefs(call, node, drop);
     return s.code() == CAPSTAN_RC_NOT_FOUND ? sdk::Status::Ok() : s;
   }
-  // Every owner is gone or waiting for its dependents: this object goes. With an owner waiting
-  // and dependents of its own, in the foreground so that the wait covers the whole subtree.
+  // Every owner is gone or waiting for its dependents: this object goes — if the live object
+  // still says so. The graph may lag a write that just released it (an orphaning strips the
+  // references, then the owner disappears before the dependent's update event arrives);
+  // upstream's attemptToDeleteItem re-reads the object for the same reason.
+  Json live;
+  sdk::Status read = Send(call, "GET", PathOf(node), {}, {}, &live);
+  if (read.code() == CAPSTAN_RC_NOT_FOUND) return sdk::Status::Ok();
+  CAPSTAN_SDK_RETURN_IF_ERROR(read);
+  std::optional<GraphNode> fresh = NodeOf(node.resource, live);
+  if (!fresh || fresh->uid != node.uid) return sdk::Status::Ok();
+  for (const std::string& uid : dangling) {
+    if (fresh->OwnerWithUid(uid) == nullptr) return sdk::Status::Ok();  // its event requeues it
+  }
+  for (const std::string& uid : waiting) {
+    if (fresh->OwnerWithUid(uid) == nullptr) return sdk::Status::Ok();
+  }
+  // With an owner waiting and dependents of its own, in the foreground so that the wait covers
+  // the whole subtree.
   std::string_view policy = "Background";
   if (!waiting.empty() && !graph_.Dependents(node.uid).empty()) policy = "Foreground";
   sdk::Status s = DeleteObject(call, node, policy);

@@ -119,6 +119,18 @@ class CascadingDeletionTest : public ::testing::Test {
         << name << " pods";
   }
 
+  // A barrier on the collector's pod stream: a pod whose owner never existed is collected only
+  // after every earlier pod event was processed (one watch delivers pod events in order).
+  void WaitUntilCollectorSawPods() {
+    static int barriers = 0;
+    std::string name = "gc-barrier-" + std::to_string(++barriers);
+    json ghost = {
+        {"metadata", {{"name", "ghost"}, {"uid", "6b1c0000-0000-4000-8000-000000000000"}}}};
+    Create(kPods, PodOwnedBy(name, ghost));
+    ASSERT_TRUE(Eventually([&] { return Gone(std::string(kPods) + "/" + name); }))
+        << "the collector never processed the barrier pod";
+  }
+
   ControllerTestCluster cluster_;
   std::unique_ptr<client::ApiClient> client_;
   std::unique_ptr<ControllerHost> host_;
@@ -142,6 +154,9 @@ TEST_F(CascadingDeletionTest, ForegroundDeletionRemovesDependentsBeforeTheOwner)
 TEST_F(CascadingDeletionTest, OrphanDeletionStripsOwnerReferencesAndKeepsDependents) {
   json owner = Create(kConfigMaps, ConfigMap("owner"));
   Create(kPods, PodOwnedBy("kept", owner));
+  // Orphaning works on the dependents the collector has seen (as upstream's graph): let it see
+  // "kept" first, or a loaded machine turns this into a dangling-owner collection.
+  WaitUntilCollectorSawPods();
   DeleteWith(std::string(kConfigMaps) + "/owner", "Orphan");
   ASSERT_TRUE(Eventually([&] { return Gone(std::string(kConfigMaps) + "/owner"); }));
   Result<json> pod = client_->Get(std::string(kPods) + "/kept");
@@ -153,6 +168,7 @@ TEST_F(CascadingDeletionTest, ADependentWhoseOwnerWasReplacedUnderTheSameNameIsC
   json first = Create(kConfigMaps, ConfigMap("reborn"));
   Create(kPods, PodOwnedBy("stale", first));
   Create(kPods, PodOwnedBy("other", Create(kConfigMaps, ConfigMap("alive"))));
+  WaitUntilCollectorSawPods();
   DeleteWith(std::string(kConfigMaps) + "/reborn", "Orphan");  // keeps "stale" around
   ASSERT_TRUE(Eventually([&] { return Gone(std::string(kConfigMaps) + "/reborn"); }));
   // Re-attach the stale reference by hand, then replace the owner under the same name.

@@ -125,6 +125,8 @@ TEST_F(GarbageCollectorTest, DependentOfADeletedOwnerIsDeletedInTheBackgroundWit
   EXPECT_TRUE(Calls("DELETE").empty()) << "the owner exists";
   std::vector<std::string> keys = Event(kRs, CAPSTAN_EVENT_DELETED, Rs("rs-1"));
   EXPECT_EQ(keys, std::vector<std::string>{"gc:uid-a"});
+  host_.SetApiResponse("GET", "/api/v1/namespaces/default/pods/a", 200,
+                       OwnedPod("a", "rs-1").dump());
   host_.SetApiResponse("DELETE", "/api/v1/namespaces/default/pods/a", 200, R"({"kind":"Status"})");
   ASSERT_TRUE(Reconcile("gc:uid-a").ok());
   std::vector<ApiCall> deletes = Calls("DELETE");
@@ -137,10 +139,22 @@ TEST_F(GarbageCollectorTest, DependentOfADeletedOwnerIsDeletedInTheBackgroundWit
 TEST_F(GarbageCollectorTest, AnOwnerWithTheSameNameButAnotherUidDoesNotKeepTheDependent) {
   // The owner is not in the graph; the API has an object of that name with another UID.
   host_.SetApiResponse("GET", kRsPath, 200, Rs("rs-new").dump());
+  host_.SetApiResponse("GET", "/api/v1/namespaces/default/pods/a", 200,
+                       OwnedPod("a", "rs-old").dump());
   host_.SetApiResponse("DELETE", "/api/v1/namespaces/default/pods/a", 200, R"({"kind":"Status"})");
   (void)Event(kPods, CAPSTAN_EVENT_ADDED, OwnedPod("a", "rs-old"));
   ASSERT_TRUE(Reconcile("gc:uid-a").ok());
   EXPECT_EQ(Calls("DELETE").size(), 1u);
+}
+
+TEST_F(GarbageCollectorTest, ADependentReleasedSinceTheGraphSawItIsNotDeleted) {
+  // An orphaning stripped the reference; the owner went before the pod's update event came.
+  (void)Event(kPods, CAPSTAN_EVENT_ADDED, OwnedPod("a", "rs-1"));
+  host_.SetApiResponse("GET", kRsPath, 404, R"({"kind":"Status","code":404})");
+  host_.SetApiResponse("GET", "/api/v1/namespaces/default/pods/a", 200,
+                       Pod("a", {{"app", "web"}}).dump());
+  ASSERT_TRUE(Reconcile("gc:uid-a").ok());
+  EXPECT_TRUE(Calls("DELETE").empty()) << "the live pod has no owner any more";
 }
 
 TEST_F(GarbageCollectorTest, AnOwnerTheApiStillServesKeepsTheDependent) {
@@ -196,6 +210,8 @@ TEST_F(GarbageCollectorTest, ForegroundDeletesDependentsAndWaitsBeforeRemovingTh
   owner["metadata"]["finalizers"] = {kForegroundFinalizer};
   (void)Event(kPods, CAPSTAN_EVENT_ADDED, OwnedPod("a", "rs-1"));
   (void)Event(kRs, CAPSTAN_EVENT_ADDED, owner);
+  host_.SetApiResponse("GET", "/api/v1/namespaces/default/pods/a", 200,
+                       OwnedPod("a", "rs-1").dump());
   host_.SetApiResponse("DELETE", "/api/v1/namespaces/default/pods/a", 200, R"({"kind":"Status"})");
   uint64_t requeue = 0;
   ASSERT_TRUE(Reconcile("gc:rs-1", &requeue).ok());
