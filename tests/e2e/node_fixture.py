@@ -82,7 +82,8 @@ class RuncCluster:
     """A registry plus a `capstan server` with its local runc agent. `name` makes the node name
     and temp dir distinct; `salt` (0-9) keeps the bridge and subnet apart from other tests
     running in parallel. Attributes: cluster (capstan_cluster.Cluster), registry, tmp,
-    subnet_prefix ("10.x.y."), bridge. Call stop() once, also after a failed test."""
+    subnet_prefix ("10.x.y."), bridge, proxy_table (the agent's nftables table). Call stop()
+    once, also after a failed test."""
 
     def __init__(self, name, salt=0, extra_args=()):
         self.tmp = tempfile.mkdtemp(prefix="capstan-%s-" % name)
@@ -95,13 +96,14 @@ class RuncCluster:
         pid = os.getpid()
         self.subnet_prefix = "10.%d.%d." % (200 + (pid + salt) % 50, 100 + (pid + salt) % 100)
         self.bridge = "cape2e%d" % ((pid * 10 + salt) % 1000000)
+        self.proxy_table = "capstan-proxy-" + self.bridge
         try:
             self.cluster = Cluster(extra_args=(
                 "--node-name", name, "--registry-config", registries,
                 "--pod-cidr", self.subnet_prefix + "0/24",
                 "--bridge-name", self.bridge,
                 # Parallel servers must not replace or delete each other's proxy table.
-                "--proxy-table", "capstan-proxy-" + self.bridge) + tuple(extra_args),
+                "--proxy-table", self.proxy_table) + tuple(extra_args),
                 agent=True)
         except Exception:
             self.registry.stop()

@@ -21,7 +21,6 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(__file__))
 from node_fixture import RuncCluster, TOOLS, runc_cluster_available  # noqa: E402
 
-TABLE = "capstan-proxy"
 WEB = ("mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www")
 # The client: GET /cgi-bin/get?<host:port> answers what `wget` in the pod got (or its error).
 CLIENT = ("mkdir -p /www/cgi-bin && "
@@ -30,8 +29,8 @@ CLIENT = ("mkdir -p /www/cgi-bin && "
           "/bin/busybox chmod 755 /www/cgi-bin/get && exec httpd -f -p 8081 -h /www")
 
 
-def table_exists():
-    return subprocess.run(["nft", "list", "table", "ip", TABLE],
+def table_exists(table):
+    return subprocess.run(["nft", "list", "table", "ip", table],
                           capture_output=True).returncode == 0
 
 
@@ -48,9 +47,10 @@ class ProxyTest(unittest.TestCase):
         cls.node.stop()
         # The proxy deletes its table when the server stops.
         deadline = time.time() + 20
-        while time.time() < deadline and table_exists():
+        while time.time() < deadline and table_exists(cls.node.proxy_table):
             time.sleep(0.2)
-        assert not table_exists(), "table %s left behind" % TABLE
+        table = cls.node.proxy_table
+        assert not table_exists(table), "table %s left behind" % table
 
     def json(self, *args):
         return json.loads(self.c.kubectl(*args, "-o", "json"))
@@ -133,7 +133,7 @@ class ProxyTest(unittest.TestCase):
             last = self.through_client(cluster_ip)
             time.sleep(0.2)
         self.assertIn("refused", last)
-        self.assertTrue(table_exists())
+        self.assertTrue(table_exists(self.node.proxy_table))
 
 
 if __name__ == "__main__":
