@@ -36,5 +36,15 @@ TEST(CapstanMainTest, UnknownCommandExitsTwo) {
   EXPECT_THAT(r.err, HasSubstr("unknown command 'frobnicate'"));
 }
 
+TEST(CapstanMainTest, ServerRefusesToDisableAControllerItDoesNotHave) {
+  std::string dir = "/tmp/capstan_cmd_test_data_" + std::to_string(getpid());
+  auto r = RunCapstan({"server", "--data-dir", dir, "--secure-port", "0", "--disable-agent",
+                       "--disable-controller", "no-such-controller"});
+  std::system(("rm -rf '" + dir + "'").c_str());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no default controller \"no-such-controller\""));
+  EXPECT_THAT(r.err, HasSubstr("node-lifecycle"));  // the message lists the known names
+}
+
 }  // namespace
 }  // namespace capstan::cmd
