@@ -78,6 +78,18 @@ class Registry:
         self.log.close()
 
 
+def remove_masquerade_rules(bridge):
+    """Deletes the bridge CNI plugin's masquerade rule for `bridge` (the plugin keeps it for the
+    node's lifetime; a test's bridge lives only as long as the test)."""
+    listing = subprocess.run(["nft", "-a", "list", "chain", "ip", "capstan_cni", "postrouting"],
+                             capture_output=True, text=True)
+    for line in listing.stdout.splitlines():
+        if '"capstan-cni:%s"' % bridge in line and "# handle " in line:
+            handle = line.rsplit("# handle ", 1)[1].strip()
+            subprocess.run(["nft", "delete", "rule", "ip", "capstan_cni", "postrouting",
+                            "handle", handle], capture_output=True)
+
+
 class RuncCluster:
     """A registry plus a `capstan server` with its local runc agent. `name` makes the node name
     and temp dir distinct; `salt` (0-9) keeps the bridge and subnet apart from other tests
@@ -119,6 +131,7 @@ class RuncCluster:
             self.cluster.stop()
             self.registry.stop()
             subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)
+            remove_masquerade_rules(self.bridge)
             shutil.rmtree(self.tmp, ignore_errors=True)
             if os.environ.get("CAPSTAN_E2E_LOG"):
                 print(log)
