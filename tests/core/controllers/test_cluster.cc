@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "core/plugin/chain_config.h"
 #include "core/registry/strategy_factory.h"
 
 namespace capstan::controllers::testing {
@@ -82,6 +83,21 @@ bool Eventually(const std::function<bool()>& pred, std::chrono::milliseconds tim
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return pred();
+}
+
+Result<std::unique_ptr<ControllerHost>> StartHostWithPlugins(client::ApiClient* client,
+                                                             const std::string& plugin_dir,
+                                                             const nlohmann::json& plugins) {
+  nlohmann::json doc = {{"apiVersion", "capstan.io/v1alpha1"},
+                        {"kind", "PluginConfiguration"},
+                        {"pluginDirs", nlohmann::json::array({plugin_dir})},
+                        {"chains", {{"controller", {{"plugins", plugins}}}}}};
+  Result<plugin::PluginConfiguration> config = plugin::ParsePluginConfiguration(doc, "test", "/");
+  if (!config.ok()) return config.status();
+  ControllerHostOptions options;
+  options.client = client;
+  options.plugins = *config;
+  return StartControllerHost(options);
 }
 
 }  // namespace capstan::controllers::testing

@@ -64,22 +64,12 @@ class CascadingDeletionTest : public ::testing::Test {
  protected:
   void SetUp() override {
     client_ = cluster_.NewClient();
-    json doc = {{"apiVersion", "capstan.io/v1alpha1"},
-                {"kind", "PluginConfiguration"},
-                {"pluginDirs", json::array({CAPSTAN_TEST_PLUGIN_DIR})},
-                {"chains",
-                 {{"controller",
-                   {{"plugins",
-                     json::array({Plugin("replicasets", "replicaset", {{"kind", "ReplicaSet"}}),
-                                  Plugin("deployments", "deployment"),
-                                  Plugin("garbage-collector", "garbage-collector"),
-                                  Plugin("namespace", "namespace"), Plugin("jobs", "job")})}}}}}};
-    Result<plugin::PluginConfiguration> config = plugin::ParsePluginConfiguration(doc, "test", "/");
-    ASSERT_TRUE(config.ok()) << config.status().ToString();
-    ControllerHostOptions options;
-    options.client = client_.get();
-    options.plugins = *config;
-    Result<std::unique_ptr<ControllerHost>> host = StartControllerHost(options);
+    Result<std::unique_ptr<ControllerHost>> host = testing::StartHostWithPlugins(
+        client_.get(), CAPSTAN_TEST_PLUGIN_DIR,
+        json::array({Plugin("replicasets", "replicaset", {{"kind", "ReplicaSet"}}),
+                     Plugin("deployments", "deployment"),
+                     Plugin("garbage-collector", "garbage-collector"),
+                     Plugin("namespace", "namespace"), Plugin("jobs", "job")}));
     ASSERT_TRUE(host.ok()) << host.status().ToString();
     host_ = std::move(*host);
   }

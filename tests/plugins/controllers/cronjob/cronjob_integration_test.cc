@@ -48,22 +48,12 @@ class CronJobIntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     client_ = cluster_.NewClient();
-    json doc = {
-        {"apiVersion", "capstan.io/v1alpha1"},
-        {"kind", "PluginConfiguration"},
-        {"pluginDirs", json::array({CAPSTAN_TEST_PLUGIN_DIR})},
-        {"chains",
-         {{"controller",
-           {{"plugins", json::array({Plugin("cronjobs", "cronjob", {{"clockOffsetSeconds", 120}}),
-                                     Plugin("ttl", "ttl-after-finished"),
-                                     Plugin("garbage-collector", "garbage-collector"),
-                                     Plugin("serviceaccounts", "serviceaccount")})}}}}}};
-    Result<plugin::PluginConfiguration> config = plugin::ParsePluginConfiguration(doc, "test", "/");
-    ASSERT_TRUE(config.ok()) << config.status().ToString();
-    ControllerHostOptions options;
-    options.client = client_.get();
-    options.plugins = *config;
-    Result<std::unique_ptr<ControllerHost>> host = StartControllerHost(options);
+    Result<std::unique_ptr<ControllerHost>> host = testing::StartHostWithPlugins(
+        client_.get(), CAPSTAN_TEST_PLUGIN_DIR,
+        json::array({Plugin("cronjobs", "cronjob", {{"clockOffsetSeconds", 120}}),
+                     Plugin("ttl", "ttl-after-finished"),
+                     Plugin("garbage-collector", "garbage-collector"),
+                     Plugin("serviceaccounts", "serviceaccount")}));
     ASSERT_TRUE(host.ok()) << host.status().ToString();
     host_ = std::move(*host);
   }

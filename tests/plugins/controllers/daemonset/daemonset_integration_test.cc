@@ -40,7 +40,7 @@ bool IsReady(const json& pod) {
   return false;
 }
 
-json DaemonSet(const std::string& name, json strategy, json node_selector = json::object()) {
+json DaemonSet(const std::string& name, json strategy, const json& node_selector = json::object()) {
   json spec = {{"containers", json::array({{{"name", "c"}, {"image", "busybox:1"}}})}};
   if (!node_selector.empty()) spec["nodeSelector"] = node_selector;
   return {{"apiVersion", "apps/v1"},
@@ -56,20 +56,11 @@ class DaemonSetIntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     client_ = cluster_.NewClient();
-    json doc = {{"apiVersion", "capstan.io/v1alpha1"},
-                {"kind", "PluginConfiguration"},
-                {"pluginDirs", json::array({CAPSTAN_TEST_PLUGIN_DIR})},
-                {"chains",
-                 {{"controller",
-                   {{"plugins", json::array({{{"name", "daemonsets"},
-                                              {"library", "controllers/daemonset.so"},
-                                              {"timeout", "30s"}}})}}}}}};
-    Result<plugin::PluginConfiguration> config = plugin::ParsePluginConfiguration(doc, "test", "/");
-    ASSERT_TRUE(config.ok()) << config.status().ToString();
-    ControllerHostOptions options;
-    options.client = client_.get();
-    options.plugins = *config;
-    Result<std::unique_ptr<ControllerHost>> host = StartControllerHost(options);
+    Result<std::unique_ptr<ControllerHost>> host =
+        testing::StartHostWithPlugins(client_.get(), CAPSTAN_TEST_PLUGIN_DIR,
+                                      json::array({{{"name", "daemonsets"},
+                                                    {"library", "controllers/daemonset.so"},
+                                                    {"timeout", "30s"}}}));
     ASSERT_TRUE(host.ok()) << host.status().ToString();
     host_ = std::move(*host);
   }

@@ -55,16 +55,8 @@ class NodeLifecycleIntegrationTest : public ::testing::Test {
     json entry = {{"name", "node-lifecycle"},
                   {"library", "controllers/node-lifecycle.so"},
                   {"config", {{"nodeMonitorGracePeriod", 3}, {"nodeStartupGracePeriod", 3}}}};
-    json doc = {{"apiVersion", "capstan.io/v1alpha1"},
-                {"kind", "PluginConfiguration"},
-                {"pluginDirs", json::array({CAPSTAN_TEST_PLUGIN_DIR})},
-                {"chains", {{"controller", {{"plugins", json::array({entry})}}}}}};
-    Result<plugin::PluginConfiguration> config = plugin::ParsePluginConfiguration(doc, "test", "/");
-    ASSERT_TRUE(config.ok()) << config.status().ToString();
-    ControllerHostOptions options;
-    options.client = client_.get();
-    options.plugins = *config;
-    Result<std::unique_ptr<ControllerHost>> host = StartControllerHost(options);
+    Result<std::unique_ptr<ControllerHost>> host =
+        testing::StartHostWithPlugins(client_.get(), CAPSTAN_TEST_PLUGIN_DIR, json::array({entry}));
     ASSERT_TRUE(host.ok()) << host.status().ToString();
     host_ = std::move(*host);
   }
