@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "plugins/controllers/deployment/deployment_util.h"
+#include "plugins/controllers/kit/history.h"
 
 namespace capstan::controllers {
 namespace {
@@ -252,7 +253,7 @@ sdk::Status DeploymentController::CreateNewReplicaSet(Sync& s, const std::string
       c != nullptr && c->is_number_integer()) {
     collisions = c->get<int64_t>();
   }
-  std::string hash = ComputeHash(tmpl, collisions);
+  std::string hash = ComputeTemplateHash(tmpl, collisions);
   tmpl["metadata"]["labels"][kHashLabel] = hash;
   Json selector = s.d["spec"]["selector"];
   selector["matchLabels"][kHashLabel] = hash;

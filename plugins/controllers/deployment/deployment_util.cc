@@ -63,23 +63,6 @@ std::vector<std::string> Split(const std::string& s, char sep) {
 
 }  // namespace
 
-std::string ComputeHash(const Json& pod_template, std::optional<int64_t> collision_count) {
-  uint32_t h = 2166136261u;
-  auto feed = [&h](unsigned char c) {
-    h ^= c;
-    h *= 16777619u;
-  };
-  for (unsigned char c : sdk::json::Dump(Normalize(pod_template))) feed(c);
-  if (collision_count.has_value()) {
-    uint32_t n = static_cast<uint32_t>(*collision_count);
-    for (int i = 0; i < 8; ++i) feed(i < 4 ? static_cast<unsigned char>(n >> (8 * i)) : 0);
-  }
-  static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
-  std::string out = std::to_string(h);
-  for (char& c : out) c = kAlphabet[static_cast<unsigned char>(c) % (sizeof(kAlphabet) - 1)];
-  return out;
-}
-
 bool EqualIgnoreHash(const Json& a, const Json& b) { return WithoutHash(a) == WithoutHash(b); }
 
 int64_t Replicas(const Json& obj) { return GetNum(obj, {"spec", "replicas"}, 1); }

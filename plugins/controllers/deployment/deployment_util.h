@@ -24,9 +24,7 @@ inline constexpr char kMaxReplicas[] = "deployment.kubernetes.io/max-replicas";
 inline constexpr size_t kMaxRevisionHistoryChars = 2000;
 
 // ---- Hashing and templates ----
-// FNV-32a over the template's canonical JSON (+ the collision count as 8 little-endian bytes),
-// printed in decimal and mapped onto upstream's safe alphabet "bcdfghjklmnpqrstvwxz2456789".
-std::string ComputeHash(const Json& pod_template, std::optional<int64_t> collision_count);
+// The pod-template-hash of a template: ComputeTemplateHash (plugins/controllers/kit/history.h).
 // Templates equal once the hash label, nulls and empty maps/lists are dropped (upstream
 // EqualIgnoreHash with Semantic.DeepEqual).
 bool EqualIgnoreHash(const Json& a, const Json& b);

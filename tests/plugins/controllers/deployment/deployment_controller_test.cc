@@ -11,6 +11,7 @@
 #include "capstan/sdk/testing/fake_host.h"
 #include "capstan/sdk/testing/harness.h"
 #include "plugins/controllers/deployment/deployment_util.h"
+#include "plugins/controllers/kit/history.h"
 #include "tests/plugins/controllers/objects.h"
 
 namespace capstan::controllers {
@@ -55,7 +56,7 @@ Json Deployment(int64_t replicas, const std::string& image) {
 Json OwnedRs(const std::string& image, int64_t replicas, int64_t available, int64_t revision,
              int64_t age, int64_t desired = -1) {
   Json tmpl = Template(image);
-  std::string hash = ComputeHash(tmpl, std::nullopt);
+  std::string hash = ComputeTemplateHash(tmpl, std::nullopt);
   tmpl["metadata"]["labels"][kHashLabel] = hash;
   Json rs = {{"apiVersion", "apps/v1"},
              {"kind", "ReplicaSet"},
@@ -125,7 +126,7 @@ class DeploymentControllerTest : public ::testing::Test {
   }
   Json LastStatus() const { return Last("PATCH", kDeployStatusPath)["status"]; }
   static std::string RsName(const std::string& image) {
-    return "web-" + ComputeHash(Template(image), std::nullopt);
+    return "web-" + ComputeTemplateHash(Template(image), std::nullopt);
   }
 
   FakeHost host_;
@@ -146,7 +147,7 @@ TEST_F(DeploymentControllerTest, CreatesTheFirstReplicaSetWithHashRevisionAndOwn
   host_.SetApiResponse("POST", kRsPath, 201, "{}");
   ASSERT_TRUE(Reconcile().ok());
   Json rs = Last("POST", kRsPath);
-  std::string hash = ComputeHash(Template("nginx:1"), std::nullopt);
+  std::string hash = ComputeTemplateHash(Template("nginx:1"), std::nullopt);
   EXPECT_EQ(rs["metadata"]["name"], "web-" + hash);
   EXPECT_EQ(rs["metadata"]["labels"], (Json{{"app", "web"}, {kHashLabel, hash}}));
   EXPECT_EQ(rs["spec"]["selector"]["matchLabels"], (Json{{"app", "web"}, {kHashLabel, hash}}));

@@ -6,6 +6,8 @@
 
 #include <vector>
 
+#include "plugins/controllers/kit/history.h"
+
 namespace capstan::controllers {
 namespace {
 
@@ -20,13 +22,13 @@ Json RollingDeployment(int64_t replicas, Json surge, Json unavailable) {
 TEST(DeploymentUtilTest, HashIsStableSafeAndChangesWithTheCollisionCount) {
   Json t = {{"metadata", {{"labels", {{"app", "web"}}}, {"creationTimestamp", nullptr}}},
             {"spec", {{"containers", Json::array()}}}};
-  std::string h = ComputeHash(t, std::nullopt);
-  EXPECT_EQ(h, ComputeHash(t, std::nullopt));
-  EXPECT_NE(h, ComputeHash(t, 1));
+  std::string h = ComputeTemplateHash(t, std::nullopt);
+  EXPECT_EQ(h, ComputeTemplateHash(t, std::nullopt));
+  EXPECT_NE(h, ComputeTemplateHash(t, 1));
   EXPECT_EQ(h.find_first_not_of("bcdfghjklmnpqrstvwxz2456789"), std::string::npos);
   Json other = t;
   other["spec"]["containers"] = Json::array({{{"image", "x"}}});
-  EXPECT_NE(h, ComputeHash(other, std::nullopt));
+  EXPECT_NE(h, ComputeTemplateHash(other, std::nullopt));
 }
 
 TEST(DeploymentUtilTest, TemplatesCompareEqualIgnoringTheHashLabelAndEmptyFields) {
