@@ -8,6 +8,7 @@ PACKAGES=(
   clang clang-format clang-tidy
   libboost-dev libboost-filesystem-dev libboost-system-dev
   libleveldb-dev libyaml-cpp-dev nlohmann-json3-dev libvalijson-dev libssl-dev
+  libmimalloc-dev
   libgtest-dev libgmock-dev googletest
   binutils
   zlib1g-dev docker-registry skopeo umoci busybox-static

@@ -221,6 +221,15 @@ void ApiServer::ReplyObject(const RequestContext& ctx, int status,
   ReplyJson(ctx, status, object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
+void ApiServer::ReplyWritten(const RequestContext& ctx, int status, WriteResult& written) const {
+  std::string_view accept = ctx.request().Header("accept").value_or("");
+  if (written.served_json.empty() || accept.find("as=Table") != std::string_view::npos) {
+    ReplyObject(ctx, status, written.object);
+    return;
+  }
+  ReplyJson(ctx, status, std::move(written.served_json));
+}
+
 void ApiServer::Serve(const std::shared_ptr<HttpExchange>& exchange) {
   ++requests_total_;
   RequestContext ctx;

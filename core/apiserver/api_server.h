@@ -111,6 +111,8 @@ class ApiServer {
                          const StatusDetails& details = {});
   static void ReplyApiError(const RequestContext& ctx, const ApiError& error);
   void ReplyObject(const RequestContext& ctx, int status, const nlohmann::json& object) const;
+  // ReplyObject for a write's result, reusing its served bytes when it has them.
+  void ReplyWritten(const RequestContext& ctx, int status, WriteResult& written) const;
 
  private:
   ApiServer(store::Store* store, Authenticator* authn, Authorizer* authz, Admission* admission,

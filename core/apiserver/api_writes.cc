@@ -153,7 +153,7 @@ void ApiServer::Create(RequestContext& ctx) {
   WriteContext wctx = MakeWriteContext(ctx, opts->dry_run, FieldManagerOf(ctx, *opts));
   ApiResult<WriteResult> r = ctx.storage->Create(wctx, ctx.info.namespace_name, std::move(*body));
   if (auto* e = std::get_if<ApiError>(&r)) return ReplyApiError(ctx, *e);
-  ReplyObject(ctx, 201, std::get<WriteResult>(r).object);
+  ReplyWritten(ctx, 201, std::get<WriteResult>(r));
 }
 
 void ApiServer::Update(RequestContext& ctx) {
@@ -176,7 +176,7 @@ void ApiServer::Update(RequestContext& ctx) {
   ApiResult<WriteResult> r = ctx.storage->Update(wctx, ctx.info.namespace_name, ctx.info.name,
                                                  ctx.info.subresource, std::move(*body));
   if (auto* e = std::get_if<ApiError>(&r)) return ReplyApiError(ctx, *e);
-  ReplyObject(ctx, 200, std::get<WriteResult>(r).object);
+  ReplyWritten(ctx, 200, std::get<WriteResult>(r));
 }
 
 void ApiServer::Patch(RequestContext& ctx) {
@@ -261,8 +261,8 @@ void ApiServer::Patch(RequestContext& ctx) {
                                                  ctx.info.subresource, mutate, apply);
   if (auto* e = std::get_if<ApiError>(&r)) return ReplyApiError(ctx, *e);
   if (validation == FieldValidation::kWarn) AddUnknownFieldWarnings(ctx, dropped);
-  const WriteResult& w = std::get<WriteResult>(r);
-  ReplyObject(ctx, w.created ? 201 : 200, w.object);
+  WriteResult& w = std::get<WriteResult>(r);
+  ReplyWritten(ctx, w.created ? 201 : 200, w);
 }
 
 void ApiServer::Delete(RequestContext& ctx) {

@@ -104,6 +104,17 @@ RestStorage::StoreWrite RestStorage::PrepareStore(std::string key, nlohmann::jso
   return w;
 }
 
+WriteResult RestStorage::Stored(nlohmann::json obj, const StoreWrite& write, int64_t revision,
+                                bool created) {
+  WriteResult out{Served(std::move(obj), revision), created};
+  if (write.prepared) {
+    size_t rv_pos = 0;
+    size_t rv_len = 0;
+    out.served_json = ServedBytes(*write.prepared, revision, &rv_pos, &rv_len);
+  }
+  return out;
+}
+
 void RestStorage::Abandon(const StoreWrite& write) const {
   cache_->AbandonWrite(write.key, write.prepared);
 }
@@ -215,7 +226,7 @@ ApiResult<WriteResult> RestStorage::Create(const WriteContext& ctx, std::string_
     }
     return Err(kv.status());
   }
-  return WriteResult{Served(std::move(obj), kv->mod_revision), true};
+  return Stored(std::move(obj), write, kv->mod_revision, true);
 }
 
 ApiResult<CachedObjectPtr> RestStorage::Get(std::string_view ns, std::string_view name) const {
@@ -384,7 +395,7 @@ ApiResult<WriteResult> RestStorage::WriteUpdate(const WriteContext& ctx,
     if (kv.status().code() == StatusCode::kNotFound) return NotFound(name);
     return Err(kv.status());
   }
-  return WriteResult{Served(obj, kv->mod_revision)};
+  return Stored(obj, write, kv->mod_revision, false);  // a copy: update_guard reads obj
 }
 
 ApiResult<WriteResult> RestStorage::FinishDelete(const WriteContext& ctx,

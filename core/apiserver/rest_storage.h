@@ -111,6 +111,9 @@ struct WriteResult {
   nlohmann::json object;
   bool created = false;
   bool removed = false;
+  // `object` serialized as it is served, when the write produced those bytes anyway (a stored
+  // create or update); empty otherwise. Replies use it instead of serializing `object` again.
+  std::string served_json = {};
 };
 
 template <typename T>
@@ -176,6 +179,9 @@ class RestStorage {
     std::string_view bytes() const { return prepared ? prepared->stored : fallback; }
   };
   StoreWrite PrepareStore(std::string key, nlohmann::json& obj) const;
+  // The result of a stored write: `obj` at `revision`, with its served bytes when prepared.
+  static WriteResult Stored(nlohmann::json obj, const StoreWrite& write, int64_t revision,
+                            bool created);
   void Abandon(const StoreWrite& write) const;
 
   ResourceInfo info_;

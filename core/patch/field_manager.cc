@@ -270,6 +270,23 @@ Result<nlohmann::json> UpdateManagedFields(const nlohmann::json& live, nlohmann:
   }
   Json after = WithoutManagedFields(std::move(new_object));
   if (managers.empty() && !created && !decoded_new) return after;  // untracked object
+  if (created && managers.empty()) {
+    // A new object: everything it sets is the creator's (RecordUpdate against an empty object,
+    // without the comparison).
+    Result<FieldSet> added = AddedFields(after, schema);
+    if (!added.ok()) return added.status();
+    FieldSet mine = options.ignored != nullptr ? added->RecursiveDifference(*options.ignored)
+                                               : std::move(added).value();
+    mine = mine.Difference(StripSet());
+    if (!mine.Empty()) {
+      ManagedFieldsEntry& e = EntryFor(managers, options.manager, kOperationUpdate,
+                                       options.api_version, options.subresource);
+      e.fields = std::move(mine);
+      e.time = options.now;
+    }
+    SetManagedFields(after, EncodeManagedFields(managers));
+    return after;
+  }
   Json before = created ? Json::object() : WithoutManagedFields(live);
   CAPSTAN_RETURN_IF_ERROR(RecordUpdate(before, after, managers, options.manager, options, schema));
   CapUpdateManagers(managers);

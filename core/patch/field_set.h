@@ -49,6 +49,11 @@ class FieldSet {
   nlohmann::json ToFieldsV1() const;
 
   void Insert(std::span<const PathElement> path);
+  // The subtree for one child element, created empty when absent; for builders that walk an
+  // object and insert relative to where they are (cheaper than `Insert` from the root).
+  FieldSet& MutableChild(std::string_view element) { return ChildFor(element); }
+  // Makes this node's own path a member (see `member`).
+  void MarkMember() { member_ = true; }
   bool Has(std::span<const PathElement> path) const;
   bool Empty() const { return !member_ && children_.empty(); }
 

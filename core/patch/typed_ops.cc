@@ -227,6 +227,48 @@ class Walker {
     return Status::Ok();
   }
 
+  // --- AddedFields: Diff(nullptr, r) with `node` the set node at `path` ---
+  Status AddAll(const Json& r, const std::optional<FieldMeta>& meta, const std::string& spath,
+                FieldPath& path, FieldSet& node) {
+    Shape shape = typed::ShapeOf(r, meta);
+    node.MarkMember();
+    if (shape == Shape::kScalar || shape == Shape::kAtomic || typed::IsEmptyContainer(r)) {
+      return Status::Ok();
+    }
+    if (shape == Shape::kStruct || shape == Shape::kMap) {
+      bool is_map = shape == Shape::kMap;
+      for (const auto& [k, v] : r.items()) {
+        std::string cpath = typed::ChildPath(spath, is_map, k);
+        path.push_back(FieldElement(k));
+        FieldSet& child = node.MutableChild(path.back());
+        CAPSTAN_RETURN_IF_ERROR(AddAll(v, Meta(cpath), cpath, path, child));
+        path.pop_back();
+      }
+      return Status::Ok();
+    }
+    std::vector<PathElement> elements;
+    std::map<PathElement, int, std::less<>> count;
+    for (size_t i = 0; i < r.size(); ++i) {
+      Result<PathElement> e = typed::ItemElement(*meta, r[i], i);
+      if (!e.ok()) return e.status().WithContext(PathString(path));
+      ++count[*e];
+      elements.push_back(std::move(e).value());
+    }
+    std::string ipath = typed::ItemPath(spath);
+    std::optional<FieldMeta> imeta = Meta(ipath);
+    for (size_t i = 0; i < r.size(); ++i) {
+      FieldSet& child = node.MutableChild(elements[i]);
+      if (count[elements[i]] > 1) {  // duplicated keys: one opaque member, as Diff does
+        child.MarkMember();
+        continue;
+      }
+      path.push_back(elements[i]);
+      CAPSTAN_RETURN_IF_ERROR(AddAll(r[i], imeta, ipath, path, child));
+      path.pop_back();
+    }
+    return Status::Ok();
+  }
+
   // --- RemoveItems ---
   Json Remove(const Json& v, const FieldSet& s, const std::optional<FieldMeta>& meta,
               const std::string& spath) {
@@ -293,6 +335,26 @@ Result<Comparison> Compare(const nlohmann::json& before, const nlohmann::json& a
   if (l == nullptr && r == nullptr) return c;
   CAPSTAN_RETURN_IF_ERROR(w.Diff(l, r, w.Meta(""), "", path, c));
   return c;
+}
+
+Result<FieldSet> AddedFields(const nlohmann::json& after, const PatchSchema& schema) {
+  Walker w(schema);
+  FieldSet out;
+  if (!after.is_object()) {
+    Result<Comparison> c = Compare(Json::object(), after, schema);
+    if (!c.ok()) return c.status();
+    return std::move(c->added);
+  }
+  FieldPath path;
+  std::optional<FieldMeta> root = w.Meta("");
+  bool is_map = typed::ShapeOf(after, root) == Shape::kMap;
+  for (const auto& [k, v] : after.items()) {
+    std::string cpath = typed::ChildPath("", is_map, k);
+    path.push_back(FieldElement(k));
+    CAPSTAN_RETURN_IF_ERROR(w.AddAll(v, w.Meta(cpath), cpath, path, out.MutableChild(path.back())));
+    path.pop_back();
+  }
+  return out;
 }
 
 nlohmann::json RemoveItems(const nlohmann::json& object, const FieldSet& set,

@@ -38,6 +38,10 @@ struct Comparison {
 Result<Comparison> Compare(const nlohmann::json& before, const nlohmann::json& after,
                            const PatchSchema& schema);
 
+// `Compare(object(), after).added` in one pass that builds the set in place: every path of
+// `after` below the root. The create path records a new object's ownership with it.
+Result<FieldSet> AddedFields(const nlohmann::json& after, const PatchSchema& schema);
+
 // Merges an applied configuration into `live`: structs and granular maps merge field by field,
 // set and map-keyed lists merge item by item (keeping the configuration's order for its items
 // and the live order for the others), atomic values are replaced, and a `null` in the

@@ -35,6 +35,45 @@ TEST(TypedOpsTest, ToFieldSetOwnsLeavesItemsAndMapEntries) {
       << set->ToFieldsV1().dump();
 }
 
+// AddedFields is the create path's shortcut for Compare(object(), after).added: it must give
+// the same set for every shape of value.
+TEST(TypedOpsTest, AddedFieldsEqualsComparingWithAnEmptyObject) {
+  const char* cases[] = {
+      R"({"apiVersion": "apps/v1", "kind": "Deployment",
+          "metadata": {"name": "web", "labels": {"app": "web"}, "annotations": {}},
+          "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}},
+              "spec": {"containers": [{"name": "nginx", "image": "nginx", "args": ["-g", "x"],
+                                       "resources": {}, "env": null,
+                                       "ports": [{"containerPort": 80}, {"containerPort": 81,
+                                                                         "protocol": "UDP"}]}],
+                       "finalizers": ["a", "b"]}}}})",
+      R"({"metadata": {"finalizers": ["x", "x", "y"]},
+          "spec": {"containers": [{"name": "a"}, {"name": "a", "image": "i"}, {"name": "b"}]}})",
+      R"({"spec": {"containers": [], "nodeSelector": {"k": "v"}, "tolerations": [{}]},
+          "status": {"phase": "Pending"}, "x": [1, [2], {"y": null}]})",
+      R"({})",
+  };
+  for (const char* text : cases) {
+    Json object = Json::parse(text);
+    Result<Comparison> c = Compare(Json::object(), object, KubeSchema());
+    Result<FieldSet> added = AddedFields(object, KubeSchema());
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    ASSERT_TRUE(added.ok()) << added.status().ToString();
+    EXPECT_EQ(added->ToFieldsV1(), c->added.ToFieldsV1()) << text;
+    EXPECT_FALSE(added->Empty() && !object.empty()) << text;
+  }
+}
+
+TEST(TypedOpsTest, AddedFieldsRejectsKeyedItemsWithoutKeysAsCompareDoes) {
+  Json object = Json::parse(R"({"spec":{"containers":[{"name":"a","env":[{"value":"x"}]}]}})");
+  Result<FieldSet> added = AddedFields(object, KubeSchema());
+  Result<Comparison> c = Compare(Json::object(), object, KubeSchema());
+  ASSERT_FALSE(added.ok());
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(added.status().message(), c.status().message());
+}
+
 TEST(TypedOpsTest, ToFieldSetRejectsKeyedItemsWithoutKeys) {
   Result<FieldSet> set = ToFieldSet(
       Json::parse(R"({"spec":{"containers":[{"name":"a","env":[{"value":"x"}]}]}})"), KubeSchema());
