@@ -3,6 +3,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/apiserver/api_server.h"
+#include "core/apiserver/list_stream.h"
 #include "core/apiserver/query_options.h"
 #include "core/apiserver/table.h"
 #include "core/selector/field_selector.h"
@@ -95,8 +96,11 @@ void ApiServer::List(RequestContext& ctx) {
     if (!s.ok()) return ReplyError(ctx, s);
   }
   std::string ns = ctx.resource->namespaced ? ctx.info.namespace_name : "";
+  // The prefix scopes the namespace, so only selectors need the filter (and without one the
+  // cache can count what remains past a page cheaply).
+  bool selective = !opts->label_selector.empty() || !opts->field_selector.empty();
   CacheListResult page = ctx.storage->cache()->List(ctx.storage->CollectionPrefix(ns), start_after,
-                                                    opts->limit, *filter);
+                                                    opts->limit, selective ? *filter : nullptr);
   std::string rv = std::to_string(page.revision);
   std::string cont =
       page.continue_after.empty() ? "" : EncodeContinue(page.continue_after, page.revision);
@@ -106,27 +110,23 @@ void ApiServer::List(RequestContext& ctx) {
     for (const CachedObjectPtr& o : page.items) objects.push_back(nlohmann::json::parse(o->json));
     nlohmann::json table = BuildTable(ctx.resource->group, ctx.resource->kind, objects,
                                       IncludeOf(ctx), NowMs(), rv, cont);
-    if (!cont.empty()) table["metadata"]["remainingItemCount"] = page.remaining;
+    if (!cont.empty() && page.remaining_known) {
+      table["metadata"]["remainingItemCount"] = page.remaining;
+    }
     ReplyJson(ctx, 200, table.dump(), kTableContentType);
     return;
   }
-  std::string body;
-  size_t total = 128;
-  for (const CachedObjectPtr& o : page.items) total += o->json.size() + 1;
-  body.reserve(total);
-  body += "{\"kind\":\"" + ListKind(ctx) + "\",\"apiVersion\":\"" + ctx.resource->ApiVersion() +
-          "\",\"metadata\":{\"resourceVersion\":\"" + rv + "\"";
+  std::string head = "{\"kind\":\"" + ListKind(ctx) + "\",\"apiVersion\":\"" +
+                     ctx.resource->ApiVersion() + "\",\"metadata\":{\"resourceVersion\":\"" + rv +
+                     "\"";
   if (!cont.empty()) {
-    body +=
-        ",\"continue\":\"" + cont + "\",\"remainingItemCount\":" + std::to_string(page.remaining);
+    head += ",\"continue\":\"" + cont + "\"";
+    if (page.remaining_known) head += ",\"remainingItemCount\":" + std::to_string(page.remaining);
   }
-  body += "},\"items\":[";
-  for (size_t i = 0; i < page.items.size(); ++i) {
-    if (i > 0) body += ',';
-    body += page.items[i]->json;
-  }
-  body += "]}";
-  ReplyJson(ctx, 200, std::move(body));
+  head += "},\"items\":[";
+  HttpHeaders headers = {{"Content-Type", "application/json"}};
+  headers.insert(headers.end(), ctx.response_headers.begin(), ctx.response_headers.end());
+  SendList(ctx.exchange, 200, std::move(headers), std::move(head), std::move(page.items), "]}");
 }
 
 namespace {

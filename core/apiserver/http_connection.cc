@@ -276,12 +276,13 @@ void HttpConnection::FailRequest(int status, std::string_view reason, std::strin
 
 // ---- writing ----
 
-void HttpConnection::Enqueue(std::string data, StatePtr account, size_t accounted) {
+void HttpConnection::Enqueue(std::string data, StatePtr account, size_t accounted,
+                             std::function<void()> on_written) {
   if (closed_ || taken_ || shutting_down_) {
     if (account) account->queued_bytes.fetch_sub(accounted);
     return;
   }
-  queue_.push_back(OutItem{std::move(data), std::move(account), accounted});
+  queue_.push_back(OutItem{std::move(data), std::move(account), accounted, std::move(on_written)});
   DoWrite();
 }
 
@@ -307,8 +308,10 @@ void HttpConnection::DoWrite() {
 void HttpConnection::OnWrite(const error_code& ec) {
   writing_ = false;
   write_deadline_ = Clock::time_point::max();
+  std::vector<std::function<void()>> written;
   for (OutItem& item : inflight_) {
     if (item.account) item.account->queued_bytes.fetch_sub(item.accounted);
+    if (item.on_written && !ec) written.push_back(std::move(item.on_written));
   }
   inflight_.clear();
   if (coalesced_.capacity() > kCoalesceLimit) std::string().swap(coalesced_);
@@ -317,6 +320,9 @@ void HttpConnection::OnWrite(const error_code& ec) {
     Close();
     return;
   }
+  // Producers pace themselves on these (after this write's bookkeeping; a chunk they queue
+  // starts the next write here or below).
+  for (std::function<void()>& f : written) InvokeNoThrow(f);
   if (!queue_.empty()) {
     DoWrite();
   } else if (takeover_) {
@@ -366,20 +372,21 @@ void HttpConnection::StartStream(const StatePtr& state, int status, const HttpHe
   }
 }
 
-void HttpConnection::Chunk(const StatePtr& state, std::string data) {
+void HttpConnection::Chunk(const StatePtr& state, std::string data,
+                           std::function<void()> on_written) {
   size_t accounted = data.size();
   if (closed_ || taken_ || state != current_ || current_head_) {
     state->queued_bytes.fetch_sub(accounted);
     return;
   }
   if (!stream_chunked_) {
-    Enqueue(std::move(data), state, accounted);
+    Enqueue(std::move(data), state, accounted, std::move(on_written));
     return;
   }
   std::string framed;
   framed.reserve(data.size() + 16);
   AppendChunk(data, &framed);
-  Enqueue(std::move(framed), state, accounted);
+  Enqueue(std::move(framed), state, accounted, std::move(on_written));
 }
 
 void HttpConnection::EndStream(const StatePtr& state) {
@@ -580,10 +587,9 @@ void HttpConnection::PostStartStream(StatePtr state, int status, HttpHeaders hea
   });
 }
 
-void HttpConnection::PostChunk(StatePtr state, std::string data) {
-  Post([state = std::move(state), data = std::move(data)](HttpConnection& c) mutable {
-    c.Chunk(state, std::move(data));
-  });
+void HttpConnection::PostChunk(StatePtr state, std::string data, std::function<void()> on_written) {
+  Post([state = std::move(state), data = std::move(data), on_written = std::move(on_written)](
+           HttpConnection& c) mutable { c.Chunk(state, std::move(data), std::move(on_written)); });
 }
 
 void HttpConnection::PostEndStream(StatePtr state) {

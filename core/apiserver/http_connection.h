@@ -74,7 +74,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   using StatePtr = std::shared_ptr<ExchangeState>;
   void PostRespond(StatePtr state, int status, HttpHeaders headers, std::string body);
   void PostStartStream(StatePtr state, int status, HttpHeaders headers);
-  void PostChunk(StatePtr state, std::string data);
+  void PostChunk(StatePtr state, std::string data, std::function<void()> on_written = nullptr);
   void PostEndStream(StatePtr state);
   void PostCut(StatePtr state);
   void PostOnClosed(StatePtr state, std::function<void()> callback);
@@ -87,6 +87,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     std::string data;
     StatePtr account;  // stream chunk whose payload counts toward queued_bytes
     size_t accounted = 0;
+    std::function<void()> on_written;  // runs once the item is on the socket
   };
 
   template <typename F>
@@ -100,13 +101,14 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void MaybeSendContinue();
   void Dispatch();
   void FailRequest(int status, std::string_view reason, std::string_view message);
-  void Enqueue(std::string data, StatePtr account = nullptr, size_t accounted = 0);
+  void Enqueue(std::string data, StatePtr account = nullptr, size_t accounted = 0,
+               std::function<void()> on_written = nullptr);
   void DoWrite();
   void OnWrite(const boost::system::error_code& ec);
   void FinishExchange(bool close);
   void Respond(const StatePtr& state, int status, const HttpHeaders& headers, std::string body);
   void StartStream(const StatePtr& state, int status, const HttpHeaders& headers);
-  void Chunk(const StatePtr& state, std::string data);
+  void Chunk(const StatePtr& state, std::string data, std::function<void()> on_written);
   void EndStream(const StatePtr& state);
   void BeginShutdown();
   void TakeOver(const StatePtr& state, std::function<void(TakenSocket)> callback);

@@ -40,7 +40,9 @@ bool HttpExchange::StartStream(int status, HttpHeaders headers) {
   return true;
 }
 
-bool HttpExchange::WriteChunk(std::string data) {
+bool HttpExchange::WriteChunk(std::string data) { return WriteChunk(std::move(data), nullptr); }
+
+bool HttpExchange::WriteChunk(std::string data, std::function<void()> on_written) {
   if (state_->phase.load(std::memory_order_acquire) != ExchangeState::kStreaming || closed()) {
     return false;
   }
@@ -53,7 +55,7 @@ bool HttpExchange::WriteChunk(std::string data) {
     connection_->PostCut(state_);
     return false;
   }
-  connection_->PostChunk(state_, std::move(data));
+  connection_->PostChunk(state_, std::move(data), std::move(on_written));
   return true;
 }
 

@@ -77,6 +77,11 @@ class HttpExchange {
   // produce would otherwise grow memory without bound; a watch client then re-lists.
   // Returns false when the data was not queued (no stream, client gone, or just cut).
   bool WriteChunk(std::string data);
+  // WriteChunk that also runs `on_written` on the connection's strand once the chunk is on the
+  // socket: a producer that sends its next chunk from there paces itself to the client (a large
+  // LIST) instead of hitting the back-pressure cut. `on_written` never runs when the exchange
+  // ends first (OnClosed callbacks run then); it must be quick and must not block.
+  bool WriteChunk(std::string data, std::function<void()> on_written);
 
   // Writes the terminating chunk; the connection then serves the next request (keep-alive).
   // Returns false when no stream is open.

@@ -155,13 +155,19 @@ CacheListResult WatchCache::List(const std::string& key_prefix, const std::strin
   result.revision = revision_.load();
   auto it =
       start_after.empty() ? objects_.lower_bound(key_prefix) : objects_.upper_bound(start_after);
-  for (; it != objects_.end(); ++it) {
-    if (it->first.compare(0, key_prefix.size(), key_prefix) != 0) break;
+  auto in_range = [&](const auto& i) {
+    return i != objects_.end() && i->first.compare(0, key_prefix.size(), key_prefix) == 0;
+  };
+  for (; in_range(it); ++it) {
     if (filter && !filter(*it->second)) continue;
     if (limit > 0 && static_cast<int64_t>(result.items.size()) >= limit) {
-      if (result.continue_after.empty()) result.continue_after = result.items.back()->key;
-      ++result.remaining;
-      continue;
+      // A next match exists: the page ends here. Counting the rest is cheap only unfiltered.
+      result.continue_after = result.items.back()->key;
+      result.remaining_known = !filter;
+      if (!filter) {
+        for (; in_range(it); ++it) ++result.remaining;
+      }
+      break;
     }
     result.items.push_back(it->second);
   }

@@ -49,8 +49,10 @@ struct CacheListResult {
   int64_t revision = 0;
   // Key of the last item when more matched past `limit`; empty otherwise.
   std::string continue_after;
-  // Number of matching items after the returned ones (only counted when `continue_after` is set).
+  // Number of items after the returned ones (only counted when `continue_after` is set and the
+  // list has no filter: upstream omits `remainingItemCount` for selective lists).
   int64_t remaining = 0;
+  bool remaining_known = true;
 };
 
 // Thread-safe. State lives behind `mu_` (a shared mutex: lists share it, ingest takes it
