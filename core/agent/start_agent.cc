@@ -55,6 +55,12 @@ Result<std::unique_ptr<RunningAgent>> StartAgent(const AgentLaunchOptions& o) {
       return a->runtime().Exec(c.container_id, c.cmd, {c.stdin_fd, c.stdout_fd, c.stderr_fd, c.tty},
                                c.cancel);
     };
+    so.runtime_call = [r](std::string_view method,
+                          const nlohmann::json& request) -> Result<nlohmann::json> {
+      Agent* a = r->published_.load(std::memory_order_acquire);
+      if (a == nullptr) return UnavailableError("the node agent is starting");
+      return a->runtime().Call(method, request);
+    };
     Result<std::unique_ptr<server::AgentServer>> srv = server::AgentServer::Start(std::move(so));
     if (!srv.ok()) return srv.status();
     running->server_ = std::move(*srv);

@@ -17,6 +17,7 @@
 
 #include "core/agent/server/container_target.h"
 #include "core/agent/server/exec_session.h"
+#include "core/agent/server/pod_dialer.h"
 #include "core/apiserver/http_server.h"
 #include "core/common/status.h"
 #include "core/pki/certificate.h"
@@ -34,6 +35,8 @@ struct AgentServerOptions {
   std::string pods_dir;
   PodLookup get_pod;
   ExecFunction exec;  // null: exec answers 501
+  // Port-forward finds a pod's network namespace through the runtime (null: 501).
+  RuntimeCall runtime_call;
   // The body of `GET /metrics/resource` (Prometheus text, core/agent/resource_metrics.h);
   // null: 404.
   std::function<Result<std::string>()> resource_metrics;
