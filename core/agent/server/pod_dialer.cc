@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -41,10 +42,13 @@ Result<int> ConnectLocal(int family, uint16_t port, std::string* error) {
     rc = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
   }
   if (rc == 0) return fd;
+  // Go's wording, as kubectl users know it from the kubelet: "connection refused".
+  std::string reason = std::strerror(errno);
+  if (!reason.empty()) reason[0] = static_cast<char>(std::tolower(reason[0]));
   std::string p = std::to_string(port);
   *error +=
       std::string(family == AF_INET ? "IPv4: dial tcp4 127.0.0.1:" : " IPv6: dial tcp6 [::1]:") +
-      p + ": connect: " + std::strerror(errno);
+      p + ": connect: " + reason;
   close(fd);
   return UnavailableError(*error);
 }
