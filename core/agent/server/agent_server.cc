@@ -114,8 +114,8 @@ void Handle(const std::shared_ptr<State>& st, const std::shared_ptr<HttpExchange
   }
   std::vector<std::string> parts = SplitPath(r.path);
   if (parts.size() == 3 && parts[0] == "portForward") {
-    Status s = ServePortForward(ex, st->options.get_pod, st->options.runtime_call, parts[1],
-                                parts[2]);
+    Status s =
+        ServePortForward(ex, st->options.get_pod, st->options.runtime_call, parts[1], parts[2]);
     if (!s.ok()) RespondStatus(*ex, s);
     return;
   }
