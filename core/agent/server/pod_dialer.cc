@@ -84,7 +84,7 @@ Result<std::string> PodNetnsPath(const json& pod, const RuntimeCall& runtime) {
     const json list = status.value(key, json::array());
     if (!list.is_array()) continue;
     for (const json& cs : list) {
-      if (cs.is_object() && cs.value("containerID", "") != "") {
+      if (cs.is_object() && !cs.value("containerID", "").empty()) {
         container_id = StripScheme(cs.value("containerID", ""));
         break;
       }

@@ -3,22 +3,17 @@
 // which posts its result back.
 #include "core/agent/server/spdy_exec.h"
 
-#include <fcntl.h>
-#include <pty.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <array>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
-#include <deque>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <thread>
 #include <utility>
 
+#include "core/agent/server/exec_io.h"
 #include "core/agent/server/spdy_session.h"
 #include "core/common/log.h"
 
@@ -117,61 +112,31 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
   }
 
   Status StartCommand() {
-    ExecCall call;
+    Result<ExecFds> fds = OpenExecFds(spec_.in, spec_.out, spec_.err, spec_.tty);
+    if (!fds.ok()) return fds.status();
+    pty_master_ = fds->pty_master;
+    child_fds_ = fds->child;  // closed with the session unless the exec thread takes them
+    for (int i = 0; i < 2; ++i) {
+      if (fds->out_fd[i] >= 0) out_[i] = std::make_unique<Descriptor>(ex_, fds->out_fd[i]);
+    }
+    if (fds->stdin_fd >= 0) stdin_ = std::make_shared<StdinWriter>(ex_, fds->stdin_fd);
+    outputs_open_ = (out_[0] ? 1 : 0) + (out_[1] ? 1 : 0);
+    ExecCall call = fds->call;
     call.container_id = params_.target.container_id;
     call.cmd = spec_.cmd;
-    call.tty = spec_.tty;
-    call.cancel = cancel_.get();
-    int fds[2];
-    if (spec_.tty) {
-      int master = -1, slave = -1;
-      if (openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) {
-        return InternalError("allocating a terminal failed");
-      }
-      fcntl(master, F_SETFD, FD_CLOEXEC);
-      fcntl(slave, F_SETFD, FD_CLOEXEC);
-      pty_master_ = master;
-      child_fds_[0] = slave;
-      call.stdout_fd = call.stderr_fd = slave;
-      if (spec_.in) call.stdin_fd = slave;
-      out_[0] = std::make_unique<Descriptor>(ex_, fcntl(master, F_DUPFD_CLOEXEC, 0));
-      if (spec_.in) stdin_ = std::make_unique<Descriptor>(ex_, fcntl(master, F_DUPFD_CLOEXEC, 0));
-    } else {
-      if (spec_.in) {
-        if (pipe2(fds, O_CLOEXEC) != 0) return InternalError("creating a pipe failed");
-        child_fds_[0] = call.stdin_fd = fds[0];
-        stdin_ = std::make_unique<Descriptor>(ex_, fds[1]);
-      }
-      bool wanted[2] = {spec_.out, spec_.err};
-      for (int i = 0; i < 2; ++i) {
-        if (!wanted[i]) continue;
-        if (pipe2(fds, O_CLOEXEC) != 0) return InternalError("creating a pipe failed");
-        child_fds_[1 + i] = fds[1];
-        (i == 0 ? call.stdout_fd : call.stderr_fd) = fds[1];
-        out_[i] = std::make_unique<Descriptor>(ex_, fds[0]);
-      }
-    }
-    outputs_open_ = (out_[0] ? 1 : 0) + (out_[1] ? 1 : 0);
-    if (!params_.registry->Add(cancel_)) return UnavailableError("the node agent is stopping");
-    std::array<int, 3> child = child_fds_;  // the thread closes them after the call
+    CAPSTAN_RETURN_IF_ERROR(LaunchExec(params_.exec, std::move(call), child_fds_, params_.registry,
+                                       cancel_, [self = shared_from_this()](Result<int32_t> r) {
+                                         asio::post(self->ex_, [self, r = std::move(r)]() mutable {
+                                           self->OnExited(std::move(r));
+                                         });
+                                       }));
     child_fds_ = {-1, -1, -1};
-    std::thread([self = shared_from_this(), call, child]() mutable {
-      Result<int32_t> result = self->params_.exec(call);
-      for (int fd : child) {
-        if (fd >= 0) close(fd);
-      }
-      std::shared_ptr<ExecRegistry> registry = self->params_.registry;
-      std::shared_ptr<plugin::CancelToken> token = self->cancel_;
-      asio::any_io_executor ex = self->ex_;
-      asio::post(ex, [s = std::move(self), result = std::move(result)]() mutable {
-        s->OnExited(std::move(result));
-      });
-      registry->Remove(token);
-    }).detach();
     for (int i = 0; i < 2; ++i) {
       if (out_[i]) ReadOutput(i);
     }
-    WriteStdin();
+    for (std::string& data : early_stdin_) stdin_->Push(std::move(data));
+    early_stdin_.clear();
+    if (stdin_eof_) EndStdin();
     return Status::Ok();
   }
 
@@ -193,45 +158,32 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
   }
 
   void OnData(uint32_t id, std::string data, bool fin) {
-    if (id == Id("stdin") && id != 0) {
-      if (!data.empty()) stdin_queue_.push_back(std::move(data));
-      if (fin) stdin_eof_ = true;
-      WriteStdin();
-    } else if (id == Id("resize") && id != 0 && pty_master_ >= 0) {
+    if (id == Id("stdin") && id != 0 && !stdin_eof_) {
+      // Stdin may arrive before the last stream opens, while the command is not started.
+      if (!data.empty()) {
+        if (stdin_) {
+          stdin_->Push(std::move(data));
+        } else if (!started_) {
+          early_stdin_.push_back(std::move(data));
+        }
+      }
+      if (fin) {
+        stdin_eof_ = true;
+        if (stdin_) EndStdin();
+      }
+    } else if (id == Id("resize") && id != 0) {
+      // The client's JSON encoder ends every size with a newline.
       resize_carry_ += data;
       size_t nl;
       while ((nl = resize_carry_.find('\n')) != std::string::npos) {
-        json size = json::parse(resize_carry_.substr(0, nl), nullptr, false);
+        ResizeTerminal(pty_master_, std::string_view(resize_carry_).substr(0, nl));
         resize_carry_.erase(0, nl + 1);
-        if (size.is_object() && size["Width"].is_number_unsigned() &&
-            size["Height"].is_number_unsigned()) {
-          winsize ws{};
-          ws.ws_col = static_cast<unsigned short>(size.value("Width", 0));
-          ws.ws_row = static_cast<unsigned short>(size.value("Height", 0));
-          ioctl(pty_master_, TIOCSWINSZ, &ws);
-        }
       }
     }
   }
 
-  void WriteStdin() {
-    if (stdin_writing_ || !stdin_) return;
-    if (stdin_queue_.empty()) {
-      if (stdin_eof_ && !spec_.tty) stdin_.reset();  // EOF for the command
-      return;
-    }
-    stdin_writing_ = true;
-    asio::async_write(*stdin_, asio::buffer(stdin_queue_.front()),
-                      [self = shared_from_this()](error_code ec, size_t) {
-                        self->stdin_writing_ = false;
-                        self->stdin_queue_.pop_front();
-                        if (ec) {  // the command closed its stdin
-                          self->stdin_.reset();
-                          self->stdin_queue_.clear();
-                          return;
-                        }
-                        self->WriteStdin();
-                      });
+  void EndStdin() {
+    if (!spec_.tty) stdin_->End();  // EOF for the command
   }
 
   void OnExited(Result<int32_t> result) {
@@ -288,6 +240,7 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
 
   void OnClientGone() {
     cancel_->Cancel();
+    if (stdin_) stdin_->Close();
     stdin_.reset();
     for (auto& o : out_) o.reset();
     outputs_open_ = 0;
@@ -303,15 +256,14 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
   asio::steady_timer drain_timer_;  // output after the command exited
   std::shared_ptr<plugin::CancelToken> cancel_;
   std::map<std::string, uint32_t> ids_;  // stream id by streamtype
-  std::unique_ptr<Descriptor> stdin_;
+  std::shared_ptr<StdinWriter> stdin_;
+  std::vector<std::string> early_stdin_;  // before the command started
   std::unique_ptr<Descriptor> out_[2];
   std::array<char, 32 << 10> out_buf_[2];
   std::array<int, 3> child_fds_ = {-1, -1, -1};
   int pty_master_ = -1;
   int outputs_open_ = 0;
-  std::deque<std::string> stdin_queue_;
   std::string resize_carry_;
-  bool stdin_writing_ = false;
   bool stdin_eof_ = false;
   bool started_ = false;
   bool exited_ = false;

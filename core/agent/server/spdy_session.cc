@@ -19,7 +19,7 @@ SpdySession::~SpdySession() = default;
 void SpdySession::Start(Callbacks callbacks) {
   callbacks_ = std::move(callbacks);
   std::string initial = std::move(initial_);
-  if (!initial.empty()) OnBytes(std::move(initial));
+  if (!initial.empty()) OnBytes(initial);
   ReadMore();
 }
 
@@ -27,12 +27,12 @@ void SpdySession::ReadMore() {
   if (ended_) return;
   transport_->Read([self = shared_from_this()](bool ok, std::string bytes) {
     if (!ok) return self->End();
-    self->OnBytes(std::move(bytes));
+    self->OnBytes(bytes);
     self->ReadMore();
   });
 }
 
-void SpdySession::OnBytes(std::string bytes) {
+void SpdySession::OnBytes(const std::string& bytes) {
   decoder_.Append(bytes);
   while (!ended_) {
     Result<std::optional<SpdyFrame>> frame = decoder_.Next();

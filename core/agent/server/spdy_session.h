@@ -54,7 +54,7 @@ class SpdySession : public std::enable_shared_from_this<SpdySession> {
 
  private:
   void ReadMore();
-  void OnBytes(std::string bytes);
+  void OnBytes(const std::string& bytes);
   void OnFrame(SpdyFrame frame);
   void Send(const SpdyFrame& frame, std::function<void()> written);
   void Flush();

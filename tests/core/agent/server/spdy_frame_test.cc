@@ -206,7 +206,8 @@ TEST(SpdyFrameTest, EncodingRejectsOutOfRangeFields) {
   EXPECT_EQ(enc.Encode(SpdyDataFrame(0, "x", false)).status().code(), StatusCode::kInvalid);
   EXPECT_EQ(enc.Encode(SpdyDataFrame(0x80000000U, "x", false)).status().code(),
             StatusCode::kInvalid);
-  EXPECT_EQ(enc.Encode(SpdyDataFrame(1, std::string(0x1000000, 'x'), false)).status().code(),
+  const size_t over_24_bits = size_t{1} << 24;
+  EXPECT_EQ(enc.Encode(SpdyDataFrame(1, std::string(over_24_bits, 'x'), false)).status().code(),
             StatusCode::kInvalid);
 }
 
