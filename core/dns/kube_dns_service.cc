@@ -103,15 +103,18 @@ Status EnsureKubeDnsService(client::ApiClient& client, const KubeDnsServiceOptio
                                {{"name", "dns-tcp"}, {"port", o.port}, {"protocol", "TCP"}}})}}});
   json endpoints = {{"apiVersion", "v1"},
                     {"kind", "Endpoints"},
-                    {"metadata", Metadata({{"k8s-app", "kube-dns"}})},
+                    // Its slice is written below: no mirroring controller should copy it.
+                    {"metadata", Metadata({{"k8s-app", "kube-dns"},
+                                           {"endpointslice.kubernetes.io/skip-mirror", "true"}})},
                     {"subsets", subsets}};
   CAPSTAN_RETURN_IF_ERROR(Converge(client, ns_path + "/endpoints", endpoints, [&](json current) {
+    current["metadata"]["labels"]["endpointslice.kubernetes.io/skip-mirror"] = "true";
     current["subsets"] = subsets;
     return current;
   }));
 
   json slice_labels = {{"kubernetes.io/service-name", kName},
-                       {"endpointslice.kubernetes.io/managed-by", "capstan.io/server"}};
+                       {"endpointslice.kubernetes.io/managed-by", "capstan-server"}};
   json slice_endpoints =
       json::array({{{"addresses", json::array({o.address})}, {"conditions", {{"ready", true}}}}});
   json slice_ports = json::array({{{"name", "dns"}, {"port", o.port}, {"protocol", "UDP"}},
