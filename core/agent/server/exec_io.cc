@@ -12,6 +12,32 @@
 #include <utility>
 
 namespace capstan::agent::server {
+namespace {
+
+bool QueryBool(const apiserver::HttpRequest& r, const char* name) {
+  std::optional<std::string_view> v = r.query.Get(name);
+  return v && (*v == "true" || *v == "1" || *v == "True" || *v == "TRUE" || *v == "t");
+}
+
+}  // namespace
+
+Result<ExecRequest> ParseExecRequest(const apiserver::HttpRequest& r, const ContainerTarget& t) {
+  ExecRequest e;
+  for (std::string_view c : r.query.GetAll("command")) e.cmd.emplace_back(c);
+  e.in = QueryBool(r, "stdin");
+  e.out = QueryBool(r, "stdout");
+  e.err = QueryBool(r, "stderr");
+  e.tty = QueryBool(r, "tty");
+  if (e.tty) e.err = false;  // a terminal carries both streams on stdout
+  if (!e.in && !e.out && !e.err) {
+    return BadRequestError("you must specify at least 1 of stdin, stdout, stderr");
+  }
+  if (!t.running || t.container_id.empty()) {
+    return BadRequestError("container \"" + t.container + "\" in pod \"" + t.pod +
+                           "\" is not running");
+  }
+  return e;
+}
 
 Result<ExecFds> OpenExecFds(bool in, bool out, bool err, bool tty) {
   ExecFds f;

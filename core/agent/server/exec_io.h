@@ -13,11 +13,25 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "core/agent/server/container_target.h"
 #include "core/agent/server/exec_session.h"
+#include "core/apiserver/http_request.h"
 #include "core/common/status.h"
 
 namespace capstan::agent::server {
+
+// What an exec or attach request asks for.
+struct ExecRequest {
+  std::vector<std::string> cmd;  // the repeated `command` query parameter
+  bool in = false, out = false, err = false, tty = false;
+};
+
+// Reads `command`, `stdin`, `stdout`, `stderr` and `tty` (a terminal carries stderr on
+// stdout). Errors: kBadRequest when no stream is requested or `target` is not running.
+Result<ExecRequest> ParseExecRequest(const apiserver::HttpRequest& request,
+                                     const ContainerTarget& target);
 
 // Descriptors for one command. The caller owns every descriptor here until it hands
 // `child` to LaunchExec.

@@ -37,11 +37,6 @@ constexpr uint8_t kStdin = 0, kStdout = 1, kStderr = 2, kError = 3, kResize = 4,
 // pipe open forever).
 constexpr std::chrono::milliseconds kDrainAfterExit{2000};
 
-bool QueryBool(const apiserver::HttpRequest& r, const char* name) {
-  std::optional<std::string_view> v = r.query.Get(name);
-  return v && (*v == "true" || *v == "1" || *v == "True" || *v == "TRUE" || *v == "t");
-}
-
 // The subprotocol to answer with, or "" when none we speak was offered.
 std::string ChooseProtocol(const apiserver::HttpRequest& r) {
   bool v5 = false, v4 = false;
@@ -61,9 +56,7 @@ std::string ErrorStatusJsonFor(const Status& s) {
       .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-struct Spec {
-  std::vector<std::string> cmd;
-  bool in = false, out = false, err = false, tty = false;
+struct Spec : ExecRequest {
   std::string protocol;
 };
 
@@ -389,20 +382,10 @@ Status StartExecSession(const std::shared_ptr<apiserver::HttpExchange>& exchange
         "no supported subprotocol offered; use v5.channel.k8s.io or "
         "v4.channel.k8s.io");
   }
-  for (std::string_view c : r.query.GetAll("command")) spec.cmd.emplace_back(c);
-  spec.in = QueryBool(r, "stdin");
-  spec.out = QueryBool(r, "stdout");
-  spec.err = QueryBool(r, "stderr");
-  spec.tty = QueryBool(r, "tty");
-  if (spec.tty) spec.err = false;  // a terminal carries both streams on stdout
-  if (!spec.in && !spec.out && !spec.err) {
-    return BadRequestError("you must specify at least 1 of stdin, stdout, stderr");
-  }
+  Result<ExecRequest> parsed = ParseExecRequest(r, params.target);
+  if (!parsed.ok()) return parsed.status();
+  static_cast<ExecRequest&>(spec) = std::move(*parsed);
   const ContainerTarget& t = params.target;
-  if (!t.running || t.container_id.empty()) {
-    return BadRequestError("container \"" + t.container + "\" in pod \"" + t.pod +
-                           "\" is not running");
-  }
   if (params.attach) {
     if (spec.in) {
       return BadRequestError("attaching to the stdin of container \"" + t.container +

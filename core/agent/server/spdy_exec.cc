@@ -32,14 +32,7 @@ constexpr std::chrono::milliseconds kDrainAfterExit{2000};
 // How long the client gets to open every stream it announced (the kubelet waits as long).
 constexpr std::chrono::seconds kStreamWait{30};
 
-bool QueryBool(const apiserver::HttpRequest& r, const char* name) {
-  std::optional<std::string_view> v = r.query.Get(name);
-  return v && (*v == "true" || *v == "1" || *v == "True" || *v == "TRUE" || *v == "t");
-}
-
-struct Spec {
-  std::vector<std::string> cmd;
-  bool in = false, out = false, err = false, tty = false;
+struct Spec : ExecRequest {
   std::string protocol;
 };
 
@@ -289,22 +282,11 @@ Status StartSpdyExecSession(const std::shared_ptr<apiserver::HttpExchange>& exch
         "attach over SPDY is not supported by this node (use kubectl 1.30 or newer, which "
         "attaches over WebSocket)");
   }
-  for (std::string_view c : r.query.GetAll("command")) spec.cmd.emplace_back(c);
-  spec.in = QueryBool(r, "stdin");
-  spec.out = QueryBool(r, "stdout");
-  spec.err = QueryBool(r, "stderr");
-  spec.tty = QueryBool(r, "tty");
-  if (spec.tty) spec.err = false;  // a terminal carries both streams on stdout
-  if (!spec.in && !spec.out && !spec.err) {
-    return BadRequestError("you must specify at least 1 of stdin, stdout, stderr");
-  }
+  Result<ExecRequest> parsed = ParseExecRequest(r, params.target);
+  if (!parsed.ok()) return parsed.status();
+  static_cast<ExecRequest&>(spec) = std::move(*parsed);
   if (spec.cmd.empty()) {
     return BadRequestError("you must specify at least one command for the container");
-  }
-  const ContainerTarget& t = params.target;
-  if (!t.running || t.container_id.empty()) {
-    return BadRequestError("container \"" + t.container + "\" in pod \"" + t.pod +
-                           "\" is not running");
   }
   if (!params.exec) return UnimplementedError("this node's runtime does not support exec");
   std::string protocol = spec.protocol;
