@@ -13,7 +13,6 @@
 namespace capstan::plugins {
 namespace {
 
-using controllers::MilliQuantity;
 using controllers::QuotaTarget;
 using controllers::ResourceList;
 using sdk::json::Json;
