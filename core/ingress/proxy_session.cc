@@ -110,12 +110,24 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
  private:
   // Arms the no-progress deadline: when it passes, both sockets close and the pending
-  // operation fails, which ends the session.
+  // operation fails, which ends the session. Re-arming only moves `deadline_`; the timer is
+  // reset only when the new deadline is earlier than the pending wait, so a request costs
+  // about one timer operation instead of one per read and write.
   void Arm(std::chrono::milliseconds after) {
-    timer_.expires_after(after);
-    timer_.async_wait(
-        asio::bind_executor(strand_, [self = this->shared_from_this()](const error_code& ec) {
-          if (!ec) self->Abort();
+    deadline_ = asio::steady_timer::clock_type::now() + after;
+    if (timer_pending_ && deadline_ >= timer_.expiry()) return;
+    Wait();
+  }
+  void Wait() {
+    timer_pending_ = true;
+    timer_.expires_at(deadline_);  // cancels a pending wait, whose handler sees a stale id
+    timer_.async_wait(asio::bind_executor(
+        strand_, [self = this->shared_from_this(), id = ++wait_id_](const error_code& ec) {
+          if (ec || id != self->wait_id_) return;
+          self->timer_pending_ = false;
+          if (self->finished_) return;
+          if (asio::steady_timer::clock_type::now() < self->deadline_) return self->Wait();
+          self->Abort();
         }));
   }
   void Abort() {
@@ -164,6 +176,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void Finish() {
+    finished_ = true;
     timer_.cancel();
     if (!aborted_) CloseStream(stream_);
   }
@@ -325,6 +338,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<tcp::socket> upstream_;
   std::string client_ip_;
   std::string local_port_;
+  asio::steady_timer::time_point deadline_;
+  uint64_t wait_id_ = 0;
+  bool timer_pending_ = false;
+  bool finished_ = false;
   bool connecting_ = false;
   bool aborted_ = false;
 };
