@@ -165,6 +165,7 @@ sdk::Status Replicas(const ReplicaInputs& in, const RatioFn& ratio_of,
 
 sdk::Status ResourceUtilizationReplicas(const ReplicaInputs& in, int32_t target_utilization,
                                         ReplicaProposal* out) {
+  if (target_utilization <= 0) return sdk::Status::Invalid("target averageUtilization must be > 0");
   std::map<std::string, int64_t> requests;
   if (in.pods->empty()) {
     return sdk::Status::Error("no pods returned by selector while calculating replica count");

@@ -134,6 +134,7 @@ TEST(ResourceUtilizationReplicasTest, ReportsUpstreamsErrors) {
   in.metrics["a"] = {100, kNow, 15};
   EXPECT_EQ(ResourceUtilizationReplicas(in, 50, &out).message(),
             "missing request for cpu in container c of Pod a");
+  EXPECT_EQ(ResourceUtilizationReplicas(in, 0, &out).code(), CAPSTAN_RC_INVALID);
   Json pending = Json::array({Pod("a", 1000, "Pending", false)});
   in.pods = &pending;
   EXPECT_EQ(ResourceUtilizationReplicas(in, 50, &out).message(),
