@@ -149,6 +149,8 @@ class FakeRuntime final : public sdk::RuntimePlugin {
   // Applies the exit rules: a running container past its rule's delay becomes EXITED.
   void AdvanceLocked(Container* c, int64_t now_ns) const;
   std::string PodIp(int host) const;
+  // Wall-clock nanoseconds, the unit of CRI timestamps.
+  static int64_t NowNs();
 
   int64_t max_sandboxes_ = 1000;
   std::string cidr_prefix_ = "10.244.0.";  // the /24 without its last octet

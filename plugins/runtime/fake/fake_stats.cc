@@ -1,7 +1,6 @@
 // Runtime plugin `fake`: `FakeRuntime::ListContainerStats` (fake_runtime.h) — simulated usage
 // that tests set through pod annotations, so metrics pipelines can be checked with exact
 // figures and no processes. Tests in fake_runtime_test.cc.
-#include <chrono>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -12,12 +11,6 @@ namespace capstan::plugins::fake_runtime {
 namespace {
 
 using sdk::json::Json;
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // A non-negative integer annotation of the sandbox, or 0 when absent or not a number.
 uint64_t AnnotationNumber(const Json& annotations, std::string_view key) {
