@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -98,6 +99,36 @@ Status LaunchExec(const ExecFunction& exec, ExecCall call, std::array<int, 3> ch
     registry->Remove(token);
   }).detach();
   return Status::Ok();
+}
+
+Result<StartedExec> StartExecCommand(const ExecRequest& request, const ExecSessionParams& params,
+                                     const std::shared_ptr<plugin::CancelToken>& token,
+                                     const boost::asio::any_io_executor& ex,
+                                     std::function<void(Result<int32_t>)> on_exit) {
+  Result<ExecFds> fds = OpenExecFds(request.in, request.out, request.err, request.tty);
+  if (!fds.ok()) return fds.status();
+  ExecCall call = fds->call;
+  call.container_id = params.target.container_id;
+  call.cmd = request.cmd;
+  Status launched = LaunchExec(
+      params.exec, std::move(call), fds->child, params.registry, token,
+      [ex, on_exit = std::move(on_exit)](Result<int32_t> r) {
+        boost::asio::post(ex, [on_exit, r = std::move(r)]() mutable { on_exit(std::move(r)); });
+      });
+  if (!launched.ok()) {
+    for (int fd : fds->child) {
+      if (fd >= 0) close(fd);
+    }
+    for (int fd : {fds->pty_master, fds->stdin_fd, fds->out_fd[0], fds->out_fd[1]}) {
+      if (fd >= 0) close(fd);
+    }
+    return launched;
+  }
+  StartedExec s;
+  if (fds->stdin_fd >= 0) s.stdin = std::make_shared<StdinWriter>(ex, fds->stdin_fd);
+  s.out_fd = fds->out_fd;
+  s.pty_master = fds->pty_master;
+  return s;
 }
 
 void ResizeTerminal(int pty_master, std::string_view size_json) {

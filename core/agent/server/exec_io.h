@@ -33,6 +33,8 @@ struct ExecRequest {
 Result<ExecRequest> ParseExecRequest(const apiserver::HttpRequest& request,
                                      const ContainerTarget& target);
 
+class StdinWriter;
+
 // Descriptors for one command. The caller owns every descriptor here until it hands
 // `child` to LaunchExec.
 struct ExecFds {
@@ -55,6 +57,21 @@ Status LaunchExec(const ExecFunction& exec, ExecCall call, std::array<int, 3> ch
                   const std::shared_ptr<ExecRegistry>& registry,
                   const std::shared_ptr<plugin::CancelToken>& token,
                   std::function<void(Result<int32_t>)> done);
+
+// The session's ends of a started command; the caller owns the descriptors.
+struct StartedExec {
+  std::shared_ptr<StdinWriter> stdin;    // null when stdin was not requested
+  std::array<int, 2> out_fd = {-1, -1};  // stdout and stderr (a tty: stdout only)
+  int pty_master = -1;                   // tty only: for resizes
+};
+
+// OpenExecFds, then LaunchExec of `params.exec` for `params.target` with `request.cmd`;
+// `on_exit` is posted to `ex` with the result. Errors: OpenExecFds' and LaunchExec's
+// (nothing stays open then).
+Result<StartedExec> StartExecCommand(const ExecRequest& request, const ExecSessionParams& params,
+                                     const std::shared_ptr<plugin::CancelToken>& token,
+                                     const boost::asio::any_io_executor& ex,
+                                     std::function<void(Result<int32_t>)> on_exit);
 
 // Applies `{"Width":W,"Height":H}` to the terminal; anything else is ignored.
 void ResizeTerminal(int pty_master, std::string_view size_json);

@@ -115,26 +115,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Pipes (or a pty) for the command, then the runtime call on its own thread.
   Status StartCommand() {
-    Result<ExecFds> fds = OpenExecFds(spec_.in, spec_.out, spec_.err, spec_.tty);
-    if (!fds.ok()) return fds.status();
     auto ex = ws_.get_executor();
-    pty_master_ = fds->pty_master;
-    child_fds_ = fds->child;  // closed with the session unless the exec thread takes them
+    Result<StartedExec> started = StartExecCommand(
+        spec_, params_, cancel_, ex,
+        [self = shared_from_this()](Result<int32_t> r) { self->OnExited(std::move(r)); });
+    if (!started.ok()) return started.status();
+    pty_master_ = started->pty_master;
+    stdin_ = started->stdin;
     for (int i = 0; i < 2; ++i) {
-      if (fds->out_fd[i] >= 0) out_[i] = std::make_unique<Descriptor>(ex, fds->out_fd[i]);
+      if (started->out_fd[i] >= 0) out_[i] = std::make_unique<Descriptor>(ex, started->out_fd[i]);
     }
-    if (fds->stdin_fd >= 0) stdin_ = std::make_shared<StdinWriter>(ex, fds->stdin_fd);
     outputs_open_ = (out_[0] ? 1 : 0) + (out_[1] ? 1 : 0);
-    ExecCall call = fds->call;
-    call.container_id = params_.target.container_id;
-    call.cmd = spec_.cmd;
-    CAPSTAN_RETURN_IF_ERROR(LaunchExec(params_.exec, std::move(call), child_fds_, params_.registry,
-                                       cancel_, [self = shared_from_this(), ex](Result<int32_t> r) {
-                                         asio::post(ex, [self, r = std::move(r)]() mutable {
-                                           self->OnExited(std::move(r));
-                                         });
-                                       }));
-    child_fds_ = {-1, -1, -1};
     return Status::Ok();
   }
 
@@ -315,7 +306,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<StdinWriter> stdin_;
   std::unique_ptr<Descriptor> out_[2];
   std::array<char, 32 << 10> out_buf_[2];
-  std::array<int, 3> child_fds_ = {-1, -1, -1};  // until the exec thread takes them
+  std::array<int, 3> child_fds_ = {-1, -1, -1};  // closed with the session (attach log)
   int pty_master_ = -1;                          // for resizes
   int outputs_open_ = 0;
   bool stdin_eof_ = false;

@@ -49,9 +49,6 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
         cancel_(std::make_shared<plugin::CancelToken>()) {}
 
   ~SpdyExec() {
-    for (int fd : child_fds_) {
-      if (fd >= 0) close(fd);
-    }
     if (pty_master_ >= 0) close(pty_master_);
   }
 
@@ -105,25 +102,16 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
   }
 
   Status StartCommand() {
-    Result<ExecFds> fds = OpenExecFds(spec_.in, spec_.out, spec_.err, spec_.tty);
-    if (!fds.ok()) return fds.status();
-    pty_master_ = fds->pty_master;
-    child_fds_ = fds->child;  // closed with the session unless the exec thread takes them
+    Result<StartedExec> started = StartExecCommand(
+        spec_, params_, cancel_, ex_,
+        [self = shared_from_this()](Result<int32_t> r) { self->OnExited(std::move(r)); });
+    if (!started.ok()) return started.status();
+    pty_master_ = started->pty_master;
+    stdin_ = started->stdin;
     for (int i = 0; i < 2; ++i) {
-      if (fds->out_fd[i] >= 0) out_[i] = std::make_unique<Descriptor>(ex_, fds->out_fd[i]);
+      if (started->out_fd[i] >= 0) out_[i] = std::make_unique<Descriptor>(ex_, started->out_fd[i]);
     }
-    if (fds->stdin_fd >= 0) stdin_ = std::make_shared<StdinWriter>(ex_, fds->stdin_fd);
     outputs_open_ = (out_[0] ? 1 : 0) + (out_[1] ? 1 : 0);
-    ExecCall call = fds->call;
-    call.container_id = params_.target.container_id;
-    call.cmd = spec_.cmd;
-    CAPSTAN_RETURN_IF_ERROR(LaunchExec(params_.exec, std::move(call), child_fds_, params_.registry,
-                                       cancel_, [self = shared_from_this()](Result<int32_t> r) {
-                                         asio::post(self->ex_, [self, r = std::move(r)]() mutable {
-                                           self->OnExited(std::move(r));
-                                         });
-                                       }));
-    child_fds_ = {-1, -1, -1};
     for (int i = 0; i < 2; ++i) {
       if (out_[i]) ReadOutput(i);
     }
@@ -253,7 +241,6 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
   std::vector<std::string> early_stdin_;  // before the command started
   std::unique_ptr<Descriptor> out_[2];
   std::array<char, 32 << 10> out_buf_[2];
-  std::array<int, 3> child_fds_ = {-1, -1, -1};
   int pty_master_ = -1;
   int outputs_open_ = 0;
   std::string resize_carry_;

@@ -25,7 +25,7 @@ void SpdySession::Start(Callbacks callbacks) {
 
 void SpdySession::ReadMore() {
   if (ended_) return;
-  transport_->Read([self = shared_from_this()](bool ok, std::string bytes) {
+  transport_->Read([self = shared_from_this()](bool ok, const std::string& bytes) {
     if (!ok) return self->End();
     self->OnBytes(bytes);
     self->ReadMore();
