@@ -65,6 +65,7 @@ struct ServerFlags {
   int64_t ingress_http_port = 80;
   int64_t ingress_https_port = 443;
   bool disable_ingress = false;
+  int64_t metrics_resolution_ns = 15'000'000'000;  // metrics.k8s.io scrape period
 };
 
 // A random token for the admin entry of DIR/tokens.csv (kept across restarts).
@@ -158,6 +159,7 @@ int Serve(const ServerFlags& f) {
   options.advertise_address = advertise + ":" + std::to_string(f.secure_port);
   options.kubelet_client_cert_pem = pki->kubelet_client.cert_pem;
   options.kubelet_client_key_pem = pki->kubelet_client.key_pem;
+  options.metrics_resolution = std::chrono::milliseconds(f.metrics_resolution_ns / 1'000'000);
   auto strategies = std::make_shared<registry::StrategyDeps>();
   apiserver::ServiceNetworkOptions service_net{f.service_cluster_ip_range,
                                                f.service_node_port_range};
@@ -307,6 +309,8 @@ int RunServer(const Args& args) {
   fs.StringList("dns-upstream", &f.dns_upstreams,
                 "resolver (ip or ip:port) for names outside the cluster domain; repeatable");
   fs.Bool("disable-dns", &f.disable_dns, "do not run the cluster DNS server");
+  fs.Duration("metrics-resolution", &f.metrics_resolution_ns,
+              "how often the metrics API (kubectl top) scrapes node agents; 0: never");
   fs.String("ingress-address", &f.ingress_address,
             "address the built-in ingress listens on (default: --bind-address)");
   fs.Int("ingress-http-port", &f.ingress_http_port, "ingress HTTP port (0: a free one)");
