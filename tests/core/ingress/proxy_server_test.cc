@@ -161,6 +161,25 @@ TEST_F(ProxyServerTest, SelectsTheSecretCertificateBySniAndDefaultsOtherwise) {
   EXPECT_EQ(no_sni.PeerCommonName(), "capstan-ingress-default");
 }
 
+TEST(ProxyServerTimeoutTest, ClosesAnIdleKeepAliveConnectionAfterTheIdleTimeout) {
+  TestBackend backend("a");
+  ProxyOptions o;
+  o.http_port = 0;
+  o.https_port = -1;
+  o.idle_timeout = std::chrono::milliseconds(100);
+  Result<std::unique_ptr<ProxyServer>> proxy = ProxyServer::Start(o, nullptr);
+  ASSERT_TRUE(proxy.ok()) << proxy.status().ToString();
+  ClusterObjects objects;
+  objects.services.push_back(Obj(testing::ServiceJson("svc")));
+  objects.endpoint_slices.push_back(Obj(testing::SliceJson("svc", backend.port(), {"127.0.0.1"})));
+  objects.ingresses.push_back(
+      Obj(testing::IngressJson("i", json::array({testing::RuleJson("", {{"/", "svc"}})}))));
+  (*proxy)->SetRoutes(RouteTable::Build(objects));
+  TestHttpClient c((*proxy)->http_port());
+  ASSERT_EQ(c.Get("x", "/")->status, 200);  // the timer is re-armed for every step
+  EXPECT_TRUE(c.WaitForClose());
+}
+
 TEST(ProxyServerStartTest, ReportsAPortInUseNamingTheListener) {
   ProxyOptions o;
   o.http_port = 0;

@@ -155,6 +155,15 @@ Result<ClientResponse> TestHttpClient::Request(http::verb method, const std::str
   return out;
 }
 
+bool TestHttpClient::WaitForClose() {
+  if (!plain_) return false;
+  plain_->expires_after(timeout_);
+  char byte;
+  error_code ec;
+  plain_->read_some(asio::buffer(&byte, 1), ec);
+  return ec == asio::error::eof || ec == asio::error::connection_reset;
+}
+
 std::string TestHttpClient::PeerCommonName() {
   if (!secure_) return "";
   X509* cert = SSL_get_peer_certificate(secure_->native_handle());

@@ -62,8 +62,8 @@ class TestHttpClient {
  public:
   // Plain HTTP when `tls` is false; otherwise TLS sending `sni` (when not empty) and
   // accepting any certificate (tests inspect it with PeerCommonName).
-  TestHttpClient(uint16_t port, bool tls = false, std::string sni = "",
-                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  explicit TestHttpClient(uint16_t port, bool tls = false, std::string sni = "",
+                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
   Status Connect();
   Result<ClientResponse> Request(boost::beast::http::verb method, const std::string& host,
                                  const std::string& target, std::string body = "",
@@ -71,6 +71,8 @@ class TestHttpClient {
   Result<ClientResponse> Get(const std::string& host, const std::string& target) {
     return Request(boost::beast::http::verb::get, host, target);
   }
+  // Plain HTTP only: true when the server closes the connection within the timeout.
+  bool WaitForClose();
   // The common name of the certificate the server presented (TLS only).
   std::string PeerCommonName();
 
