@@ -1,6 +1,7 @@
 // RuntimeClient (runtime_client.h): method-name dispatch onto the runtime vtable.
 #include "core/agent/runtime_client.h"
 
+#include <cstdlib>
 #include <utility>
 
 namespace capstan::agent {
@@ -26,7 +27,63 @@ constexpr Method kMethods[] = {
     {"ListPodSandbox", &capstan_runtime_v1::on_list_pod_sandboxes},
     {"ListContainers", &capstan_runtime_v1::on_list_containers},
     {"ExecSync", &capstan_runtime_v1::on_exec_sync},
+    {"ListContainerStats", &capstan_runtime_v1::on_list_container_stats},
 };
+
+// A CRI UInt64Value's "value": a JSON number or a proto3 int64 string; false when absent.
+bool ReadUint64(const nlohmann::json& parent, const char* key, uint64_t* out) {
+  auto it = parent.find(key);
+  if (it == parent.end() || !it->is_object()) return false;
+  auto v = it->find("value");
+  if (v == it->end()) return false;
+  if (v->is_number_unsigned() || (v->is_number_integer() && v->get<int64_t>() >= 0)) {
+    *out = v->get<uint64_t>();
+    return true;
+  }
+  if (v->is_string()) {
+    const std::string& text = v->get_ref<const std::string&>();
+    char* end = nullptr;
+    unsigned long long n = std::strtoull(text.c_str(), &end, 10);
+    if (text.empty() || end == nullptr || *end != '\0') return false;
+    *out = n;
+    return true;
+  }
+  return false;
+}
+
+// A timestamp in nanoseconds: a JSON number or a proto3 int64 string; 0 when absent.
+int64_t ReadTimestamp(const nlohmann::json& parent) {
+  auto it = parent.find("timestamp");
+  if (it == parent.end()) return 0;
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (it->is_string()) return std::strtoll(it->get_ref<const std::string&>().c_str(), nullptr, 10);
+  return 0;
+}
+
+RuntimeClient::ContainerStats ParseStats(const nlohmann::json& item) {
+  RuntimeClient::ContainerStats out;
+  const nlohmann::json attrs = item.value("attributes", nlohmann::json::object());
+  if (attrs.is_object()) {
+    out.id = attrs.value("id", "");
+    const nlohmann::json meta = attrs.value("metadata", nlohmann::json::object());
+    if (meta.is_object()) out.name = meta.value("name", "");
+    const nlohmann::json labels = attrs.value("labels", nlohmann::json::object());
+    if (labels.is_object()) {
+      for (const auto& [k, v] : labels.items()) {
+        if (v.is_string()) out.labels[k] = v.get<std::string>();
+      }
+    }
+  }
+  if (auto cpu = item.find("cpu"); cpu != item.end() && cpu->is_object()) {
+    out.has_cpu = ReadUint64(*cpu, "usageCoreNanoSeconds", &out.usage_core_nanoseconds);
+    out.cpu_timestamp_ns = ReadTimestamp(*cpu);
+  }
+  if (auto mem = item.find("memory"); mem != item.end() && mem->is_object()) {
+    out.has_memory = ReadUint64(*mem, "workingSetBytes", &out.working_set_bytes);
+    out.memory_timestamp_ns = ReadTimestamp(*mem);
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -88,6 +145,28 @@ Result<int32_t> RuntimeClient::Exec(const std::string& container_id,
       });
   if (!o.ok()) return o.ToStatus();
   return exit_code;
+}
+
+Result<std::vector<RuntimeClient::ContainerStats>> RuntimeClient::ListContainerStats() const {
+  std::vector<ContainerStats> out;
+  if (instance_->runtime()->on_list_container_stats == nullptr) return out;
+  Result<nlohmann::json> resp = Call("ListContainerStats", {{"filter", nlohmann::json::object()}});
+  if (!resp.ok()) return resp.status();
+  const nlohmann::json* stats = nullptr;
+  if (resp->is_object()) {
+    auto it = resp->find("stats");
+    if (it != resp->end() && it->is_array()) stats = &*it;
+  }
+  if (stats == nullptr) {
+    if (resp->is_object() && !resp->contains("stats")) return out;  // {}: nothing running
+    return InternalError(instance_->Describe() + " ListContainerStats: \"stats\" is not a list");
+  }
+  for (const nlohmann::json& item : *stats) {
+    if (!item.is_object()) continue;
+    ContainerStats s = ParseStats(item);
+    if (!s.id.empty()) out.push_back(std::move(s));
+  }
+  return out;
 }
 
 std::string RuntimeClient::RuntimeVersion() const {

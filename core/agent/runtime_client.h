@@ -4,6 +4,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -26,10 +28,10 @@ class RuntimeClient {
 
   // One RPC by CRI name: "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox",
   // "PodSandboxStatus", "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer",
-  // "ContainerStatus", "ListPodSandbox", "ListContainers", "ExecSync". Returns the response object
-  // ({} when empty). Errors: the plugin's outcome mapped by CallOutcome::ToStatus (kNotFound for
-  // unknown IDs, kUnimplemented for NULL entries), kInternal for malformed output, kInvalid for an
-  // unknown method name.
+  // "ContainerStatus", "ListPodSandbox", "ListContainers", "ExecSync", "ListContainerStats".
+  // Returns the response object ({} when empty). Errors: the plugin's outcome mapped by
+  // CallOutcome::ToStatus (kNotFound for unknown IDs, kUnimplemented for NULL entries), kInternal
+  // for malformed output, kInvalid for an unknown method name.
   Result<nlohmann::json> Call(std::string_view method, const nlohmann::json& request) const;
 
   // Streams of an attached command (`on_exec`): descriptors owned by the caller, -1 when not
@@ -47,6 +49,24 @@ class RuntimeClient {
   // run it on a thread of their own.
   Result<int32_t> Exec(const std::string& container_id, const std::vector<std::string>& cmd,
                        const ExecStreams& streams, const plugin::CancelToken* cancel) const;
+
+  // One container's figures from ListContainerStats (abi/runtime.h, runtime minor 1).
+  struct ContainerStats {
+    std::string id;
+    std::string name;                           // attributes.metadata.name
+    std::map<std::string, std::string> labels;  // CreateContainer's config.labels
+    int64_t cpu_timestamp_ns = 0;
+    uint64_t usage_core_nanoseconds = 0;  // cumulative CPU time
+    bool has_cpu = false;
+    int64_t memory_timestamp_ns = 0;
+    uint64_t working_set_bytes = 0;
+    bool has_memory = false;
+  };
+  // The running containers' usage (CRI ListContainerStats with an empty filter). A plugin
+  // without `on_list_container_stats` (NULL, or built against runtime minor 0) has no stats:
+  // an empty list, not an error. Entries without an id are skipped. Errors: the plugin's
+  // outcome; kInternal for a response that is not {"stats": [...]}. Thread-safe.
+  Result<std::vector<ContainerStats>> ListContainerStats() const;
 
   // "<plugin name>://<plugin version>", as nodeInfo.containerRuntimeVersion shows it.
   std::string RuntimeVersion() const;

@@ -1,9 +1,12 @@
 // StartAgent (start_agent.h).
 #include "core/agent/start_agent.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "core/agent/resource_metrics.h"
 
 namespace capstan::agent {
 
@@ -54,6 +57,24 @@ Result<std::unique_ptr<RunningAgent>> StartAgent(const AgentLaunchOptions& o) {
       if (a == nullptr) return UnavailableError("the node agent is starting");
       return a->runtime().Exec(c.container_id, c.cmd, {c.stdin_fd, c.stdout_fd, c.stderr_fd, c.tty},
                                c.cancel);
+    };
+    so.resource_metrics = [r]() -> Result<std::string> {
+      Agent* a = r->published_.load(std::memory_order_acquire);
+      if (a == nullptr) return UnavailableError("the node agent is starting");
+      int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+      NodeUsage node = ReadNodeUsage("/proc", now);
+      // As the kubelet: node figures still go out when the runtime fails (scrape_error 1).
+      Result<std::vector<RuntimeClient::ContainerStats>> stats = a->runtime().ListContainerStats();
+      if (!stats.ok()) return RenderResourceMetrics(node, {}, true);
+      return RenderResourceMetrics(node, ContainerUsages(*stats, now), false);
+    };
+    so.runtime_call = [r](std::string_view method,
+                          const nlohmann::json& request) -> Result<nlohmann::json> {
+      Agent* a = r->published_.load(std::memory_order_acquire);
+      if (a == nullptr) return UnavailableError("the node agent is starting");
+      return a->runtime().Call(method, request);
     };
     Result<std::unique_ptr<server::AgentServer>> srv = server::AgentServer::Start(std::move(so));
     if (!srv.ok()) return srv.status();

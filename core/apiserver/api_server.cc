@@ -7,6 +7,7 @@
 
 #include "core/api/openapi_patch_schema.h"
 #include "core/api/openapi_v2_proto.h"
+#include "core/apiserver/metrics_api.h"
 #include "core/apiserver/namespace_lifecycle.h"
 #include "core/apiserver/query_options.h"
 #include "core/apiserver/table.h"
@@ -97,6 +98,9 @@ Status ApiServer::Init() {
   Result<std::unique_ptr<NodeProxy>> proxy = NodeProxy::Create(std::move(proxy_options));
   if (!proxy.ok()) return proxy.status().WithContext("node proxy");
   node_proxy_ = std::move(*proxy);
+  metrics_ = std::make_unique<MetricsApi>(this, registry_.get(), node_proxy_.get(),
+                                          options_.metrics_resolution);
+  CAPSTAN_RETURN_IF_ERROR(metrics_->Start());
   timer_thread_ = std::thread([this] {
     auto guard = boost::asio::make_work_guard(timers_);
     timers_.run();
@@ -150,6 +154,7 @@ ApiServer::~ApiServer() { Shutdown(); }
 void ApiServer::Shutdown() {
   if (shut_down_.exchange(true)) return;
   workers_.join();
+  if (metrics_) metrics_->Stop();
   if (node_proxy_) node_proxy_->Shutdown();
   timers_.stop();
   if (timer_thread_.joinable()) timer_thread_.join();
@@ -325,6 +330,7 @@ void ApiServer::ServeResource(RequestContext& ctx) {
     ReplyError(ctx, NotFoundError("the server could not find the requested resource"));
     return;
   }
+  if (MetricsApi::Serves(*ctx.resource)) return metrics_->Serve(ctx);
   {
     std::shared_lock lock(storages_mu_);
     auto entry = storages_.find(StorageKey(ctx.resource->group, ctx.resource->plural));

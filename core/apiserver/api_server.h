@@ -8,6 +8,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -48,9 +49,13 @@ struct ApiServerOptions {
   // and portforward (core/pki's kubelet-client). Empty: none, so agents refuse those requests.
   std::string kubelet_client_cert_pem;
   std::string kubelet_client_key_pem;
+  // How often the metrics API (metrics_api.h) scrapes every Ready node's agent; 0 serves the
+  // metrics.k8s.io group with no scraper (every object "not available yet").
+  std::chrono::milliseconds metrics_resolution{15'000};
 };
 
 class ApiServer;
+class MetricsApi;
 
 // What one request handler needs, resolved once by the dispatcher.
 struct RequestContext {
@@ -162,6 +167,7 @@ class ApiServer {
   std::unique_ptr<api::FieldSchemaCache> field_schemas_;
   std::unique_ptr<CacheHub> hub_;
   std::unique_ptr<NodeProxy> node_proxy_;
+  std::unique_ptr<MetricsApi> metrics_;  // metrics.k8s.io (metrics_api.h)
   struct StorageEntry {
     std::unique_ptr<RestStorage> storage;
     selector::SelectableFields fields;

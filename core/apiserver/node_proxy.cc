@@ -1,6 +1,7 @@
-// NodeProxy (node_proxy.h): agent endpoints, the TLS client context, and the two session kinds
-// — `LogSession` (agent body -> chunked HttpExchange) and `UpgradeSession` (101 relay, then a
-// byte splice between the taken-over client socket and the agent socket).
+// NodeProxy (node_proxy.h): agent endpoints, the TLS client context, and the session kinds —
+// `LogSession` (agent body -> chunked HttpExchange), `UpgradeSession` (101 relay, then a byte
+// splice between the taken-over client socket and the agent socket) and `FetchSession` (a
+// buffered GET for the metrics scraper).
 #include "core/apiserver/node_proxy.h"
 
 #include <array>
@@ -383,6 +384,59 @@ class UpgradeSession : public AgentSession<UpgradeSession, http::string_body> {
   bool closed_ = false;
 };
 
+// A buffered GET for the metrics scraper. Runs on the proxy's io thread; `done_` runs once.
+class FetchSession : public AgentSession<FetchSession, http::string_body> {
+ public:
+  FetchSession(std::unique_ptr<AgentStream> agent, std::shared_ptr<asio::ssl::context> tls,
+               Limits limits, size_t max_body_bytes, NodeProxy::FetchCallback done)
+      : AgentSession(std::move(agent), std::move(tls), limits, max_body_bytes),
+        done_(std::move(done)) {}
+
+  void Start(std::string endpoint, const std::string& target) {
+    std::string request = "GET " + target + " HTTP/1.1\r\nHost: " + endpoint +
+                          "\r\nUser-Agent: capstan-apiserver\r\nAccept: text/plain\r\n"
+                          "Connection: close\r\n\r\n";
+    Exchange(std::move(endpoint), std::move(request));
+  }
+
+ private:
+  friend class AgentSession<FetchSession, http::string_body>;
+
+  void OnHeader() {
+    // The connect timeout covered the head; the body gets the same budget again.
+    beast::get_lowest_layer(*agent_).expires_after(limits_.connect_timeout);
+    if (parser_.is_done()) return Finish();
+    http::async_read(*agent_, buf_, parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       if (ec) return self->Fail("reading the reply body: " + ec.message());
+                       self->Finish();
+                     });
+  }
+
+  void Finish() {
+    NodeProxy::FetchReply reply;
+    reply.status = static_cast<int>(parser_.get().result_int());
+    reply.body = std::move(parser_.get().body());
+    Deliver(std::move(reply));
+  }
+
+  void Fail(const std::string& what) {
+    Deliver(UnavailableError("error talking to the node agent at " + endpoint_ + ": " + what));
+  }
+
+  void Close() { Deliver(UnavailableError("the node proxy is shutting down")); }
+
+  void Deliver(Result<NodeProxy::FetchReply> reply) {
+    if (done_ == nullptr) return;
+    NodeProxy::FetchCallback done = std::move(done_);
+    done_ = nullptr;
+    CloseAgent();
+    done(std::move(reply));
+  }
+
+  NodeProxy::FetchCallback done_;
+};
+
 // The request head sent to the agent: the client's method, the agent `target`, and the
 // client's headers minus credentials, with Host naming the agent.
 std::string UpgradeHead(const HttpRequest& request, const std::string& target,
@@ -544,6 +598,25 @@ void NodeProxy::ProxyStream(const std::shared_ptr<HttpExchange>& exchange, std::
     return;
   }
   session->Start(std::move(endpoint), target);
+}
+
+void NodeProxy::Fetch(std::string endpoint, const std::string& target,
+                      std::chrono::milliseconds timeout, size_t max_body_bytes,
+                      FetchCallback done) {
+  Result<std::unique_ptr<AgentStream>> agent =
+      NewAgentStream(impl_->io.get_executor(), *impl_->tls);
+  if (!agent.ok()) return done(agent.status());
+  Limits limits = impl_->limits;
+  limits.connect_timeout = timeout;
+  auto session = std::make_shared<FetchSession>(std::move(*agent), impl_->tls, limits,
+                                                max_body_bytes, std::move(done));
+  if (!impl_->Track(session)) {
+    session->Cancel();  // answers "shutting down" on the io thread
+    return;
+  }
+  asio::post(impl_->io, [session, endpoint = std::move(endpoint), target]() mutable {
+    session->Start(std::move(endpoint), target);
+  });
 }
 
 void NodeProxy::ProxyUpgrade(const std::shared_ptr<HttpExchange>& exchange, std::string endpoint,

@@ -2,11 +2,13 @@
 // dials a node agent over TLS with the kubelet-client certificate and passes `pods/log`
 // streams through chunked, or splices `pods/exec|attach|portforward` upgrades byte for byte.
 // The API handlers that pick the pod, container and node are in api_subresources.cc; the agent
-// side is core/agent/server. Tests: tests/core/apiserver/node_proxy_test.cc.
+// side is core/agent/server. `Fetch` is the buffered GET of the metrics scraper
+// (metrics_scraper.h). Tests: tests/core/apiserver/node_proxy_test.cc.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -67,6 +69,19 @@ class NodeProxy {
   // a 503 Status.
   void ProxyUpgrade(const std::shared_ptr<HttpExchange>& exchange, std::string endpoint,
                     const std::string& target);
+
+  // A buffered GET of https://`endpoint``target` from the agent, for periodic scrapes (the
+  // metrics API, metrics_scraper.h). `done` gets the reply's status and body, or kUnavailable
+  // when the agent cannot be reached, `timeout` passes (connect to end of body) or the body
+  // exceeds `max_body_bytes`. `done` runs at most once, on the proxy's io thread (so it must
+  // not block): with kUnavailable after Shutdown(), never once the proxy is destroyed.
+  struct FetchReply {
+    int status = 0;
+    std::string body;
+  };
+  using FetchCallback = std::function<void(Result<FetchReply>)>;
+  void Fetch(std::string endpoint, const std::string& target, std::chrono::milliseconds timeout,
+             size_t max_body_bytes, FetchCallback done);
 
   // Ends every open session (both sockets closed). Idempotent; later calls of ProxyStream /
   // ProxyUpgrade answer 503.

@@ -51,4 +51,46 @@ Result<std::unique_ptr<ControlPlane>> StartControlPlane(const ControlPlaneOption
   return cp;
 }
 
+std::unique_ptr<RunningIngress> StartIngress(const IngressStartOptions& options) {
+  ingress::IngressOptions io;
+  io.proxy.address = options.address;
+  io.proxy.http_port = options.http_port;
+  io.proxy.https_port = options.https_port;
+  io.status_address = options.status_address;
+  auto running = std::make_unique<RunningIngress>();
+  Result<std::unique_ptr<client::ApiClient>> client =
+      client::ApiClient::FromKubeconfig(options.kubeconfig);
+  Status error = client.status();
+  if (client.ok()) {
+    running->client = std::move(*client);
+    Result<std::unique_ptr<ingress::IngressController>> started =
+        ingress::IngressController::Start(io, running->client.get());
+    if (started.ok()) {
+      running->controller = std::move(*started);
+    } else {
+      error = started.status();
+    }
+  }
+  if (!error.ok()) {
+    const std::string& m = error.message();
+    const char* flag = m.find("https listener") != std::string::npos  ? "--ingress-https-port"
+                       : m.find("http listener") != std::string::npos ? "--ingress-http-port"
+                                                                      : "--ingress-address";
+    log::Error("server", "ingress not started; the server runs without it",
+               {{"error", error.ToString()},
+                {"flag", flag},
+                {"hint", "change the flag or pass --disable-ingress"}});
+    return nullptr;
+  }
+  std::string host = io.proxy.address.find(':') != std::string::npos ? "[" + io.proxy.address + "]"
+                                                                     : io.proxy.address;
+  auto url = [&host](const char* scheme, uint16_t port) {
+    return port == 0 ? std::string("off") : scheme + host + ":" + std::to_string(port);
+  };
+  log::Info("server", "ingress serving",
+            {{"http", url("http://", running->controller->http_port())},
+             {"https", url("https://", running->controller->https_port())}});
+  return running;
+}
+
 }  // namespace capstan::cmd

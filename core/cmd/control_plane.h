@@ -10,6 +10,7 @@
 #include "core/client/api_client.h"
 #include "core/common/status.h"
 #include "core/controllers/controller_host.h"
+#include "core/ingress/ingress_controller.h"
 #include "core/plugin/registry.h"
 #include "core/scheduler/host_services.h"
 #include "core/scheduler/scheduler_runner.h"
@@ -43,5 +44,29 @@ class ControlPlane {
 // Starts the enabled components. A component whose chain is empty is skipped with a log line
 // (an operator may run, say, only the API server). Errors: the client's, the components'.
 Result<std::unique_ptr<ControlPlane>> StartControlPlane(const ControlPlaneOptions& options);
+
+// The built-in ingress (core/ingress) over its own API client. `address` "" means the API
+// server's bind address; `status_address` is what Ingress status reports.
+struct IngressStartOptions {
+  std::string kubeconfig;
+  std::string address;
+  int http_port = 80;
+  int https_port = 443;
+  std::string status_address;
+};
+
+// Stops the ingress on destruction.
+struct RunningIngress {
+  ~RunningIngress() {
+    if (controller) controller->Stop();
+  }
+  std::unique_ptr<client::ApiClient> client;
+  std::unique_ptr<ingress::IngressController> controller;
+};
+
+// Starts the ingress and logs `ingress serving http=http://ADDR:PORT https=https://ADDR:PORT`.
+// Never fails the server: when a port cannot be bound (or anything else fails) it logs an error
+// naming the flag to change and returns null, and the server keeps running without ingress.
+std::unique_ptr<RunningIngress> StartIngress(const IngressStartOptions& options);
 
 }  // namespace capstan::cmd

@@ -60,6 +60,12 @@ struct ServerFlags {
   std::string cluster_domain = "cluster.local";
   std::vector<std::string> dns_upstreams;
   bool disable_dns = false;
+  // The built-in ingress (core/ingress; control_plane.h StartIngress).
+  std::string ingress_address;  // empty: --bind-address
+  int64_t ingress_http_port = 80;
+  int64_t ingress_https_port = 443;
+  bool disable_ingress = false;
+  int64_t metrics_resolution_ns = 15'000'000'000;  // metrics.k8s.io scrape period
 };
 
 // A random token for the admin entry of DIR/tokens.csv (kept across restarts).
@@ -153,6 +159,7 @@ int Serve(const ServerFlags& f) {
   options.advertise_address = advertise + ":" + std::to_string(f.secure_port);
   options.kubelet_client_cert_pem = pki->kubelet_client.cert_pem;
   options.kubelet_client_key_pem = pki->kubelet_client.key_pem;
+  options.metrics_resolution = std::chrono::milliseconds(f.metrics_resolution_ns / 1'000'000);
   auto strategies = std::make_shared<registry::StrategyDeps>();
   apiserver::ServiceNetworkOptions service_net{f.service_cluster_ip_range,
                                                f.service_node_port_range};
@@ -225,6 +232,14 @@ int Serve(const ServerFlags& f) {
     log::Info("server", "cluster DNS serving",
               {{"address", f.dns_address}, {"port", std::to_string(cluster_dns->port())}});
   }
+  std::unique_ptr<RunningIngress> ingress;
+  if (!f.disable_ingress) {
+    std::string address = f.ingress_address.empty() ? f.bind_address : f.ingress_address;
+    ingress =
+        StartIngress({pki->paths.admin_kubeconfig, address, static_cast<int>(f.ingress_http_port),
+                      static_cast<int>(f.ingress_https_port),
+                      address == "0.0.0.0" || address == "::" ? advertise : address});
+  }
   std::unique_ptr<LocalAgent> local_agent;
   if (!f.disable_agent) {
     LocalAgentOptions ao;
@@ -250,6 +265,7 @@ int Serve(const ServerFlags& f) {
   while (g_signal.load() == 0) pause();
   log::Info("server", "shutting down");
   if (local_agent) local_agent->Stop();
+  ingress.reset();
   if (cluster_dns) cluster_dns->Stop();
   (*control_plane)->Stop();
   (*server)->Stop(std::chrono::seconds(2));
@@ -293,6 +309,13 @@ int RunServer(const Args& args) {
   fs.StringList("dns-upstream", &f.dns_upstreams,
                 "resolver (ip or ip:port) for names outside the cluster domain; repeatable");
   fs.Bool("disable-dns", &f.disable_dns, "do not run the cluster DNS server");
+  fs.Duration("metrics-resolution", &f.metrics_resolution_ns,
+              "how often the metrics API (kubectl top) scrapes node agents; 0: never");
+  fs.String("ingress-address", &f.ingress_address,
+            "address the built-in ingress listens on (default: --bind-address)");
+  fs.Int("ingress-http-port", &f.ingress_http_port, "ingress HTTP port (0: a free one)");
+  fs.Int("ingress-https-port", &f.ingress_https_port, "ingress HTTPS port (0: a free one)");
+  fs.Bool("disable-ingress", &f.disable_ingress, "do not run the built-in ingress controller");
   fs.Bool("disable-scheduler", &f.disable_scheduler, "do not run the scheduler in this process");
   fs.StringList("disable-controller", &f.disabled_controllers,
                 "leave this controller out of the default chain (e.g. node-lifecycle); repeatable");
@@ -313,6 +336,12 @@ int RunServer(const Args& args) {
   }
   if (f.dns_port < 0 || f.dns_port > 65535) {
     std::fprintf(stderr, "capstan server: --dns-port must be in 0..65535\n");
+    return kExitUsage;
+  }
+  if (f.ingress_http_port < 0 || f.ingress_http_port > 65535 || f.ingress_https_port < 0 ||
+      f.ingress_https_port > 65535) {
+    std::fprintf(stderr,
+                 "capstan server: --ingress-http-port/--ingress-https-port must be in 0..65535\n");
     return kExitUsage;
   }
   if (f.secure_port < 0 || f.secure_port > 65535) {

@@ -14,7 +14,8 @@ namespace {
 // DefaultTolerationSeconds. Scheduling: kube-scheduler's default profile with its weights.
 // Controllers: the workload controllers (ReplicaSet, ReplicationController, Deployment,
 // StatefulSet, DaemonSet, Job, CronJob) and the housekeeping ones (garbage collector, Namespace,
-// Endpoints, EndpointSlice, ServiceAccount, TTL-after-finished, PodGC, NodeLifecycle).
+// Endpoints, EndpointSlice, ServiceAccount, TTL-after-finished, PodGC, NodeLifecycle,
+// ResourceQuota, HorizontalPodAutoscaler). The ResourceQuota admission plugin validates last.
 constexpr char kDefaultPlugins[] = R"(
 apiVersion: capstan.io/v1alpha1
 kind: PluginConfiguration
@@ -31,6 +32,7 @@ chains:
     plugins:
       - {name: priority, library: admission/priority.so}
       - {name: default-toleration-seconds, library: admission/default-toleration-seconds.so}
+      - {name: resource-quota, library: admission/resource-quota.so}
   sched:
     plugins:
       - {name: prioritysort, library: sched/prioritysort.so}
@@ -67,6 +69,10 @@ chains:
       - {name: statefulsets, library: controllers/statefulset.so, timeout: 10s}
       - {name: daemonsets, library: controllers/daemonset.so, timeout: 30s}
       - {name: node-lifecycle, library: controllers/node-lifecycle.so, timeout: 10s}
+      - {name: resourcequota, library: controllers/resourcequota.so, timeout: 10s}
+      - name: horizontal-pod-autoscaler
+        library: controllers/horizontal-pod-autoscaler.so
+        timeout: 30s
 )";
 
 }  // namespace

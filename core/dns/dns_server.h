@@ -1,7 +1,8 @@
-// `DnsServer`: the cluster DNS on Boost.Asio — UDP and TCP on one address and port, one
-// io_context on one thread (no thread per request), answering from `ClusterRecords` and
-// forwarding names outside the cluster domain to upstream resolvers over UDP. `ClusterDns`
-// (cluster_dns.h) feeds it from informers. Tests: tests/core/dns/dns_server_test.cc (with dig).
+// `DnsServer`: the cluster DNS on Boost.Asio — UDP and TCP on one port of one or more addresses,
+// one io_context on one thread (no thread per request; UDP queries are read and answered in
+// recvmmsg/sendmmsg batches), answering from `ClusterRecords` and forwarding names outside the
+// cluster domain to upstream resolvers over UDP. `ClusterDns` (cluster_dns.h) feeds it from
+// informers. Tests: tests/core/dns/dns_server_test.cc (with dig); bench/dns_bench.cc.
 #pragma once
 
 #include <chrono>
@@ -18,6 +19,9 @@ namespace capstan::dns {
 struct DnsServerOptions {
   std::string address = "127.0.0.1";  // IPv4 or IPv6 literal
   uint16_t port = 53;                 // 0: a free port (the same for UDP and TCP)
+  // More addresses served on the same port, bound with IP_FREEBIND so that an address that
+  // appears later works once it does (the pod bridge's gateway, created with the first pod).
+  std::vector<std::string> extra_addresses;
   std::string cluster_domain = "cluster.local";
   // "ip" or "ip:port" (IPv4); tried in order, each for `upstream_timeout`. Empty: names
   // outside the cluster domain get SERVFAIL.
@@ -30,7 +34,8 @@ struct DnsServerOptions {
 class DnsServer {
  public:
   // Binds and starts serving. `view` is borrowed and must outlive the server. Errors:
-  // kInvalid for a bad address or upstream; kUnavailable when the port cannot be bound.
+  // kInvalid for a bad address or upstream; kUnavailable when the port cannot be bound on
+  // every address.
   static Result<std::unique_ptr<DnsServer>> Start(const DnsServerOptions& options,
                                                   const ClusterView* view);
   ~DnsServer();  // Stop()s

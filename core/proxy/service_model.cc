@@ -72,6 +72,20 @@ ServiceInfo ParseService(const Json& service) {
   std::string cluster_ip = Str(spec, "clusterIP");
   if (s.cluster_ips.empty() && IsIpv4(cluster_ip)) s.cluster_ips.push_back(cluster_ip);
   s.external_ips = Ipv4List(Field(spec, "externalIPs"));
+  if (type == "LoadBalancer") {
+    // The load-balancer addresses (service-lb or any implementation that sets status) are
+    // served like externalIPs: the node answers for them itself.
+    const Json& ingress = Field(Field(Field(service, "status"), "loadBalancer"), "ingress");
+    if (ingress.is_array()) {
+      for (const Json& i : ingress) {
+        std::string ip = Str(i, "ip");
+        if (IsIpv4(ip) &&
+            std::find(s.external_ips.begin(), s.external_ips.end(), ip) == s.external_ips.end()) {
+          s.external_ips.push_back(ip);
+        }
+      }
+    }
+  }
   s.proxied = type != "ExternalName" && !s.cluster_ips.empty();
   s.external_local = Str(spec, "externalTrafficPolicy") == "Local";
   if (Str(spec, "sessionAffinity") == "ClientIP") {

@@ -30,12 +30,13 @@ struct ServicePortState {
   std::string id;
   std::string protocol;  // "tcp", "udp" or "sctp"
   uint16_t port = 0;
-  uint16_t node_port = 0;                 // 0: none
-  std::vector<std::string> cluster_ips;   // IPv4 only
-  std::vector<std::string> external_ips;  // IPv4 only
-  bool external_local = false;            // externalTrafficPolicy: Local
-  int32_t affinity_timeout_seconds = 0;   // > 0: sessionAffinity ClientIP
-  std::vector<Endpoint> endpoints;        // sorted, unique, ready (or the fallback, see below)
+  uint16_t node_port = 0;                // 0: none
+  std::vector<std::string> cluster_ips;  // IPv4 only
+  // IPv4 only: spec.externalIPs, then a LoadBalancer's status.loadBalancer.ingress[].ip.
+  std::vector<std::string> external_ips;
+  bool external_local = false;           // externalTrafficPolicy: Local
+  int32_t affinity_timeout_seconds = 0;  // > 0: sessionAffinity ClientIP
+  std::vector<Endpoint> endpoints;       // sorted, unique, ready (or the fallback, see below)
   // Index of this port in the `backends` map (nft_rules.h), unique among the ports of a table
   // and stable across updates; assigned by the caller (service_proxy.h), < kMaxGroups.
   uint32_t group = 0;
@@ -51,7 +52,8 @@ struct ServicePortSpec {
 };
 
 // The parts of a Service the proxy uses. `proxied` is false for headless (clusterIP None),
-// ExternalName and IP-less services: they get no rules at all.
+// ExternalName and IP-less services: they get no rules at all. `external_ips` holds
+// spec.externalIPs and, for type LoadBalancer, the status' ingress IPs (served alike).
 struct ServiceInfo {
   std::string ns, name;
   bool proxied = false;

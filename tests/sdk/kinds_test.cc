@@ -212,6 +212,7 @@ class EchoRuntime : public RuntimePlugin {
   ECHO(ExecSync)
   ECHO(ReopenContainerLog)
   ECHO(UpdateContainerResources)
+  ECHO(ListContainerStats)
 #undef ECHO
   Status Exec(Call&, std::string_view, const ExecStreams& streams, int32_t* exit_code) override {
     *exit_code = streams.stdout_fd + (streams.tty ? 1000 : 0);
@@ -239,6 +240,7 @@ TEST(RuntimeTest, EverySlotReachesTheMethodOfTheSameName) {
       {&capstan_runtime_v1::on_exec_sync, "ExecSync"},
       {&capstan_runtime_v1::on_reopen_container_log, "ReopenContainerLog"},
       {&capstan_runtime_v1::on_update_container_resources, "UpdateContainerResources"},
+      {&capstan_runtime_v1::on_list_container_stats, "ListContainerStats"},
   };
   FakeHost host;
   TestPlugin<EchoRuntime> p(host);

@@ -11,6 +11,9 @@
 
 #include "core/agent/server/exec_session.h"
 #include "core/agent/server/log_stream.h"
+#include "core/agent/server/port_forward.h"
+#include "core/agent/server/spdy_exec.h"
+#include "core/agent/server/spdy_transport.h"
 #include "core/apiserver/http_response.h"
 #include "core/common/log.h"
 #include "core/pki/files.h"
@@ -102,7 +105,20 @@ void Handle(const std::shared_ptr<State>& st, const std::shared_ptr<HttpExchange
     return;
   }
   if (Status auth = AuthorizeClient(r); !auth.ok()) return RespondStatus(*ex, auth);
+  if (r.path == "/metrics/resource" && st->options.resource_metrics) {
+    Result<std::string> text = st->options.resource_metrics();  // core/agent/resource_metrics.h
+    if (!text.ok()) return RespondStatus(*ex, text.status());
+    ex->Respond(200, {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}},
+                std::move(*text));
+    return;
+  }
   std::vector<std::string> parts = SplitPath(r.path);
+  if (parts.size() == 3 && parts[0] == "portForward") {
+    Status s =
+        ServePortForward(ex, st->options.get_pod, st->options.runtime_call, parts[1], parts[2]);
+    if (!s.ok()) RespondStatus(*ex, s);
+    return;
+  }
   const std::string kind = parts.size() == 4 ? parts[0] : std::string();
   bool logs = kind == "containerLogs", exec = kind == "exec", attach = kind == "attach";
   if (!(logs || exec || attach)) {
@@ -123,7 +139,9 @@ void Handle(const std::shared_ptr<State>& st, const std::shared_ptr<HttpExchange
   params.registry = st->execs;
   params.first_frame_delay = st->options.first_frame_delay;
   params.poll = st->options.follow_poll;
-  if (Status s = StartExecSession(ex, std::move(params)); !s.ok()) RespondStatus(*ex, s);
+  Status s = IsSpdyUpgrade(r) ? StartSpdyExecSession(ex, std::move(params))
+                              : StartExecSession(ex, std::move(params));
+  if (!s.ok()) RespondStatus(*ex, s);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // `AgentServer`: the node agent's HTTPS API, as the kubelet's — container logs
 // (`/containerLogs/{ns}/{pod}/{container}`, log_stream.h), exec and attach over WebSocket
-// (`/exec/...`, `/attach/...`, exec_session.h) and `/healthz` — for the apiserver's
-// pods/log|exec|attach proxy (ARCH4 "Node streaming contract"). Only verified client
+// (`/exec/...`, `/attach/...`, exec_session.h), `/metrics/resource` (text from
+// core/agent/resource_metrics.h) and `/healthz` — for the apiserver's pods/log|exec|attach
+// proxy (ARCH4 "Node streaming contract") and metrics scraper. Only verified client
 // certificates with O=system:masters get in. Started by core/agent/start_agent.cc; tests in
 // tests/core/agent/server/agent_server_test.cc.
 #pragma once
@@ -16,6 +17,7 @@
 
 #include "core/agent/server/container_target.h"
 #include "core/agent/server/exec_session.h"
+#include "core/agent/server/pod_dialer.h"
 #include "core/apiserver/http_server.h"
 #include "core/common/status.h"
 #include "core/pki/certificate.h"
@@ -33,6 +35,11 @@ struct AgentServerOptions {
   std::string pods_dir;
   PodLookup get_pod;
   ExecFunction exec;  // null: exec answers 501
+  // Port-forward finds a pod's network namespace through the runtime (null: 501).
+  RuntimeCall runtime_call;
+  // The body of `GET /metrics/resource` (Prometheus text, core/agent/resource_metrics.h);
+  // null: 404.
+  std::function<Result<std::string>()> resource_metrics;
   // How often a followed log is checked for new data and for its container's end.
   std::chrono::milliseconds follow_poll{200};
   // Pause between the WebSocket 101 and the first data frame (kubectl drops frames that beat

@@ -4,8 +4,6 @@
 #include "core/agent/server/exec_session.h"
 
 #include <fcntl.h>
-#include <pty.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <array>
@@ -17,10 +15,10 @@
 #include <boost/beast/websocket.hpp>
 #include <deque>
 #include <nlohmann/json.hpp>
-#include <thread>
 #include <utility>
 
 #include "core/agent/server/container_logs.h"
+#include "core/agent/server/exec_io.h"
 #include "core/apiserver/http_upgrade.h"
 #include "core/common/log.h"
 
@@ -38,11 +36,6 @@ constexpr uint8_t kStdin = 0, kStdout = 1, kStderr = 2, kError = 3, kResize = 4,
 // How long output may keep flowing after the command exited (a background child can hold the
 // pipe open forever).
 constexpr std::chrono::milliseconds kDrainAfterExit{2000};
-
-bool QueryBool(const apiserver::HttpRequest& r, const char* name) {
-  std::optional<std::string_view> v = r.query.Get(name);
-  return v && (*v == "true" || *v == "1" || *v == "True" || *v == "TRUE" || *v == "t");
-}
 
 // The subprotocol to answer with, or "" when none we speak was offered.
 std::string ChooseProtocol(const apiserver::HttpRequest& r) {
@@ -63,9 +56,7 @@ std::string ErrorStatusJsonFor(const Status& s) {
       .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-struct Spec {
-  std::vector<std::string> cmd;
-  bool in = false, out = false, err = false, tty = false;
+struct Spec : ExecRequest {
   std::string protocol;
 };
 
@@ -124,59 +115,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Pipes (or a pty) for the command, then the runtime call on its own thread.
   Status StartCommand() {
-    ExecCall call;
-    call.container_id = params_.target.container_id;
-    call.cmd = spec_.cmd;
-    call.tty = spec_.tty;
-    call.cancel = cancel_.get();
     auto ex = ws_.get_executor();
-    if (spec_.tty) {
-      int master = -1, slave = -1;
-      if (openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) {
-        return InternalError("allocating a terminal failed");
-      }
-      fcntl(master, F_SETFD, FD_CLOEXEC);
-      fcntl(slave, F_SETFD, FD_CLOEXEC);
-      pty_master_ = master;
-      child_fds_[0] = slave;
-      call.stdout_fd = slave;
-      call.stderr_fd = slave;
-      if (spec_.in) call.stdin_fd = slave;
-      out_[0] = std::make_unique<Descriptor>(ex, fcntl(master, F_DUPFD_CLOEXEC, 0));
-      if (spec_.in) stdin_ = std::make_unique<Descriptor>(ex, fcntl(master, F_DUPFD_CLOEXEC, 0));
-    } else {
-      int fds[2];
-      if (spec_.in) {
-        if (pipe2(fds, O_CLOEXEC) != 0) return InternalError("creating a pipe failed");
-        child_fds_[0] = call.stdin_fd = fds[0];
-        stdin_ = std::make_unique<Descriptor>(ex, fds[1]);
-      }
-      bool wanted[2] = {spec_.out, spec_.err};
-      for (int i = 0; i < 2; ++i) {
-        if (!wanted[i]) continue;
-        if (pipe2(fds, O_CLOEXEC) != 0) return InternalError("creating a pipe failed");
-        child_fds_[1 + i] = fds[1];
-        (i == 0 ? call.stdout_fd : call.stderr_fd) = fds[1];
-        out_[i] = std::make_unique<Descriptor>(ex, fds[0]);
-      }
+    Result<StartedExec> started = StartExecCommand(
+        spec_, params_, cancel_, ex,
+        [self = shared_from_this()](Result<int32_t> r) { self->OnExited(std::move(r)); });
+    if (!started.ok()) return started.status();
+    pty_master_ = started->pty_master;
+    stdin_ = started->stdin;
+    for (int i = 0; i < 2; ++i) {
+      if (started->out_fd[i] >= 0) out_[i] = std::make_unique<Descriptor>(ex, started->out_fd[i]);
     }
     outputs_open_ = (out_[0] ? 1 : 0) + (out_[1] ? 1 : 0);
-    if (!params_.registry->Add(cancel_)) return UnavailableError("the node agent is stopping");
-    // The thread owns the child's descriptors from here on and closes them after the call.
-    std::array<int, 3> child = child_fds_;
-    child_fds_ = {-1, -1, -1};
-    std::thread([self = shared_from_this(), call, child, ex]() mutable {
-      Result<int32_t> result = self->params_.exec(call);
-      for (int fd : child) {
-        if (fd >= 0) close(fd);
-      }
-      std::shared_ptr<ExecRegistry> registry = self->params_.registry;
-      std::shared_ptr<plugin::CancelToken> token = self->cancel_;
-      asio::post(ex, [s = std::move(self), result = std::move(result)]() mutable {
-        s->OnExited(std::move(result));
-      });
-      registry->Remove(token);
-    }).detach();
     return Status::Ok();
   }
 
@@ -211,42 +160,14 @@ class Session : public std::enable_shared_from_this<Session> {
     auto channel = static_cast<uint8_t>(msg[0]);
     msg.erase(0, 1);
     if (channel == kStdin && stdin_ && !stdin_eof_) {
-      stdin_queue_.push_back(std::move(msg));
-      WriteStdin();
-    } else if (channel == kResize && pty_master_ >= 0) {
-      json size = json::parse(msg, nullptr, false);
-      if (size.is_object() && size["Width"].is_number_unsigned() &&
-          size["Height"].is_number_unsigned()) {
-        winsize ws{};
-        ws.ws_col = static_cast<unsigned short>(size.value("Width", 0));
-        ws.ws_row = static_cast<unsigned short>(size.value("Height", 0));
-        ioctl(pty_master_, TIOCSWINSZ, &ws);
-      }
+      stdin_->Push(std::move(msg));
+    } else if (channel == kResize) {
+      ResizeTerminal(pty_master_, msg);
     } else if (channel == kClose && spec_.protocol[1] == '5' && !msg.empty() &&
                static_cast<uint8_t>(msg[0]) == kStdin) {
       stdin_eof_ = true;
-      WriteStdin();
+      if (stdin_ && !spec_.tty) stdin_->End();  // EOF for the command
     }
-  }
-
-  void WriteStdin() {
-    if (stdin_writing_ || !stdin_) return;
-    if (stdin_queue_.empty()) {
-      if (stdin_eof_ && !spec_.tty) stdin_.reset();  // EOF for the command
-      return;
-    }
-    stdin_writing_ = true;
-    asio::async_write(*stdin_, asio::buffer(stdin_queue_.front()),
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        self->stdin_writing_ = false;
-                        self->stdin_queue_.pop_front();
-                        if (ec) {  // the command closed its stdin
-                          self->stdin_.reset();
-                          self->stdin_queue_.clear();
-                          return;
-                        }
-                        self->WriteStdin();
-                      });
   }
 
   void Send(uint8_t channel, std::string data) {
@@ -311,7 +232,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (client_gone_) return;
     client_gone_ = true;
     cancel_->Cancel();
-    stdin_.reset();  // EOF for a command reading stdin
+    CloseStdin();  // EOF for a command reading stdin
     if (!exited_) {
       for (auto& o : out_) o.reset();
       outputs_open_ = 0;
@@ -323,9 +244,14 @@ class Session : public std::enable_shared_from_this<Session> {
     start_timer_.cancel();
     timer_.cancel();
     for (auto& o : out_) o.reset();
-    stdin_.reset();
+    CloseStdin();
     beast::error_code ec;
     beast::get_lowest_layer(ws_).socket().close(ec);
+  }
+
+  void CloseStdin() {
+    if (stdin_) stdin_->Close();
+    stdin_.reset();
   }
 
   // attach: follows the current log from its end, on channels 1 and 2.
@@ -377,14 +303,12 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::steady_timer timer_;        // output drain after exit; attach polls
   std::shared_ptr<plugin::CancelToken> cancel_;
   beast::flat_buffer in_;
-  std::unique_ptr<Descriptor> stdin_;
+  std::shared_ptr<StdinWriter> stdin_;
   std::unique_ptr<Descriptor> out_[2];
   std::array<char, 32 << 10> out_buf_[2];
-  std::array<int, 3> child_fds_ = {-1, -1, -1};  // until the exec thread takes them
+  std::array<int, 3> child_fds_ = {-1, -1, -1};  // closed with the session (attach log)
   int pty_master_ = -1;                          // for resizes
   int outputs_open_ = 0;
-  std::deque<std::string> stdin_queue_;
-  bool stdin_writing_ = false;
   bool stdin_eof_ = false;
   std::deque<std::string> send_queue_;
   bool sending_ = false;
@@ -449,20 +373,10 @@ Status StartExecSession(const std::shared_ptr<apiserver::HttpExchange>& exchange
         "no supported subprotocol offered; use v5.channel.k8s.io or "
         "v4.channel.k8s.io");
   }
-  for (std::string_view c : r.query.GetAll("command")) spec.cmd.emplace_back(c);
-  spec.in = QueryBool(r, "stdin");
-  spec.out = QueryBool(r, "stdout");
-  spec.err = QueryBool(r, "stderr");
-  spec.tty = QueryBool(r, "tty");
-  if (spec.tty) spec.err = false;  // a terminal carries both streams on stdout
-  if (!spec.in && !spec.out && !spec.err) {
-    return BadRequestError("you must specify at least 1 of stdin, stdout, stderr");
-  }
+  Result<ExecRequest> parsed = ParseExecRequest(r, params.target);
+  if (!parsed.ok()) return parsed.status();
+  static_cast<ExecRequest&>(spec) = std::move(*parsed);
   const ContainerTarget& t = params.target;
-  if (!t.running || t.container_id.empty()) {
-    return BadRequestError("container \"" + t.container + "\" in pod \"" + t.pod +
-                           "\" is not running");
-  }
   if (params.attach) {
     if (spec.in) {
       return BadRequestError("attaching to the stdin of container \"" + t.container +

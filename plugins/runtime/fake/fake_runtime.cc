@@ -12,12 +12,6 @@ namespace {
 
 using sdk::json::Json;
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The request as an object; "" reads as {}.
 std::optional<Json> ParseRequest(std::string_view request_json) {
   std::optional<Json> j = sdk::json::Parse(request_json.empty() ? "{}" : request_json);
@@ -98,6 +92,12 @@ sdk::Status FakeRuntime::Init(const sdk::Host& host, std::string_view config_jso
     exit_rules_ = {ExitRule{"exit-0", 100, 0}, ExitRule{"crash", 100, 1}};
   }
   return sdk::Status::Ok();
+}
+
+int64_t FakeRuntime::NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string FakeRuntime::PodIp(int host) const { return cidr_prefix_ + std::to_string(host); }

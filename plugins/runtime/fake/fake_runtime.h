@@ -22,6 +22,11 @@ inline constexpr char kFakeRuntimeName[] = "fake";
 inline constexpr char kFakeRuntimeVersion[] = "0.1.0";
 inline constexpr char kFakeRuntimeDescription[] =
     "Simulated containers with configurable start latency and exit behaviour (hollow nodes)";
+// Pod annotations (seen as sandbox annotations) that set the simulated usage of each of the
+// pod's running containers: a CPU rate in millicores, integrated since the container started,
+// and a constant memory working set in bytes. Absent or not a decimal number: 0.
+inline constexpr char kCpuMillicoresAnnotation[] = "fake.capstan.io/cpu-millicores";
+inline constexpr char kMemoryBytesAnnotation[] = "fake.capstan.io/memory-bytes";
 inline constexpr char kFakeRuntimeSchema[] = R"({
   "$schema": "http://json-schema.org/draft-07/schema#",
   "type": "object",
@@ -105,6 +110,10 @@ class FakeRuntime final : public sdk::RuntimePlugin {
   // DEADLINE_EXCEEDED when cancelled while `cat` waits.
   sdk::Status Exec(sdk::Call& call, std::string_view request_json, const sdk::ExecStreams& streams,
                    int32_t* exit_code) override;
+  // Running containers only (filters: id, podSandboxId), with usage from the sandbox's
+  // `kCpuMillicoresAnnotation` / `kMemoryBytesAnnotation` (fake_stats.cc) and config.labels.
+  sdk::Status ListContainerStats(sdk::Call& call, std::string_view request_json,
+                                 std::string* response_json) override;
 
  private:
   struct ExitRule {
@@ -140,6 +149,8 @@ class FakeRuntime final : public sdk::RuntimePlugin {
   // Applies the exit rules: a running container past its rule's delay becomes EXITED.
   void AdvanceLocked(Container* c, int64_t now_ns) const;
   std::string PodIp(int host) const;
+  // Wall-clock nanoseconds, the unit of CRI timestamps.
+  static int64_t NowNs();
 
   int64_t max_sandboxes_ = 1000;
   std::string cidr_prefix_ = "10.244.0.";  // the /24 without its last octet

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -147,6 +148,46 @@ TEST_F(FakeRuntimeLatencyTest, StartTakesTheConfiguredLatencyAndDefaultRulesAppl
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_EQ(Status(crash)["exitCode"], 1);
+}
+
+TEST_F(FakeRuntimeTest, StatsIntegrateTheAnnotatedCpuRateAndReportTheAnnotatedMemory) {
+  ASSERT_TRUE(plugin_.init().ok());
+  Json sandbox = {{"config",
+                   {{"metadata", {{"name", "busy"}, {"namespace", "default"}}},
+                    {"annotations",
+                     {{kCpuMillicoresAnnotation, "250"}, {kMemoryBytesAnnotation, "1048576"}}}}}};
+  std::string busy = Call(&Rt::on_run_pod_sandbox, sandbox)["podSandboxId"];
+  Json create = {{"podSandboxId", busy},
+                 {"config",
+                  {{"metadata", {{"name", "burn"}}},
+                   {"image", {{"image", "nginx"}}},
+                   {"labels", {{"io.kubernetes.pod.name", "busy"}}}}}};
+  std::string burn = Call(&Rt::on_create_container, create)["containerId"];
+  Call(&Rt::on_start_container, {{"containerId", burn}});
+  std::string idle = Start(RunSandbox("idle"), "nginx");
+  std::string exited = Start(busy, "exit-0");
+
+  Json stats = Call(&Rt::on_list_container_stats, {{"filter", Json::object()}})["stats"];
+  int64_t started = std::stoll(Status(burn)["startedAt"].get<std::string>());
+  std::map<std::string, Json> by_id;
+  for (const Json& s : stats) by_id[s["attributes"]["id"]] = s;
+  EXPECT_EQ(by_id.count(exited), 0u) << "only running containers have stats";
+  ASSERT_EQ(by_id.count(burn), 1u);
+  const Json& b = by_id[burn];
+  EXPECT_EQ(b["attributes"]["metadata"]["name"], "burn");
+  EXPECT_EQ(b["attributes"]["labels"]["io.kubernetes.pod.name"], "busy");
+  EXPECT_EQ(b["memory"]["workingSetBytes"]["value"], 1048576);
+  int64_t at = b["cpu"]["timestamp"];
+  uint64_t want = static_cast<uint64_t>(at - started) / 4;  // 250 millicores
+  uint64_t got = b["cpu"]["usageCoreNanoSeconds"]["value"];
+  EXPECT_LE(got > want ? got - want : want - got, 1u);
+  ASSERT_EQ(by_id.count(idle), 1u);
+  EXPECT_EQ(by_id[idle]["cpu"]["usageCoreNanoSeconds"]["value"], 0);
+  EXPECT_EQ(by_id[idle]["memory"]["workingSetBytes"]["value"], 0);
+
+  Json one = Call(&Rt::on_list_container_stats, {{"filter", {{"id", idle}}}})["stats"];
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0]["attributes"]["id"], idle);
 }
 
 class FakeRuntimeBadConfigTest : public FakeRuntimeTest {

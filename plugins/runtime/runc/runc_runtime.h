@@ -97,6 +97,12 @@ class RuncRuntime final : public sdk::RuntimePlugin {
   sdk::Status Exec(sdk::Call& call, std::string_view request_json, const sdk::ExecStreams& streams,
                    int32_t* exit_code) override;
 
+  // Running containers' CPU time and memory working set from their cgroups (runc_stats.cc,
+  // cgroup_stats.h). Filters: id, podSandboxId. A container whose cgroup files cannot be read is
+  // left out.
+  sdk::Status ListContainerStats(sdk::Call& call, std::string_view request_json,
+                                 std::string* response_json) override;
+
   // The bundle directory of a container (tests read its files).
   std::string BundleDir(const std::string& container_id) const;
 

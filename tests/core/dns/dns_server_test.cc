@@ -1,6 +1,7 @@
 // Tests for core/dns/dns_server.h with the real `dig` over UDP and TCP on 127.0.0.1: answers
 // from the cluster records, NXDOMAIN with the SOA, forwarding to an upstream (a second server
-// for another domain), SERVFAIL without upstreams, and malformed packets.
+// for another domain), SERVFAIL without upstreams, malformed packets, and extra addresses
+// bound before they exist.
 #include "core/dns/dns_server.h"
 
 #include <arpa/inet.h>
@@ -29,8 +30,8 @@ std::string Run(const std::string& command) {
   return out;
 }
 
-std::string Dig(uint16_t port, const std::string& args) {
-  return Run("dig @127.0.0.1 -p " + std::to_string(port) + " +time=3 +tries=1 " + args + " 2>&1");
+std::string Dig(uint16_t port, const std::string& args, const std::string& at = "127.0.0.1") {
+  return Run("dig @" + at + " -p " + std::to_string(port) + " +time=3 +tries=1 " + args + " 2>&1");
 }
 
 class DnsServerTest : public ::testing::Test {
@@ -95,6 +96,22 @@ TEST_F(DnsServerTest, NamesOutsideTheClusterDomainAreForwardedToUpstreams) {
   EXPECT_NE(nx.find("status: NXDOMAIN"), std::string::npos) << nx;
   // Cluster names are still answered locally.
   EXPECT_EQ(Dig(port, "+short web.default.svc.cluster.local A"), "10.96.0.50\n");
+}
+
+TEST_F(DnsServerTest, ExtraAddressesServeTheSamePortAndNeedNotExistYet) {
+  DnsServerOptions options;
+  options.port = 0;
+  // 127.0.0.2 is on lo; 203.0.113.53 (TEST-NET-3) is on no interface: only IP_FREEBIND binds it,
+  // as the pod bridge's gateway before the first pod creates the bridge.
+  options.extra_addresses = {"127.0.0.2", "203.0.113.53"};
+  auto server = DnsServer::Start(options, view_.get());
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  uint16_t port = (*server)->port();
+  EXPECT_EQ(Dig(port, "+short web.default.svc.cluster.local A"), "10.96.0.50\n");
+  EXPECT_EQ(Dig(port, "+short web.default.svc.cluster.local A", "127.0.0.2"), "10.96.0.50\n");
+  EXPECT_EQ(Dig(port, "+tcp +short web.default.svc.cluster.local A", "127.0.0.2"), "10.96.0.50\n");
+  options.extra_addresses = {"not-an-ip"};
+  EXPECT_EQ(DnsServer::Start(options, view_.get()).status().code(), StatusCode::kInvalid);
 }
 
 TEST_F(DnsServerTest, MalformedPacketsGetFormErrAndTheServerKeepsServing) {

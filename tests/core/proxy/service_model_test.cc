@@ -74,6 +74,19 @@ TEST(ServiceModelTest, AffinityAndPoliciesAreParsedWithUpstreamDefaults) {
   EXPECT_EQ(ParseService(j).affinity_timeout_seconds, 60);
 }
 
+TEST(ServiceModelTest, LoadBalancerIngressIpsAreServedLikeExternalIps) {
+  nlohmann::json j = Service("LoadBalancer", "10.96.0.10");
+  j["spec"]["externalIPs"] = {"192.0.2.50"};
+  j["status"]["loadBalancer"]["ingress"] = {
+      {{"ip", "192.0.2.7"}}, {{"ip", "192.0.2.50"}}, {{"hostname", "lb.example"}}};
+  std::vector<ServicePortState> ports = BuildPortStates(ParseService(j), {}, "n1");
+  ASSERT_EQ(ports.size(), 2u);
+  EXPECT_EQ(ports[0].external_ips, (std::vector<std::string>{"192.0.2.50", "192.0.2.7"}));
+  // Only a LoadBalancer's status counts (a stale status after a type change does not).
+  j["spec"]["type"] = "ClusterIP";
+  EXPECT_EQ(ParseService(j).external_ips, std::vector<std::string>{"192.0.2.50"});
+}
+
 TEST(ServiceModelTest, MalformedObjectsParseAsEmptyWithoutThrowing) {
   ServiceInfo svc = ParseService(nlohmann::json::parse(R"({"spec": {"ports": "x"}})"));
   EXPECT_FALSE(svc.proxied);

@@ -17,7 +17,7 @@ extern "C" {
 #endif
 
 #define CAPSTAN_RUNTIME_IFACE_MAJOR 1
-#define CAPSTAN_RUNTIME_IFACE_MINOR 0
+#define CAPSTAN_RUNTIME_IFACE_MINOR 1
 
 /* One runtime call: `request_json` in, `*out_response_json` out. NOT_FOUND for unknown IDs
  * (except on stop/remove, which succeed on absent objects). */
@@ -67,6 +67,17 @@ typedef struct capstan_runtime_v1 {
                         int32_t* out_exit_code);
   /* Optional: UpdateContainerResources. */
   capstan_runtime_rpc_fn on_update_container_resources;
+  /* Optional (minor 1): ListContainerStats, for the agent's /metrics/resource. Request
+   * {"filter": {"id", "podSandboxId", "labelSelector": {...}}} (every member optional; {} lists
+   * every running container). Response {"stats": [{"attributes": {"id", "metadata": {"name"},
+   * "labels": {...}}, "cpu": {"timestamp": <ns>, "usageCoreNanoSeconds": {"value": N}},
+   * "memory": {"timestamp": <ns>, "workingSetBytes": {"value": N}}}]}: cumulative CPU time of
+   * the container since it started and its memory working set (usage minus inactive file
+   * pages, as the kubelet computes it); "labels" echoes CreateContainer's config.labels.
+   * Numbers may be JSON numbers or proto3 int64 strings. A container whose figures cannot be
+   * read is left out. Hosts read a plugin built against minor 0 (smaller struct_size) as NULL:
+   * no container metrics. */
+  capstan_runtime_rpc_fn on_list_container_stats;
 } capstan_runtime_v1;
 
 #ifdef __cplusplus

@@ -63,6 +63,10 @@ class RuntimePlugin {
   CAPSTAN_SDK_RUNTIME_OPTIONAL(ReopenContainerLog)
   // Optional: UpdateContainerResources.
   CAPSTAN_SDK_RUNTIME_OPTIONAL(UpdateContainerResources)
+  // Optional (runtime minor 1): ListContainerStats -> {"stats": [{"attributes": {"id",
+  // "metadata", "labels"}, "cpu": {"timestamp", "usageCoreNanoSeconds": {"value"}}, "memory":
+  // {"timestamp", "workingSetBytes": {"value"}}}]} for running containers (abi/runtime.h).
+  CAPSTAN_SDK_RUNTIME_OPTIONAL(ListContainerStats)
   // Optional: runs {"containerId","cmd":[...]} attached to `streams` until it exits, with the
   // exit code in `*exit_code`. Stop with DEADLINE_EXCEEDED when `call.Cancelled()`. May run
   // concurrently with anything.
@@ -104,6 +108,7 @@ struct RuntimeBridge {
   CAPSTAN_SDK_RUNTIME_CHECK(ExecSync)
   CAPSTAN_SDK_RUNTIME_CHECK(ReopenContainerLog)
   CAPSTAN_SDK_RUNTIME_CHECK(UpdateContainerResources)
+  CAPSTAN_SDK_RUNTIME_CHECK(ListContainerStats)
   CAPSTAN_SDK_CHECK_SIGNATURE(
       D, RuntimePlugin, Exec,
       "Status Exec(Call&, std::string_view request_json, const ExecStreams&, int32_t*)");
@@ -148,8 +153,9 @@ struct RuntimeBridge {
       CAPSTAN_SDK_RUNTIME_ENTRY(ReopenContainerLog, 12),
       CAPSTAN_SDK_OPTIONAL(D, RuntimePlugin, Exec, &OnExec),
       CAPSTAN_SDK_RUNTIME_ENTRY(UpdateContainerResources, 13),
+      CAPSTAN_SDK_RUNTIME_ENTRY(ListContainerStats, 14),
   };
-  static_assert(kSlotRuntimeFirst + 14 <= kSlotCount, "runtime output slots overflow");
+  static_assert(kSlotRuntimeFirst + 15 <= kSlotCount, "runtime output slots overflow");
 
   static constexpr capstan_kind_descriptor Kind() {
     return {sizeof(capstan_kind_descriptor),

@@ -38,8 +38,8 @@ enum Slot : int {
   kSlotMapEvent = 7,
   kSlotCniAdd = 8,
   kSlotCsiFirst = 9,       // 18 CSI RPCs: 9..26
-  kSlotRuntimeFirst = 27,  // 14 runtime RPCs: 27..40
-  kSlotCount = 41,
+  kSlotRuntimeFirst = 27,  // 15 runtime RPCs: 27..41
+  kSlotCount = 42,
 };
 
 // Buffers returned to the host. Convention 5 keeps a returned buffer valid until the next call

@@ -1,0 +1,99 @@
+// The command side of an exec session, shared by the WebSocket (exec_session.cc) and SPDY
+// (spdy_exec.cc) transports: pipes or a pty for the command (`OpenExecFds`), the blocking
+// runtime call on a thread of its own (`LaunchExec`), queued writes to its stdin
+// (`StdinWriter`) and terminal resizes. Tests: through agent_server_test.cc and
+// spdy_exec_test.cc in tests/core/agent/server/.
+#pragma once
+
+#include <array>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/agent/server/container_target.h"
+#include "core/agent/server/exec_session.h"
+#include "core/apiserver/http_request.h"
+#include "core/common/status.h"
+
+namespace capstan::agent::server {
+
+// What an exec or attach request asks for.
+struct ExecRequest {
+  std::vector<std::string> cmd;  // the repeated `command` query parameter
+  bool in = false, out = false, err = false, tty = false;
+};
+
+// Reads `command`, `stdin`, `stdout`, `stderr` and `tty` (a terminal carries stderr on
+// stdout). Errors: kBadRequest when no stream is requested or `target` is not running.
+Result<ExecRequest> ParseExecRequest(const apiserver::HttpRequest& request,
+                                     const ContainerTarget& target);
+
+class StdinWriter;
+
+// Descriptors for one command. The caller owns every descriptor here until it hands
+// `child` to LaunchExec.
+struct ExecFds {
+  ExecCall call;                            // stdin/stdout/stderr descriptors and tty are set
+  std::array<int, 3> child = {-1, -1, -1};  // the command's ends (closed after the call)
+  int pty_master = -1;                      // tty only: for resizes
+  int stdin_fd = -1;                        // the session's end of stdin; -1 when not wanted
+  std::array<int, 2> out_fd = {-1, -1};     // the session's ends of stdout and stderr
+};
+
+// Pipes for the wanted streams, or one pty carrying stdout and stderr when `tty`. Every
+// descriptor is close-on-exec. Errors: kInternal when a pipe or the pty cannot be made
+// (nothing stays open then).
+Result<ExecFds> OpenExecFds(bool in, bool out, bool err, bool tty);
+
+// Registers `token`, then runs `exec(call)` on a detached thread, closes `child` and calls
+// `done` there with the result (post it to your strand) before unregistering. Errors:
+// kUnavailable when the registry is stopping (nothing ran; `child` is still the caller's).
+Status LaunchExec(const ExecFunction& exec, ExecCall call, std::array<int, 3> child,
+                  const std::shared_ptr<ExecRegistry>& registry,
+                  const std::shared_ptr<plugin::CancelToken>& token,
+                  std::function<void(Result<int32_t>)> done);
+
+// The session's ends of a started command; the caller owns the descriptors.
+struct StartedExec {
+  std::shared_ptr<StdinWriter> stdin;    // null when stdin was not requested
+  std::array<int, 2> out_fd = {-1, -1};  // stdout and stderr (a tty: stdout only)
+  int pty_master = -1;                   // tty only: for resizes
+};
+
+// OpenExecFds, then LaunchExec of `params.exec` for `params.target` with `request.cmd`;
+// `on_exit` is posted to `ex` with the result. Errors: OpenExecFds' and LaunchExec's
+// (nothing stays open then).
+Result<StartedExec> StartExecCommand(const ExecRequest& request, const ExecSessionParams& params,
+                                     const std::shared_ptr<plugin::CancelToken>& token,
+                                     const boost::asio::any_io_executor& ex,
+                                     std::function<void(Result<int32_t>)> on_exit);
+
+// Applies `{"Width":W,"Height":H}` to the terminal; anything else is ignored.
+void ResizeTerminal(int pty_master, std::string_view size_json);
+
+// Writes client bytes to the command's stdin in order. Thread-safety: on the session's
+// strand only. `End()` closes stdin once the queue drains (EOF for the command).
+class StdinWriter : public std::enable_shared_from_this<StdinWriter> {
+ public:
+  // Takes ownership of `fd`.
+  StdinWriter(const boost::asio::any_io_executor& ex, int fd) : fd_(ex, fd) {}
+  void Push(std::string data);
+  void End();
+  // Closes at once, dropping what is queued.
+  void Close();
+
+ private:
+  void Pump();
+
+  boost::asio::posix::stream_descriptor fd_;
+  std::deque<std::string> queue_;
+  bool writing_ = false;
+  bool ending_ = false;
+};
+
+}  // namespace capstan::agent::server

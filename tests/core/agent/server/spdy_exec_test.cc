@@ -1,0 +1,127 @@
+// Integration tests for exec over plain SPDY/3.1 (core/agent/server/spdy_exec.h): a real
+// AgentServer on 127.0.0.1:0 whose exec function is a stub writing to the descriptors it is
+// given, driven by the SPDY test client (spdy_test_client.h) as kubectl 1.20 drives it.
+#include "core/agent/server/spdy_exec.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <map>
+
+#include "core/agent/server/agent_server.h"
+#include "tests/core/agent/server/spdy_test_client.h"
+#include "tests/core/apiserver/http_test_client.h"
+
+namespace capstan::agent::server {
+namespace {
+
+using apiserver::testing::TestPki;
+using nlohmann::json;
+using testing::SpdyMode;
+using testing::SpdyTestClient;
+using testing::StreamResult;
+
+void WriteAll(int fd, const std::string& s) {
+  if (fd >= 0) (void)!write(fd, s.data(), s.size());
+}
+
+// `cmd[0]` is printed on stdout, "err" on stderr, stdin is copied to stdout until EOF, and
+// the exit code is `cmd[1]` (0 when absent).
+Result<int32_t> StubExec(const ExecCall& c) {
+  if (c.container_id != "c1") return NotFoundError("container " + c.container_id);
+  WriteAll(c.stdout_fd, c.cmd[0] + "\n");
+  WriteAll(c.stderr_fd, "err\n");
+  char buf[256];
+  ssize_t n;
+  while (c.stdin_fd >= 0 && (n = read(c.stdin_fd, buf, sizeof(buf))) > 0) {
+    WriteAll(c.stdout_fd, std::string(buf, static_cast<size_t>(n)));
+  }
+  return c.cmd.size() > 1 ? std::stoi(c.cmd[1]) : 0;
+}
+
+class SpdyExecTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    AgentServerOptions o;
+    o.address = "127.0.0.1";
+    o.port = 0;
+    o.tls = pki_.TlsConfig(true);
+    o.pods_dir = "/nonexistent";
+    o.get_pod = [](const std::string& ns, const std::string& name) {
+      if (ns != "default" || name != "web") return std::shared_ptr<const json>();
+      return std::make_shared<const json>(json{
+          {"metadata", {{"name", "web"}, {"namespace", "default"}, {"uid", "u1"}}},
+          {"spec", {{"containers", {{{"name", "main"}}}}}},
+          {"status",
+           {{"phase", "Running"},
+            {"containerStatuses",
+             {{{"name", "main"}, {"containerID", "fake://c1"}, {"state", {{"running", {}}}}}}}}}});
+    };
+    o.exec = StubExec;
+    Result<std::unique_ptr<AgentServer>> s = AgentServer::Start(std::move(o));
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    server_ = std::move(*s);
+  }
+
+  TestPki pki_;
+  std::unique_ptr<AgentServer> server_;
+};
+
+struct ExecCase {
+  const char* name;
+  std::string offered;  // X-Stream-Protocol-Version
+  std::string exit_code;
+  std::string protocol;    // chosen
+  std::string error_part;  // expected in the error stream ("" = empty stream)
+};
+
+TEST_F(SpdyExecTest, RunsTheCommandAndEndsWithTheProtocolsStatus) {
+  const std::vector<ExecCase> cases = {
+      {"v4 success", "v4.channel.k8s.io", "0", "v4.channel.k8s.io", R"("status":"Success")"},
+      {"v4 exit 3", "v4.channel.k8s.io", "3", "v4.channel.k8s.io",
+       R"({"message":"3","reason":"ExitCode"})"},
+      {"v4 preferred over v2", "v2.channel.k8s.io, v4.channel.k8s.io", "0", "v4.channel.k8s.io",
+       "Success"},
+      {"v2 success", "v2.channel.k8s.io", "0", "v2.channel.k8s.io", ""},
+      {"v1 exit 5", "channel.k8s.io", "5", "channel.k8s.io", "non-zero exit code"},
+  };
+  for (const ExecCase& tc : cases) {
+    SCOPED_TRACE(tc.name);
+    SpdyTestClient c(server_->port(), pki_.pki().admin, SpdyMode::kPlain,
+                     "/exec/default/web/main?command=hello&command=" + tc.exit_code +
+                         "&stdin=true&stdout=true&stderr=true",
+                     tc.offered);
+    ASSERT_EQ(c.status(), 101);
+    EXPECT_EQ(c.chosen_protocol(), tc.protocol);
+    c.OpenStream(1, {{"streamtype", "error"}}, false);
+    c.OpenStream(3, {{"streamtype", "stdin"}}, false);
+    c.OpenStream(5, {{"streamtype", "stdout"}}, false);
+    c.OpenStream(7, {{"streamtype", "stderr"}}, false);
+    c.Send(SpdyDataFrame(3, "from-stdin\n", true));
+    std::map<uint32_t, StreamResult> s;
+    ASSERT_TRUE(c.ReadUntil(&s, [&] { return s[1].fin && s[5].fin && s[7].fin; }));
+    EXPECT_EQ(s[5].data, "hello\nfrom-stdin\n");
+    EXPECT_EQ(s[7].data, "err\n");
+    if (tc.error_part.empty()) {
+      EXPECT_EQ(s[1].data, "");
+    } else {
+      EXPECT_NE(s[1].data.find(tc.error_part), std::string::npos) << s[1].data;
+    }
+    ASSERT_TRUE(c.ReadUntil(&s, [&] { return c.goaway(); }));
+  }
+}
+
+TEST_F(SpdyExecTest, RefusesAttachAndUnsupportedProtocolsBeforeUpgrading) {
+  SpdyTestClient attach(server_->port(), pki_.pki().admin, SpdyMode::kPlain,
+                        "/attach/default/web/main?stdout=true", "v4.channel.k8s.io");
+  EXPECT_EQ(attach.status(), 400);
+  SpdyTestClient v9(server_->port(), pki_.pki().admin, SpdyMode::kPlain,
+                    "/exec/default/web/main?command=x&stdout=true", "v9.channel.k8s.io");
+  EXPECT_EQ(v9.status(), 400);
+  SpdyTestClient no_command(server_->port(), pki_.pki().admin, SpdyMode::kPlain,
+                            "/exec/default/web/main?stdout=true", "v4.channel.k8s.io");
+  EXPECT_EQ(no_command.status(), 400);
+}
+
+}  // namespace
+}  // namespace capstan::agent::server
