@@ -4,40 +4,18 @@
 
 #include "core/apiserver/object_meta.h"
 #include "core/apiserver/table.h"
+#include "core/apiserver/table_cells.h"
 
 namespace capstan::apiserver {
 namespace {
 
 using json = nlohmann::json;
-
-const json& At(const json& obj, std::initializer_list<const char*> path) {
-  static const json kNull;
-  const json* cur = &obj;
-  for (const char* p : path) {
-    if (!cur->is_object()) return kNull;
-    auto it = cur->find(p);
-    if (it == cur->end()) return kNull;
-    cur = &*it;
-  }
-  return *cur;
-}
-
-std::string Str(const json& v, const std::string& fallback = "") {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
-  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
-  return fallback;
-}
-
-int64_t Int(const json& v) { return v.is_number_integer() ? v.get<int64_t>() : 0; }
-
-std::string Age(const json& obj, int64_t now_ms) {
-  int64_t created = 0;
-  if (!ParseRfc3339(Str(At(obj, {"metadata", "creationTimestamp"})), &created)) return "<unknown>";
-  return HumanDuration(now_ms - created);
-}
-
-std::string Name(const json& obj) { return Str(At(obj, {"metadata", "name"})); }
+using table_cells::Age;
+using table_cells::At;
+using table_cells::Col;
+using table_cells::Int;
+using table_cells::Name;
+using table_cells::Str;
 
 std::string Joined(const json& arr, const char* field, const std::string& empty = "<none>") {
   std::string out;
@@ -78,11 +56,6 @@ std::string SelectorString(const json& sel) {
     }
   }
   return out.empty() ? "<none>" : out;
-}
-
-TableColumn Col(std::string name, int priority = 0, std::string format = "",
-                std::string type = "string") {
-  return {std::move(name), std::move(type), std::move(format), "", priority};
 }
 
 // ---- Pods -----------------------------------------------------------------------------------
@@ -563,6 +536,12 @@ std::map<std::string, TablePrinter, std::less<>> BuildPrinters() {
        Col("Age"), Col("PreemptionPolicy")},
       PriorityClassCells};
   p["coordination.k8s.io/Lease"] = {{NameCol(), Col("Holder"), Col("Age")}, LeaseCells};
+  p["autoscaling/HorizontalPodAutoscaler"] = {
+      {NameCol(), Col("Reference"), Col("Targets"), Col("MinPods", 0, "", "integer"),
+       Col("MaxPods", 0, "", "integer"), Col("Replicas", 0, "", "integer"), Col("Age")},
+      table_cells::HpaCells};
+  p["/ResourceQuota"] = {{NameCol(), Col("Age"), Col("Request"), Col("Limit")},
+                         table_cells::ResourceQuotaCells};
   p[""] = {{NameCol(), Col("Age")}, DefaultCells};
   return p;
 }

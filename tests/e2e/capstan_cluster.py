@@ -25,6 +25,9 @@ class Cluster:
         agent_args = [] if agent else ["--disable-agent"]
         if not (agent if node_lifecycle is None else node_lifecycle):
             agent_args += ["--disable-controller", "node-lifecycle"]
+        # Tests run servers side by side: the ingress proxy takes free ports unless asked.
+        if not any(a.startswith(("--ingress", "--disable-ingress")) for a in extra_args):
+            agent_args += ["--ingress-http-port", "0", "--ingress-https-port", "0"]
         self.proc = subprocess.Popen(
             [binary, "server", "--data-dir", os.path.join(self.dir, "data"),
              "--secure-port", "0", *agent_args, *extra_args],

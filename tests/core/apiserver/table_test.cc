@@ -86,5 +86,44 @@ TEST(TableTest, ServicePortsAndUnknownKindsFallBackToNameAge) {
   EXPECT_EQ(other["columnDefinitions"].size(), 2u);
 }
 
+TEST(TableTest, HpaRowShowsReferenceTargetsAndReplicas) {
+  nlohmann::json hpa = nlohmann::json::parse(R"({
+    "metadata": {"name": "web", "creationTimestamp": "2026-11-22T06:00:00Z"},
+    "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "maxReplicas": 5,
+             "metrics": [{"type": "Resource", "resource": {"name": "cpu",
+                           "target": {"type": "Utilization", "averageUtilization": 50}}},
+                         {"type": "Resource", "resource": {"name": "memory",
+                           "target": {"type": "AverageValue", "averageValue": "100Mi"}}},
+                         {"type": "Resource", "resource": {"name": "cpu",
+                           "target": {"type": "Utilization", "averageUtilization": 70}}}]},
+    "status": {"currentReplicas": 3, "currentMetrics": [
+      {"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": 90}}}]}})");
+  nlohmann::json t =
+      BuildTable("autoscaling", "HorizontalPodAutoscaler", {hpa}, IncludeObject::kNone, 0, "", "");
+  ASSERT_EQ(t["columnDefinitions"].size(), 7u);
+  const nlohmann::json& cells = t["rows"][0]["cells"];
+  EXPECT_EQ(cells[1], "Deployment/web");
+  EXPECT_EQ(cells[2], "cpu: 90%/50%, <unknown>/100Mi + 1 more...");
+  EXPECT_EQ(cells[3], 1);  // minReplicas defaults to 1
+  EXPECT_EQ(cells[4], 5);
+  EXPECT_EQ(cells[5], 3);
+  hpa["spec"].erase("metrics");
+  hpa["spec"]["targetCPUUtilizationPercentage"] = 80;  // an autoscaling/v1 object
+  nlohmann::json v1 =
+      BuildTable("autoscaling", "HorizontalPodAutoscaler", {hpa}, IncludeObject::kNone, 0, "", "");
+  EXPECT_EQ(v1["rows"][0]["cells"][2], "cpu: <unknown>/80%");
+}
+
+TEST(TableTest, ResourceQuotaRowSplitsRequestsAndLimits) {
+  nlohmann::json quota = nlohmann::json::parse(R"({
+    "metadata": {"name": "q", "creationTimestamp": "2026-11-22T06:00:00Z"},
+    "status": {"hard": {"pods": "2", "requests.cpu": "1", "limits.memory": "1Gi"},
+               "used": {"pods": "2", "requests.cpu": "200m"}}})");
+  nlohmann::json t = BuildTable("", "ResourceQuota", {quota}, IncludeObject::kNone, 0, "", "");
+  const nlohmann::json& cells = t["rows"][0]["cells"];
+  EXPECT_EQ(cells[2], "pods: 2/2, requests.cpu: 200m/1");
+  EXPECT_EQ(cells[3], "limits.memory: 0/1Gi");
+}
+
 }  // namespace
 }  // namespace capstan::apiserver
