@@ -53,6 +53,9 @@ struct ServerFlags {
   std::vector<std::string> cluster_dns;
   std::string proxy_mode;   // the local agent's service proxy; empty: nftables when nft exists
   std::string proxy_table;  // empty: capstan-proxy
+  // The local agent's NetworkPolicy enforcement (core/netpol); empty table: capstan-netpol.
+  std::string network_policy;
+  std::string network_policy_table;
   // Services and cluster DNS.
   std::string service_cluster_ip_range = "10.96.0.0/12";
   std::string service_node_port_range = "30000-32767";
@@ -273,6 +276,8 @@ int Serve(const ServerFlags& f) {
     }
     ao.proxy_mode = f.proxy_mode;
     ao.proxy_table = f.proxy_table;
+    ao.network_policy = f.network_policy;
+    ao.network_policy_table = f.network_policy_table;
     Result<std::unique_ptr<LocalAgent>> started = StartLocalAgent(ao);
     if (!started.ok()) return fail(started.status());
     local_agent = std::move(*started);
@@ -322,6 +327,11 @@ int RunServer(const Args& args) {
             "the local agent's service proxy: nftables or none (default: nftables when nft is "
             "installed)");
   fs.String("proxy-table", &f.proxy_table, "nftables table of the service proxy (capstan-proxy)");
+  fs.String("network-policy", &f.network_policy,
+            "the local agent's NetworkPolicy enforcement: nftables or none (default: "
+            "nftables when nft is installed)");
+  fs.String("network-policy-table", &f.network_policy_table,
+            "nftables (inet) table of NetworkPolicy enforcement (capstan-netpol)");
   fs.String("service-cluster-ip-range", &f.service_cluster_ip_range,
             "CIDR Service cluster IPs come from (its first address is the kubernetes Service)");
   fs.String("service-node-port-range", &f.service_node_port_range,
