@@ -18,6 +18,7 @@
 #include "core/cmd/cmd_env.h"
 #include "core/cmd/subcommands.h"
 #include "core/common/flags.h"
+#include "core/netpol/agent_netpol.h"
 #include "core/plugin/chain_config.h"
 #include "core/plugin/registry.h"
 #include "core/proxy/agent_proxy.h"
@@ -42,6 +43,7 @@ struct AgentFlags {
   std::vector<std::string> labels, cluster_dns;
   int64_t max_pods = 110;
   std::string proxy_mode, proxy_table, cluster_cidr;  // the service proxy (core/proxy)
+  std::string network_policy, network_policy_table;   // core/netpol
   std::string listen_address = "0.0.0.0";
   int64_t listen_port = 10250;
 };
@@ -127,12 +129,16 @@ int RunAgentWith(const AgentFlags& f) {
   Result<std::unique_ptr<proxy::AgentProxy>> services =
       proxy::StartAgentProxy(*cc, {f.proxy_mode, f.node_name, f.proxy_table, f.cluster_cidr});
   if (!services.ok()) return fail(services.status());
+  Result<std::unique_ptr<netpol::AgentNetworkPolicy>> policies =
+      netpol::StartAgentNetworkPolicy(*cc, {f.network_policy, f.node_name, f.network_policy_table});
+  if (!policies.ok()) return fail(policies.status());
   std::fprintf(stderr, "capstan agent: node %s running (runtime %s, API on %s:%u)\n",
                f.node_name.c_str(), f.runtime.c_str(), f.listen_address.c_str(),
                static_cast<unsigned>((*a)->api_port()));
   std::signal(SIGINT, [](int s) { g_agent_signal = s; });
   std::signal(SIGTERM, [](int s) { g_agent_signal = s; });
   while (g_agent_signal.load() == 0) pause();
+  if (*policies) (*policies)->Stop();  // deletes its nftables table
   if (*services) (*services)->Stop();  // deletes its nftables table
   (*a)->Stop();
   return kExitOk;
@@ -166,6 +172,11 @@ int RunAgent(const Args& args) {
   fs.String("proxy-mode", &f.proxy_mode,
             "service proxy: nftables or none (default: nftables when nft is installed)");
   fs.String("proxy-table", &f.proxy_table, "nftables table of the service proxy (capstan-proxy)");
+  fs.String(
+      "network-policy", &f.network_policy,
+      "NetworkPolicy enforcement: nftables or none (default: nftables when nft is installed)");
+  fs.String("network-policy-table", &f.network_policy_table,
+            "nftables (inet) table of NetworkPolicy enforcement (capstan-netpol)");
   fs.String("cluster-cidr", &f.cluster_cidr,
             "pod addresses of the cluster; set: masquerade only service traffic from outside it");
   fs.String("listen-address", &f.listen_address,

@@ -41,6 +41,10 @@ Result<std::unique_ptr<LocalAgent>> StartLocalAgent(const LocalAgentOptions& opt
       *client, {options.proxy_mode, options.node_name, options.proxy_table, ""});
   if (!proxy.ok()) return proxy.status().WithContext("local agent");
   local->proxy_ = std::move(*proxy);
+  Result<std::unique_ptr<netpol::AgentNetworkPolicy>> netpol = netpol::StartAgentNetworkPolicy(
+      *client, {options.network_policy, options.node_name, options.network_policy_table});
+  if (!netpol.ok()) return netpol.status().WithContext("local agent");
+  local->netpol_ = std::move(*netpol);
   log::Info("server", "local agent running",
             {{"node", options.node_name},
              {"runtime", runtime_name},

@@ -11,6 +11,7 @@
 
 #include "core/agent/start_agent.h"
 #include "core/cmd/pod_network_cni.h"
+#include "core/netpol/agent_netpol.h"
 #include "core/plugin/registry.h"
 #include "core/proxy/agent_proxy.h"
 
@@ -27,6 +28,10 @@ struct LocalAgentOptions {
   // Service proxy (core/proxy/agent_proxy.h): "nftables", "none", "" = nftables when nft exists.
   std::string proxy_mode;
   std::string proxy_table;  // empty: capstan-proxy
+  // NetworkPolicy enforcement (core/netpol/agent_netpol.h): "nftables", "none", "" = nftables
+  // when nft exists; its inet table (empty: capstan-netpol).
+  std::string network_policy;
+  std::string network_policy_table;
   // The agent API (logs, exec, attach): loopback and an ephemeral port, so test traffic stays
   // local and parallel servers never clash; published on the Node for the apiserver.
   std::string listen_address = "127.0.0.1";
@@ -39,6 +44,8 @@ class LocalAgent {
  public:
   ~LocalAgent() { Stop(); }
   void Stop() {
+    if (netpol_) netpol_->Stop();  // deletes its nftables table
+    netpol_.reset();
     if (proxy_) proxy_->Stop();  // deletes its nftables table
     proxy_.reset();
     if (agent_) agent_->Stop();
@@ -50,6 +57,7 @@ class LocalAgent {
   std::unique_ptr<CniPodNetwork> network_;
   std::unique_ptr<agent::RunningAgent> agent_;
   std::unique_ptr<proxy::AgentProxy> proxy_;
+  std::unique_ptr<netpol::AgentNetworkPolicy> netpol_;
 };
 
 // Errors: kInvalid without a runtime chain; the kubeconfig's and StartAgent's errors.

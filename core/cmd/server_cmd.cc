@@ -22,6 +22,7 @@
 #include "core/common/flags.h"
 #include "core/common/log.h"
 #include "core/dns/cluster_dns.h"
+#include "core/dns/kube_dns_service.h"
 #include "core/pki/server_pki.h"
 #include "core/plugin/chain_config.h"
 #include "core/plugin/registry.h"
@@ -52,6 +53,9 @@ struct ServerFlags {
   std::vector<std::string> cluster_dns;
   std::string proxy_mode;   // the local agent's service proxy; empty: nftables when nft exists
   std::string proxy_table;  // empty: capstan-proxy
+  // The local agent's NetworkPolicy enforcement (core/netpol); empty table: capstan-netpol.
+  std::string network_policy;
+  std::string network_policy_table;
   // Services and cluster DNS.
   std::string service_cluster_ip_range = "10.96.0.0/12";
   std::string service_node_port_range = "30000-32767";
@@ -216,6 +220,7 @@ int Serve(const ServerFlags& f) {
   // Cluster DNS over its own client (informers of Services and EndpointSlices).
   std::unique_ptr<client::ApiClient> dns_client;
   std::unique_ptr<dns::ClusterDns> cluster_dns;
+  std::string kube_dns_ip;  // set once kube-dns fronts the DNS: the local pods' nameserver
   if (!f.disable_dns) {
     Result<std::unique_ptr<client::ApiClient>> c =
         client::ApiClient::FromKubeconfig(pki->paths.admin_kubeconfig);
@@ -226,11 +231,27 @@ int Serve(const ServerFlags& f) {
     d.port = static_cast<uint16_t>(f.dns_port);
     d.cluster_domain = f.cluster_domain;
     d.upstreams = f.dns_upstreams;
+    // Pods reach the DNS through kube-dns's ClusterIP, DNATed by the local proxy to the pod
+    // bridge's gateway, where it also listens (bound before the first pod creates the bridge).
+    std::string endpoint = f.dns_address;
+    if (Result<std::string> gw = dns::NthAddress(f.pod_cidr, 1); gw.ok() && !f.disable_agent) {
+      endpoint = *gw;
+      if (f.dns_address != "0.0.0.0" && f.dns_address != *gw) d.extra_addresses.push_back(*gw);
+    }
     Result<std::unique_ptr<dns::ClusterDns>> started = dns::ClusterDns::Start(d, dns_client.get());
     if (!started.ok()) return fail(started.status().WithContext("cluster DNS"));
     cluster_dns = std::move(*started);
     log::Info("server", "cluster DNS serving",
               {{"address", f.dns_address}, {"port", std::to_string(cluster_dns->port())}});
+    Result<std::string> ip = dns::KubeDnsServiceIp(f.service_cluster_ip_range);
+    Status s = ip.ok()
+                   ? dns::EnsureKubeDnsService(*dns_client, {*ip, endpoint, cluster_dns->port()})
+                   : ip.status();
+    if (s.ok()) {
+      kube_dns_ip = *ip;
+    } else {
+      log::Warn("server", "the kube-dns Service is not in place", {{"error", s.ToString()}});
+    }
   }
   std::unique_ptr<RunningIngress> ingress;
   if (!f.disable_ingress) {
@@ -249,8 +270,14 @@ int Serve(const ServerFlags& f) {
     ao.data_dir = agent_dir;
     ao.registry_config_file = f.registry_config;
     ao.cluster_dns = f.cluster_dns;
+    // kube-dns's ClusterIP works only through the proxy's DNAT.
+    if (ao.cluster_dns.empty() && !kube_dns_ip.empty() && f.proxy_mode != "none") {
+      ao.cluster_dns = {kube_dns_ip};
+    }
     ao.proxy_mode = f.proxy_mode;
     ao.proxy_table = f.proxy_table;
+    ao.network_policy = f.network_policy;
+    ao.network_policy_table = f.network_policy_table;
     Result<std::unique_ptr<LocalAgent>> started = StartLocalAgent(ao);
     if (!started.ok()) return fail(started.status());
     local_agent = std::move(*started);
@@ -294,11 +321,17 @@ int RunServer(const Args& args) {
   fs.String("bridge-name", &f.bridge, "Linux bridge the local node's pods attach to");
   fs.String("registry-config", &f.registry_config,
             "registries JSON for image pulls: mirrors, insecure registries, CA files, auth");
-  fs.StringList("cluster-dns", &f.cluster_dns, "DNS server IP for ClusterFirst pods");
+  fs.StringList("cluster-dns", &f.cluster_dns,
+                "DNS server IP for ClusterFirst pods (default: the kube-dns Service's ClusterIP)");
   fs.String("proxy-mode", &f.proxy_mode,
             "the local agent's service proxy: nftables or none (default: nftables when nft is "
             "installed)");
   fs.String("proxy-table", &f.proxy_table, "nftables table of the service proxy (capstan-proxy)");
+  fs.String("network-policy", &f.network_policy,
+            "the local agent's NetworkPolicy enforcement: nftables or none (default: "
+            "nftables when nft is installed)");
+  fs.String("network-policy-table", &f.network_policy_table,
+            "nftables (inet) table of NetworkPolicy enforcement (capstan-netpol)");
   fs.String("service-cluster-ip-range", &f.service_cluster_ip_range,
             "CIDR Service cluster IPs come from (its first address is the kubernetes Service)");
   fs.String("service-node-port-range", &f.service_node_port_range,

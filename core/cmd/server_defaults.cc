@@ -15,7 +15,9 @@ namespace {
 // Controllers: the workload controllers (ReplicaSet, ReplicationController, Deployment,
 // StatefulSet, DaemonSet, Job, CronJob) and the housekeeping ones (garbage collector, Namespace,
 // Endpoints, EndpointSlice, ServiceAccount, TTL-after-finished, PodGC, NodeLifecycle,
-// ResourceQuota, HorizontalPodAutoscaler). The ResourceQuota admission plugin validates last.
+// ResourceQuota, HorizontalPodAutoscaler) and service-lb (LoadBalancer addresses from
+// 198.51.100.0/24; plugins/controllers/service-lb). The ResourceQuota admission plugin validates
+// last.
 constexpr char kDefaultPlugins[] = R"(
 apiVersion: capstan.io/v1alpha1
 kind: PluginConfiguration
@@ -73,6 +75,7 @@ chains:
       - name: horizontal-pod-autoscaler
         library: controllers/horizontal-pod-autoscaler.so
         timeout: 30s
+      - {name: service-lb, library: controllers/service-lb.so, timeout: 10s}
 )";
 
 }  // namespace

@@ -40,6 +40,7 @@ std::vector<std::string> PortMatches(const AllowRule& r) {
     }
   }
   std::vector<std::string> out;
+  out.reserve(whole.size() + by_protocol.size());
   for (const std::string& proto : whole) out.push_back("meta l4proto " + proto + " ");
   for (const auto& [proto, ports] : by_protocol) {
     if (whole.count(proto) != 0) continue;

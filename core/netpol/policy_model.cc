@@ -183,7 +183,8 @@ AllowRule Resolve(const ClusterView& view, const PolicyInfo& policy, const Polic
     }
     // Egress: every destination pod among the peers resolves the name for itself.
     std::set<std::string> ips(out.pod_ips.begin(), out.pod_ips.end());
-    for (const auto& [key, other] : view.pods) {
+    for (const auto& entry : view.pods) {
+      const PodInfo& other = entry.second;
       if (!IsPeerCandidate(other)) continue;
       bool peer = out.any_peer || ips.count(other.ip) != 0 ||
                   std::any_of(out.blocks.begin(), out.blocks.end(),

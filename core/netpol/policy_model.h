@@ -85,7 +85,9 @@ struct PortMatch {
   std::string protocol;
   int first = 0, last = 0;
   friend bool operator==(const PortMatch&, const PortMatch&) = default;
-  friend auto operator<=>(const PortMatch&, const PortMatch&) = default;
+  friend bool operator<(const PortMatch& a, const PortMatch& b) {
+    return std::tie(a.protocol, a.first, a.last) < std::tie(b.protocol, b.first, b.last);
+  }
 };
 
 struct AddressBlock {

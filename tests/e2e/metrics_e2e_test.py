@@ -73,11 +73,6 @@ def poll_top(cluster, args, want_rows, timeout=60):
                          (" ".join(args), want_rows, last.stdout, last.stderr))
 
 
-OPT_IN = unittest.skipUnless(os.environ.get("CAPSTAN_METRICS_E2E") == "1",
-                             "opt-in until run against a full build: CAPSTAN_METRICS_E2E=1")
-
-
-@OPT_IN
 class FakeRuntimeMetricsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -121,7 +116,6 @@ class FakeRuntimeMetricsTest(unittest.TestCase):
         self.assertIn("not found", r.stderr)
 
 
-@OPT_IN
 @unittest.skipUnless(runc_cluster_available(), "needs root and " + ", ".join(TOOLS))
 class RuncMetricsTest(unittest.TestCase):
     @classmethod

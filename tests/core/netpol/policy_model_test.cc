@@ -221,6 +221,7 @@ TEST(PolicyModelNodeTest, EnforcesOnlyAddressedNonTerminalPodNetworkPodsOfTheNod
   }
   std::map<std::string, PodPolicy> local = EvaluateNode(view, "n1");
   std::vector<std::string> ips;
+  ips.reserve(local.size());
   for (const auto& [ip, p] : local) ips.push_back(ip);
   EXPECT_EQ(ips, (std::vector<std::string>{"10.1.0.10", "10.1.0.11", "10.1.0.12", "10.1.0.21",
                                            "10.1.0.31"}));
