@@ -46,6 +46,11 @@ std::string HpaTargets(const json& hpa) {
     const json& v1 = At(hpa, {"spec", "targetCPUUtilizationPercentage"});
     if (!v1.is_number_integer()) return "<none>";
     std::string now = Percent(At(hpa, {"status", "currentCPUUtilizationPercentage"}));
+    const json& current = At(hpa, {"status", "currentMetrics"});
+    for (size_t i = 0; now.empty() && current.is_array() && i < current.size(); ++i) {
+      if (Str(At(current[i], {"resource", "name"})) != "cpu") continue;  // written as v2
+      now = Percent(At(current[i], {"resource", "current", "averageUtilization"}));
+    }
     return "cpu: " + (now.empty() ? "<unknown>" : now) + "/" + Percent(v1);
   }
   const json& statuses = At(hpa, {"status", "currentMetrics"});

@@ -111,6 +111,9 @@ TEST(TableTest, HpaRowShowsReferenceTargetsAndReplicas) {
   hpa["spec"]["targetCPUUtilizationPercentage"] = 80;  // an autoscaling/v1 object
   nlohmann::json v1 =
       BuildTable("autoscaling", "HorizontalPodAutoscaler", {hpa}, IncludeObject::kNone, 0, "", "");
+  EXPECT_EQ(v1["rows"][0]["cells"][2], "cpu: 90%/80%");  // current from the v2 status
+  hpa["status"].erase("currentMetrics");
+  v1 = BuildTable("autoscaling", "HorizontalPodAutoscaler", {hpa}, IncludeObject::kNone, 0, "", "");
   EXPECT_EQ(v1["rows"][0]["cells"][2], "cpu: <unknown>/80%");
 }
 
