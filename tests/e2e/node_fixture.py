@@ -109,13 +109,16 @@ class RuncCluster:
         self.subnet_prefix = "10.%d.%d." % (200 + (pid + salt) % 50, 100 + (pid + salt) % 100)
         self.bridge = "cape2e%d" % ((pid * 10 + salt) % 1000000)
         self.proxy_table = "capstan-proxy-" + self.bridge
+        # Likewise their NetworkPolicy tables (unless the test names its own).
+        netpol = () if "--network-policy-table" in extra_args else (
+            "--network-policy-table", "capstan-netpol-" + self.bridge)
         try:
             self.cluster = Cluster(extra_args=(
                 "--node-name", name, "--registry-config", registries,
                 "--pod-cidr", self.subnet_prefix + "0/24",
                 "--bridge-name", self.bridge,
                 # Parallel servers must not replace or delete each other's proxy table.
-                "--proxy-table", self.proxy_table) + tuple(extra_args),
+                "--proxy-table", self.proxy_table) + netpol + tuple(extra_args),
                 agent=True)
         except Exception:
             self.registry.stop()

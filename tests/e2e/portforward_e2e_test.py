@@ -5,8 +5,7 @@ with KUBECTL_PORT_FORWARD_WEBSOCKETS=false, over a plain SPDY/3.1 upgrade; kubec
 plain SPDY for both port-forward and exec. The API server splices the upgrade to the node
 agent (core/agent/server/port_forward.h, spdy_exec.h), which dials the port inside the pod's
 network namespace, so a server bound to 127.0.0.1 in the pod is reachable. Uses
-node_fixture.RuncCluster; skipped without root and its tools. Opt-in (CAPSTAN_PORTFORWARD_E2E=1)
-until it has passed against a full build: the agent side is covered by
+node_fixture.RuncCluster; skipped without root and its tools. The agent side has its own tests:
 tests/core/agent/server/port_forward_test.cc and spdy_exec_test.cc.
 """
 import json
@@ -22,8 +21,6 @@ KUBECTL_120 = "/opt/capstan/kubectl-1.20/usr/bin/kubectl"
 PAGE = "hello-from-the-pod"
 
 
-@unittest.skipUnless(os.environ.get("CAPSTAN_PORTFORWARD_E2E") == "1",
-                     "opt-in until run against a full build: CAPSTAN_PORTFORWARD_E2E=1")
 @unittest.skipUnless(runc_cluster_available(), "needs root and " + ", ".join(TOOLS))
 class PortForwardTest(unittest.TestCase):
     @classmethod
