@@ -14,6 +14,7 @@
 #include "core/pki/certificate.h"
 #include "core/registry/strategy_factory.h"
 #include "core/store/leveldb_store.h"
+#include "tests/core/apiserver/agent_facing_api.h"
 #include "tests/core/apiserver/http_test_client.h"
 
 namespace capstan::apiserver {
@@ -69,36 +70,11 @@ class FakeAgent {
   std::unique_ptr<HttpServer> server_;
 };
 
-class CertAuthenticator : public Authenticator {
- public:
-  Result<UserInfo> Authenticate(const HttpRequest& request) override {
-    if (request.client_cert_verified) return UserInfo{"admin", "", {"system:masters"}};
-    return Status(StatusCode::kUnauthenticated, "no certificate");
-  }
-};
-
 class MetricsApiTest : public ::testing::Test {
  protected:
   MetricsApiTest() {
-    std::signal(SIGPIPE, SIG_IGN);
-    store::LevelDbStore::Options opts;
-    opts.sync = false;
-    auto store = store::LevelDbStore::Open(pki_.dir() + "/store", opts);
-    EXPECT_TRUE(store.ok());
-    store_ = std::move(*store);
-    ApiServerOptions options;
-    options.worker_threads = 4;
-    auto deps = std::make_shared<registry::StrategyDeps>();
-    deps->service_allocators = registry::ServiceAllocators::Default();
-    options.strategy_factory = [deps](const api::ResourceInfo& r) {
-      return registry::StrategyFor(r.group, r.kind, *deps);
-    };
-    options.kubelet_client_cert_pem = pki_.pki().kubelet_client.cert_pem;
-    options.kubelet_client_key_pem = pki_.pki().kubelet_client.key_pem;
-    options.metrics_resolution = std::chrono::milliseconds(100);
-    auto api = ApiServer::Create(store_.get(), &authn_, nullptr, nullptr, options);
-    EXPECT_TRUE(api.ok()) << api.status().ToString();
-    api_ = std::move(*api);
+    api_ =
+        testing::StartAgentFacingApiServer(pki_, &authn_, &store_, std::chrono::milliseconds(100));
     http_ = testing::StartTestServer(
         pki_, [this](std::shared_ptr<HttpExchange> ex) { api_->Handle(std::move(ex)); });
     agent_ = std::make_unique<FakeAgent>(pki_);
@@ -150,7 +126,7 @@ class MetricsApiTest : public ::testing::Test {
   static constexpr char kPods[] = "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods";
 
   TestPki pki_;
-  CertAuthenticator authn_;
+  testing::CertAuthenticator authn_;
   std::unique_ptr<store::LevelDbStore> store_;
   std::unique_ptr<ApiServer> api_;
   std::unique_ptr<HttpServer> http_;

@@ -18,6 +18,7 @@
 #include "core/pki/certificate.h"
 #include "core/registry/strategy_factory.h"
 #include "core/store/leveldb_store.h"
+#include "tests/core/apiserver/agent_facing_api.h"
 #include "tests/core/apiserver/http_test_client.h"
 
 namespace capstan::apiserver {
@@ -137,14 +138,6 @@ class FakeAgent {
 };
 
 // Accepts verified client certificates as cluster admins.
-class CertAuthenticator : public Authenticator {
- public:
-  Result<UserInfo> Authenticate(const HttpRequest& request) override {
-    if (request.client_cert_verified) return UserInfo{"admin", "", {"system:masters"}};
-    return Status(StatusCode::kUnauthenticated, "Unauthorized");
-  }
-};
-
 // A kubectl-like WebSocket client (v5.channel.k8s.io) with the admin certificate; throws
 // (failing the test) when the handshake fails.
 struct WsClient {
@@ -180,24 +173,7 @@ struct WsClient {
 class NodeProxyTest : public ::testing::Test {
  protected:
   NodeProxyTest() {
-    std::signal(SIGPIPE, SIG_IGN);
-    store::LevelDbStore::Options opts;
-    opts.sync = false;
-    auto store = store::LevelDbStore::Open(pki_.dir() + "/store", opts);
-    EXPECT_TRUE(store.ok());
-    store_ = std::move(*store);
-    ApiServerOptions options;
-    options.worker_threads = 4;
-    auto deps = std::make_shared<registry::StrategyDeps>();
-    deps->service_allocators = registry::ServiceAllocators::Default();
-    options.strategy_factory = [deps](const api::ResourceInfo& r) {
-      return registry::StrategyFor(r.group, r.kind, *deps);
-    };
-    options.kubelet_client_cert_pem = pki_.pki().kubelet_client.cert_pem;
-    options.kubelet_client_key_pem = pki_.pki().kubelet_client.key_pem;
-    auto api = ApiServer::Create(store_.get(), &authn_, nullptr, nullptr, options);
-    EXPECT_TRUE(api.ok()) << api.status().ToString();
-    api_ = std::move(*api);
+    api_ = testing::StartAgentFacingApiServer(pki_, &authn_, &store_);
     http_ = testing::StartTestServer(
         pki_, [this](std::shared_ptr<HttpExchange> ex) { api_->Handle(std::move(ex)); });
     agent_ = std::make_unique<FakeAgent>(pki_);
@@ -265,7 +241,7 @@ class NodeProxyTest : public ::testing::Test {
   }
 
   TestPki pki_;
-  CertAuthenticator authn_;
+  testing::CertAuthenticator authn_;
   std::unique_ptr<store::LevelDbStore> store_;
   std::unique_ptr<ApiServer> api_;
   std::unique_ptr<HttpServer> http_;
