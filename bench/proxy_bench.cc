@@ -84,9 +84,10 @@ int main(int argc, char** argv) {
   ptrs.reserve(states.size());
   for (const ServicePortState& st : states) ptrs.push_back(&st);
 
+  capstan::proxy::SharedCounts shared;
   double cpu0 = ChildCpuMs();
   Clock::time_point t0 = Clock::now();
-  std::string script = capstan::proxy::FullTableScript(config, ptrs);
+  std::string script = capstan::proxy::FullTableScript(config, ptrs, &shared);
   Clock::time_point t1 = Clock::now();
   capstan::Status applied = runner.Apply(script);
   Clock::time_point t2 = Clock::now();
@@ -107,11 +108,15 @@ int main(int argc, char** argv) {
     ServicePortState next = states[s];
     next.endpoints.back().ip = Ip(200, c);
     Clock::time_point a = Clock::now();
-    capstan::proxy::RulesDelta delta(config);
+    capstan::proxy::RulesDelta delta(config, &shared);
     delta.Add(&states[s], &next);
     std::string d = delta.Script();
     Clock::time_point b = Clock::now();
-    if (!runner.Apply(d).ok()) ++failures;
+    if (runner.Apply(d).ok()) {
+      delta.Commit(&shared);
+    } else {
+      ++failures;
+    }
     Clock::time_point e = Clock::now();
     generate_ms.push_back(Ms(b - a));
     change_ms.push_back(Ms(e - a));
@@ -126,9 +131,13 @@ int main(int argc, char** argv) {
     ServicePortState next = states[s];
     next.endpoints.pop_back();
     Clock::time_point a = Clock::now();
-    capstan::proxy::RulesDelta delta(config);
+    capstan::proxy::RulesDelta delta(config, &shared);
     delta.Add(&states[s], &next);
-    if (!runner.Apply(delta.Script()).ok()) ++failures;
+    if (runner.Apply(delta.Script()).ok()) {
+      delta.Commit(&shared);
+    } else {
+      ++failures;
+    }
     resize_ms.push_back(Ms(Clock::now() - a));
     states[s] = std::move(next);
   }

@@ -37,8 +37,9 @@ struct ServicePortState {
   bool external_local = false;           // externalTrafficPolicy: Local
   int32_t affinity_timeout_seconds = 0;  // > 0: sessionAffinity ClientIP
   std::vector<Endpoint> endpoints;       // sorted, unique, ready (or the fallback, see below)
-  // Index of this port in the `backends` map (nft_rules.h), unique among the ports of a table
-  // and stable across updates; assigned by the caller (service_proxy.h), < kMaxGroups.
+  // Index of this port's NodePort endpoints in the `nodeport-backends` map (nft_rules.h), unique
+  // among the ports of a table and stable across updates; assigned by the caller
+  // (service_proxy.h), < kMaxGroups.
   uint32_t group = 0;
   friend bool operator==(const ServicePortState&, const ServicePortState&) = default;
 };

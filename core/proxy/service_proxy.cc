@@ -183,9 +183,11 @@ Status ServiceProxy::FullSync() {
     it = groups_.erase(it);
   }
   if (all.size() >= kMaxGroups) return Status(StatusCode::kInternal, "too many service ports");
-  Status s = runner_.Apply(FullTableScript(options_.rules, all));
+  SharedCounts shared;
+  Status s = runner_.Apply(FullTableScript(options_.rules, all, &shared));
   if (!s.ok()) return s;
   table_loaded_ = true;
+  shared_ = std::move(shared);
   applied_state_ = std::move(desired);
   std::lock_guard<std::mutex> lock(mu_);
   ++stats_.full_syncs;
@@ -199,7 +201,7 @@ Status ServiceProxy::DeltaSync(const std::set<std::string>& keys, uint64_t seen)
     std::lock_guard<std::mutex> lock(mu_);
     for (const std::string& key : keys) desired[key] = Desired(key);
   }
-  RulesDelta delta(options_.rules);
+  RulesDelta delta(options_.rules, &shared_);
   for (auto& [key, ports] : desired) {
     AssignGroups(&ports);
     std::map<std::string, const ServicePortState*> before, after;
@@ -222,6 +224,7 @@ Status ServiceProxy::DeltaSync(const std::set<std::string>& keys, uint64_t seen)
   std::string script = delta.Script();
   if (!script.empty()) {
     if (Status s = runner_.Apply(script); !s.ok()) return s;
+    delta.Commit(&shared_);
   }
   for (auto& [key, ports] : desired) {
     if (ports.empty()) {

@@ -97,6 +97,7 @@ class ServiceProxy {
   // Sync thread only.
   std::map<std::string, std::vector<ServicePortState>> applied_state_;  // by service key
   std::map<std::string, uint32_t> groups_;                              // port id -> group
+  SharedCounts shared_;                                                 // of the loaded table
   std::vector<uint32_t> free_groups_;
   uint32_t next_group_ = 1;
   bool table_loaded_ = false;

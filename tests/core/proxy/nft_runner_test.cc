@@ -103,28 +103,30 @@ class NftNetnsTest : public testing::Test {
   bool created_ = false;
   NftRunner runner_;
   RulesConfig config_;
+  SharedCounts shared_;
 };
 
 TEST_F(NftNetnsTest, ClusterIpAndNodePortReachTheBackendAndFollowEndpointChanges) {
   ServicePortState web = Web("10.123.0.2");
-  ASSERT_TRUE(runner_.Apply(FullTableScript(config_, {&web})).ok());
+  ASSERT_TRUE(runner_.Apply(FullTableScript(config_, {&web}, &shared_)).ok());
   Result<std::string> listed = runner_.Run({"list", "table", "ip", config_.table});
   ASSERT_TRUE(listed.ok()) << listed.status().ToString();
-  EXPECT_NE(listed->find("chain svc-default/web/tcp/80"), std::string::npos) << *listed;
+  EXPECT_NE(listed->find("chain pick-1"), std::string::npos) << *listed;
   EXPECT_EQ(Get("10.96.77.10"), "hello-from-backend\n");
   EXPECT_EQ(Get("10.123.0.1:30080"), "hello-from-backend\n");
 
   // No endpoints: refused at once (reject), not a timeout.
   ServicePortState none = Web("");
-  RulesDelta to_none(config_);
+  RulesDelta to_none(config_, &shared_);
   to_none.Add(&web, &none);
   Status s = runner_.Apply(to_none.Script());
   ASSERT_TRUE(s.ok()) << s.ToString() << "\n" << to_none.Script();
+  to_none.Commit(&shared_);
   std::string refused =
       "ip netns exec " + client_ + " curl -s -m 5 -o /dev/null http://10.96.77.10/";
   EXPECT_EQ(WEXITSTATUS(std::system(refused.c_str())), 7);  // 7: connection refused
 
-  RulesDelta back(config_);
+  RulesDelta back(config_, &shared_);
   back.Add(&none, &web);
   ASSERT_TRUE(runner_.Apply(back.Script()).ok()) << back.Script();
   EXPECT_EQ(Get("10.96.77.10"), "hello-from-backend\n");
@@ -159,7 +161,7 @@ TEST_F(NftNetnsTest, EveryServiceKindIsAcceptedByNftAndDeltasApplyBetweenThem) {
   for (const ServicePortState& k : kinds) ptrs.push_back(&k);
   for (const char* cidr : {"", "10.123.0.0/24"}) {
     config_.cluster_cidr = cidr;
-    Status full = runner_.Apply(FullTableScript(config_, ptrs));
+    Status full = runner_.Apply(FullTableScript(config_, ptrs, &shared_));
     ASSERT_TRUE(full.ok()) << full.ToString();
   }
   EXPECT_EQ(Get("10.96.77.11"), "hello-from-backend\n");  // through the affinity chains
@@ -174,18 +176,34 @@ TEST_F(NftNetnsTest, EveryServiceKindIsAcceptedByNftAndDeltasApplyBetweenThem) {
   next[1].endpoints = {{"10.123.0.4", 8080, true}};
   next[1].affinity_timeout_seconds = 30;
   next[2].external_local = false;
-  RulesDelta delta(config_);
+  RulesDelta delta(config_, &shared_);
   for (size_t i = 0; i < kinds.size(); ++i) delta.Add(&kinds[i], &next[i]);
   Status s = runner_.Apply(delta.Script());
   EXPECT_TRUE(s.ok()) << s.ToString() << "\n" << delta.Script();
 }
 
+// The client namespace routes for the server namespace; the server reaches a service whose only
+// endpoint is itself. Without masquerading, the reply would come from the server's own address
+// to itself, and the kernel drops a packet with a local source arriving from outside.
+TEST_F(NftNetnsTest, AnEndpointReachesItsOwnServiceThroughTheHairpinMasquerade) {
+  ASSERT_EQ(Shell("ip netns exec " + client_ + " sysctl -w net.ipv4.ip_forward=1"), 0);
+  ASSERT_EQ(Shell("ip netns exec " + server_ + " ip route add 10.96.0.0/12 via 10.123.0.1"), 0);
+  config_.cluster_cidr = "10.123.0.0/24";
+  ServicePortState web = Web("10.123.0.2");
+  ASSERT_TRUE(runner_.Apply(FullTableScript(config_, {&web}, &shared_)).ok());
+  std::string out = (dir_ / "hairpin").string();
+  std::string get = "ip netns exec " + server_ + " curl -s -m 3 -o " + out +
+                    " http://10.96.77.10/ >/dev/null 2>&1";
+  ASSERT_EQ(std::system(get.c_str()), 0);
+  std::ifstream in(out);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "hello-from-backend\n");
+}
+
 TEST_F(NftNetnsTest, ARejectedScriptReportsNftsErrorAndChangesNothing) {
   ServicePortState web = Web("10.123.0.2");
-  ASSERT_TRUE(runner_.Apply(FullTableScript(config_, {&web})).ok());
-  Status s =
-      runner_.Apply("flush chain ip " + config_.table + " svc-default/web/tcp/80\nadd rule ip " +
-                    config_.table + " nope accept\n");
+  ASSERT_TRUE(runner_.Apply(FullTableScript(config_, {&web}, &shared_)).ok());
+  Status s = runner_.Apply("flush chain ip " + config_.table + " pick-1\nadd rule ip " +
+                           config_.table + " nope accept\n");
   EXPECT_EQ(s.code(), StatusCode::kInternal);
   EXPECT_NE(s.message().find("nope"), std::string::npos) << s.message();
   EXPECT_EQ(Get("10.96.77.10"), "hello-from-backend\n");  // the flush was rolled back
