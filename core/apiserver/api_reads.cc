@@ -2,6 +2,7 @@
 // events are assembled from each object's cached bytes without re-serializing them.
 #include <boost/asio/steady_timer.hpp>
 
+#include "core/api/conversion.h"
 #include "core/apiserver/api_server.h"
 #include "core/apiserver/list_stream.h"
 #include "core/apiserver/query_options.h"
@@ -72,7 +73,7 @@ void ApiServer::Get(RequestContext& ctx) {
   ApiResult<CachedObjectPtr> got = ctx.storage->Get(ctx.info.namespace_name, ctx.info.name);
   if (auto* e = std::get_if<ApiError>(&got)) return ReplyApiError(ctx, *e);
   const CachedObjectPtr& obj = std::get<CachedObjectPtr>(got);
-  if (WantsTable(ctx) || ctx.info.subresource == "status") {
+  if (WantsTable(ctx) || ctx.info.subresource == "status" || Converts(ctx)) {
     ReplyObject(ctx, 200, nlohmann::json::parse(obj->json));
     return;
   }
@@ -124,6 +125,16 @@ void ApiServer::List(RequestContext& ctx) {
     if (page.remaining_known) head += ",\"remainingItemCount\":" + std::to_string(page.remaining);
   }
   head += "},\"items\":[";
+  if (Converts(ctx)) {  // rare (older API versions): serialize each converted item
+    for (size_t i = 0; i < page.items.size(); ++i) {
+      nlohmann::json item = nlohmann::json::parse(page.items[i]->json);
+      api::FromStorageVersion(ctx.resource->group, ctx.resource->plural, ctx.resource->version,
+                              &item);
+      head += (i == 0 ? "" : ",") + item.dump();
+    }
+    ReplyJson(ctx, 200, head + "]}");
+    return;
+  }
   HttpHeaders headers = {{"Content-Type", "application/json"}};
   headers.insert(headers.end(), ctx.response_headers.begin(), ctx.response_headers.end());
   SendList(ctx.exchange, 200, std::move(headers), std::move(head), std::move(page.items), "]}");
@@ -145,6 +156,8 @@ struct WatchSession : std::enable_shared_from_this<WatchSession> {
   std::string group;
   std::string kind;
   std::string api_version;
+  std::string plural, version;  // with `convert`: the requested version objects are served in
+  bool convert = false;
   IncludeObject include = IncludeObject::kMetadata;
 
   // Sends a BOOKMARK with the cache's revision every `interval_ms` until the watch ends.
@@ -199,6 +212,9 @@ void ApiServer::Watch(RequestContext& ctx) {
   session->group = ctx.resource->group;
   session->kind = ctx.resource->kind;
   session->api_version = ctx.resource->ApiVersion();
+  session->plural = ctx.resource->plural;
+  session->version = ctx.resource->version;
+  session->convert = Converts(ctx);
   session->include = IncludeOf(ctx);
   std::string content_type = session->table ? std::string(kTableContentType) : "application/json";
   if (!ctx.exchange->StartStream(200, {{"Content-Type", content_type}})) return;
@@ -214,6 +230,10 @@ void ApiServer::Watch(RequestContext& ctx) {
                                     std::to_string(e.revision), "", !session->table_headers_sent);
       session->table_headers_sent = true;
       line += t.dump();
+    } else if (session->convert) {
+      nlohmann::json object = nlohmann::json::parse(e.object->json);
+      api::FromStorageVersion(session->group, session->plural, session->version, &object);
+      line += object.dump();
     } else {
       line += e.object->json;
     }

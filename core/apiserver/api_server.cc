@@ -5,6 +5,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
+#include "core/api/conversion.h"
 #include "core/api/openapi_patch_schema.h"
 #include "core/api/openapi_v2_proto.h"
 #include "core/apiserver/metrics_api.h"
@@ -211,11 +212,23 @@ void ApiServer::ReplyApiError(const RequestContext& ctx, const ApiError& error) 
   ReplyError(ctx, error.status, details);
 }
 
+bool ApiServer::Converts(const RequestContext& ctx) {
+  return ctx.resource != nullptr &&
+         api::NeedsConversion(ctx.resource->group, ctx.resource->plural, ctx.resource->version);
+}
+
 void ApiServer::ReplyObject(const RequestContext& ctx, int status,
                             const nlohmann::json& object) const {
   std::string_view accept = ctx.request().Header("accept").value_or("");
-  if (accept.find("as=Table") != std::string_view::npos && ctx.resource != nullptr &&
-      object.value("kind", "") == ctx.resource->kind) {
+  const bool own_kind = ctx.resource != nullptr && object.value("kind", "") == ctx.resource->kind;
+  if (own_kind && Converts(ctx) && accept.find("as=Table") == std::string_view::npos) {
+    nlohmann::json served = object;
+    api::FromStorageVersion(ctx.resource->group, ctx.resource->plural, ctx.resource->version,
+                            &served);
+    ReplyJson(ctx, status, served.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return;
+  }
+  if (accept.find("as=Table") != std::string_view::npos && own_kind) {
     IncludeObject include =
         ParseIncludeObject(ctx.Query("includeObject") ? *ctx.Query("includeObject") : "");
     nlohmann::json table = BuildTable(ctx.resource->group, ctx.resource->kind, {object}, include,
@@ -228,7 +241,8 @@ void ApiServer::ReplyObject(const RequestContext& ctx, int status,
 
 void ApiServer::ReplyWritten(const RequestContext& ctx, int status, WriteResult& written) const {
   std::string_view accept = ctx.request().Header("accept").value_or("");
-  if (written.served_json.empty() || accept.find("as=Table") != std::string_view::npos) {
+  if (written.served_json.empty() || accept.find("as=Table") != std::string_view::npos ||
+      Converts(ctx)) {
     ReplyObject(ctx, status, written.object);
     return;
   }

@@ -118,6 +118,9 @@ class ApiServer {
   void ReplyObject(const RequestContext& ctx, int status, const nlohmann::json& object) const;
   // ReplyObject for a write's result, reusing its served bytes when it has them.
   void ReplyWritten(const RequestContext& ctx, int status, WriteResult& written) const;
+  // Whether objects of the request's resource are stored in another version than requested
+  // (core/api/conversion.h); then replies convert what they send.
+  static bool Converts(const RequestContext& ctx);
 
  private:
   ApiServer(store::Store* store, Authenticator* authn, Authorizer* authz, Admission* admission,

@@ -1,5 +1,6 @@
 // Writes (api_server.h): create, update, patch (JSON, merge, strategic merge, apply), delete and
 // deletecollection. Object semantics live in RestStorage; this file decodes and replies.
+#include "core/api/conversion.h"
 #include "core/api/field_schema.h"
 #include "core/api/field_types.h"
 #include "core/api/openapi_patch_schema.h"
@@ -53,6 +54,12 @@ Status CheckKind(const RequestContext& ctx, nlohmann::json& obj) {
 // typed structs, so such fields are never stored; the directive only chooses between failing
 // (Strict, what kubectl sends), warning (Warn, the default) and silence (Ignore).
 enum class FieldValidation { kIgnore, kWarn, kStrict };
+
+// Converts a body written in the request's version into the storage version.
+Status ToStorage(const RequestContext& ctx, nlohmann::json* obj) {
+  return api::ToStorageVersion(ctx.resource->group, ctx.resource->plural, ctx.resource->version,
+                               obj);
+}
 
 FieldValidation ValidationOf(const WriteOptions& opts) {
   if (opts.field_validation == "Strict") return FieldValidation::kStrict;
@@ -145,6 +152,7 @@ void ApiServer::Create(RequestContext& ctx) {
   if (!kind_ok.ok()) return ReplyError(ctx, kind_ok);
   Status fields_ok = DropUnknownFields(ctx, KnownFieldsFor(ctx), ValidationOf(*opts), *body);
   if (!fields_ok.ok()) return ReplyError(ctx, fields_ok);
+  if (Status converted = ToStorage(ctx, &*body); !converted.ok()) return ReplyError(ctx, converted);
   if (ctx.resource->namespaced && ctx.info.namespace_name.empty()) {
     return ReplyError(ctx, NotFoundError("the server could not find the requested resource"));
   }
@@ -165,6 +173,7 @@ void ApiServer::Update(RequestContext& ctx) {
   if (!kind_ok.ok()) return ReplyError(ctx, kind_ok);
   Status fields_ok = DropUnknownFields(ctx, KnownFieldsFor(ctx), ValidationOf(*opts), *body);
   if (!fields_ok.ok()) return ReplyError(ctx, fields_ok);
+  if (Status converted = ToStorage(ctx, &*body); !converted.ok()) return ReplyError(ctx, converted);
   if (ctx.resource->namespaced) {
     std::string body_ns = (*body)["metadata"].value("namespace", "");
     if (!body_ns.empty() && body_ns != ctx.info.namespace_name) {
@@ -217,7 +226,16 @@ void ApiServer::Patch(RequestContext& ctx) {
       if (!kind_ok.ok()) return ApiError{kind_ok, {}};
       Status ns_ok = CheckNamespaceForCreate(ctx);
       if (!ns_ok.ok()) return ApiError{ns_ok, {}};
+      if (Status converted = ToStorage(ctx, &obj); !converted.ok()) return ApiError{converted, {}};
       return obj;
+    }
+    // A patch applies to the object as the request's version shows it.
+    nlohmann::json served;
+    if (Converts(ctx)) {
+      served = *current;
+      api::FromStorageVersion(ctx.resource->group, ctx.resource->plural, ctx.resource->version,
+                              &served);
+      current = &served;
     }
     Result<nlohmann::json> out = InternalError("unsupported patch type");
     if (content_type == "application/json-patch+json") {
@@ -253,6 +271,7 @@ void ApiServer::Patch(RequestContext& ctx) {
         return ApiError{BadRequestError(api::StrictDecodingMessage(dropped)), {}};
       }
     }
+    if (Status converted = ToStorage(ctx, &*out); !converted.ok()) return ApiError{converted, {}};
     return std::move(*out);
   };
   WriteContext wctx = MakeWriteContext(ctx, opts->dry_run, FieldManagerOf(ctx, *opts));

@@ -56,6 +56,7 @@ def object_of(entry):
 
 def ninja_deps(build):
     """{absolute object path: [dependency paths]} from Ninja's deps log; {} without one."""
+    build = os.path.abspath(build)
     proc = subprocess.run(["ninja", "-C", build, "-t", "deps"], capture_output=True, text=True,
                           check=False)
     deps, current = {}, None
