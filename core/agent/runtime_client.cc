@@ -135,6 +135,7 @@ Result<int32_t> RuntimeClient::Exec(const std::string& container_id,
   s.stdout_fd = streams.stdout_fd;
   s.stderr_fd = streams.stderr_fd;
   s.tty = streams.tty ? 1 : 0;
+  s.resize_fd = streams.resize_fd;
   plugin::CallOptions options;  // no deadline: an interactive shell lasts as long as its user
   options.cancel = cancel;
   int32_t exit_code = -1;

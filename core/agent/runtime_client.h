@@ -35,12 +35,14 @@ class RuntimeClient {
   Result<nlohmann::json> Call(std::string_view method, const nlohmann::json& request) const;
 
   // Streams of an attached command (`on_exec`): descriptors owned by the caller, -1 when not
-  // attached; with `tty`, stdout carries both streams.
+  // attached; with `tty`, stdout carries both streams and `resize_fd` (-1: none) the terminal
+  // sizes as lines "<columns> <rows>\n" (abi/runtime.h, runtime minor 2).
   struct ExecStreams {
     int stdin_fd = -1;
     int stdout_fd = -1;
     int stderr_fd = -1;
     bool tty = false;
+    int resize_fd = -1;
   };
   // Runs `cmd` in container `container_id` attached to `streams` until it exits, with no
   // deadline (interactive sessions last); `cancel` (borrowed, may be null) ends it. Returns the

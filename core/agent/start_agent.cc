@@ -55,7 +55,8 @@ Result<std::unique_ptr<RunningAgent>> StartAgent(const AgentLaunchOptions& o) {
     so.exec = [r](const server::ExecCall& c) -> Result<int32_t> {
       Agent* a = r->published_.load(std::memory_order_acquire);
       if (a == nullptr) return UnavailableError("the node agent is starting");
-      return a->runtime().Exec(c.container_id, c.cmd, {c.stdin_fd, c.stdout_fd, c.stderr_fd, c.tty},
+      return a->runtime().Exec(c.container_id, c.cmd,
+                               {c.stdin_fd, c.stdout_fd, c.stderr_fd, c.tty, c.resize_fd},
                                c.cancel);
     };
     so.resource_metrics = [r]() -> Result<std::string> {

@@ -215,7 +215,7 @@ class EchoRuntime : public RuntimePlugin {
   ECHO(ListContainerStats)
 #undef ECHO
   Status Exec(Call&, std::string_view, const ExecStreams& streams, int32_t* exit_code) override {
-    *exit_code = streams.stdout_fd + (streams.tty ? 1000 : 0);
+    *exit_code = streams.stdout_fd + (streams.tty ? 1000 : 0) + (streams.resize_fd + 1) * 10000;
     return Status::Ok();
   }
 };
@@ -255,13 +255,22 @@ TEST(RuntimeTest, ExecReceivesTheStreamsAndReturnsTheExitCode) {
   FakeHost host;
   TestPlugin<EchoRuntime> p(host);
   auto* vt = p.Vtable<capstan_runtime_v1>(CAPSTAN_KIND_RUNTIME);
-  capstan_runtime_streams streams{sizeof(capstan_runtime_streams), 3, 4, 5, 1, 0};
-  FakeCall call;
-  int32_t exit_code = 0;
-  std::string req = R"({"containerId":"c","cmd":["sh"]})";
-  ASSERT_EQ(vt->on_exec(p.state(), call.get(), ToHostBuf(req), &streams, &exit_code),
-            CAPSTAN_RC_OK);
-  EXPECT_EQ(exit_code, 1004);
+  // A minor-1 host's struct ends before resize_fd: the plugin must see -1 there, not garbage.
+  struct Case {
+    uint32_t struct_size;
+    int32_t want;
+  };
+  const Case cases[] = {{sizeof(capstan_runtime_streams), 71004},
+                        {offsetof(capstan_runtime_streams, resize_fd), 1004}};
+  for (const Case& c : cases) {
+    capstan_runtime_streams streams{c.struct_size, 3, 4, 5, 1, 0, 6, 0};
+    FakeCall call;
+    int32_t exit_code = 0;
+    std::string req = R"({"containerId":"c","cmd":["sh"]})";
+    ASSERT_EQ(vt->on_exec(p.state(), call.get(), ToHostBuf(req), &streams, &exit_code),
+              CAPSTAN_RC_OK);
+    EXPECT_EQ(exit_code, c.want) << c.struct_size;
+  }
 }
 
 }  // namespace

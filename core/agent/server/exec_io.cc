@@ -2,8 +2,6 @@
 #include "core/agent/server/exec_io.h"
 
 #include <fcntl.h>
-#include <pty.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
@@ -47,27 +45,20 @@ Result<ExecFds> OpenExecFds(bool in, bool out, bool err, bool tty) {
     for (int fd : f.child) {
       if (fd >= 0) close(fd);
     }
-    for (int fd : {f.pty_master, f.stdin_fd, f.out_fd[0], f.out_fd[1]}) {
+    for (int fd : {f.resize_fd, f.stdin_fd, f.out_fd[0], f.out_fd[1]}) {
       if (fd >= 0) close(fd);
     }
     return InternalError(what);
   };
-  if (tty) {
-    int master = -1, slave = -1;
-    if (openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) {
-      return fail("allocating a terminal failed");
-    }
-    fcntl(master, F_SETFD, FD_CLOEXEC);
-    fcntl(slave, F_SETFD, FD_CLOEXEC);
-    f.pty_master = master;
-    f.child[0] = slave;
-    f.call.stdout_fd = f.call.stderr_fd = slave;
-    if (in) f.call.stdin_fd = slave;
-    f.out_fd[0] = fcntl(master, F_DUPFD_CLOEXEC, 0);
-    if (in) f.stdin_fd = fcntl(master, F_DUPFD_CLOEXEC, 0);
-    return f;
-  }
   int fds[2];
+  if (tty) {
+    err = false;  // the terminal carries both streams on stdout
+    // Non-blocking on the session's side: a resize must never stall the session's strand.
+    if (pipe2(fds, O_CLOEXEC) != 0) return fail("creating a pipe failed");
+    f.child[3] = f.call.resize_fd = fds[0];
+    f.resize_fd = fds[1];
+    fcntl(f.resize_fd, F_SETFL, fcntl(f.resize_fd, F_GETFL) | O_NONBLOCK);
+  }
   if (in) {
     if (pipe2(fds, O_CLOEXEC) != 0) return fail("creating a pipe failed");
     f.child[0] = f.call.stdin_fd = fds[0];
@@ -84,7 +75,7 @@ Result<ExecFds> OpenExecFds(bool in, bool out, bool err, bool tty) {
   return f;
 }
 
-Status LaunchExec(const ExecFunction& exec, ExecCall call, std::array<int, 3> child,
+Status LaunchExec(const ExecFunction& exec, ExecCall call, std::array<int, 4> child,
                   const std::shared_ptr<ExecRegistry>& registry,
                   const std::shared_ptr<plugin::CancelToken>& token,
                   std::function<void(Result<int32_t>)> done) {
@@ -119,7 +110,7 @@ Result<StartedExec> StartExecCommand(const ExecRequest& request, const ExecSessi
     for (int fd : fds->child) {
       if (fd >= 0) close(fd);
     }
-    for (int fd : {fds->pty_master, fds->stdin_fd, fds->out_fd[0], fds->out_fd[1]}) {
+    for (int fd : {fds->resize_fd, fds->stdin_fd, fds->out_fd[0], fds->out_fd[1]}) {
       if (fd >= 0) close(fd);
     }
     return launched;
@@ -127,20 +118,22 @@ Result<StartedExec> StartExecCommand(const ExecRequest& request, const ExecSessi
   StartedExec s;
   if (fds->stdin_fd >= 0) s.stdin = std::make_shared<StdinWriter>(ex, fds->stdin_fd);
   s.out_fd = fds->out_fd;
-  s.pty_master = fds->pty_master;
+  s.resize_fd = fds->resize_fd;
   return s;
 }
 
-void ResizeTerminal(int pty_master, std::string_view size_json) {
+void ResizeTerminal(int resize_fd, std::string_view size_json) {
   nlohmann::json size = nlohmann::json::parse(size_json, nullptr, false);
-  if (pty_master < 0 || !size.is_object() || !size["Width"].is_number_unsigned() ||
-      !size["Height"].is_number_unsigned()) {
+  if (resize_fd < 0 || !size.is_object() || !size["Width"].is_number_unsigned() ||
+      !size["Height"].is_number_unsigned() || size["Width"].get<uint64_t>() > 0xffff ||
+      size["Height"].get<uint64_t>() > 0xffff) {
     return;
   }
-  winsize ws{};
-  ws.ws_col = static_cast<unsigned short>(size.value("Width", 0));
-  ws.ws_row = static_cast<unsigned short>(size.value("Height", 0));
-  ioctl(pty_master, TIOCSWINSZ, &ws);
+  std::string line = std::to_string(size["Width"].get<uint64_t>()) + " " +
+                     std::to_string(size["Height"].get<uint64_t>()) + "\n";
+  // One short write is atomic on a pipe (PIPE_BUF): the runtime never sees half a line.
+  ssize_t n = write(resize_fd, line.data(), line.size());
+  (void)n;
 }
 
 void StdinWriter::Push(std::string data) {

@@ -1,8 +1,8 @@
 // The command side of an exec session, shared by the WebSocket (exec_session.cc) and SPDY
-// (spdy_exec.cc) transports: pipes or a pty for the command (`OpenExecFds`), the blocking
-// runtime call on a thread of its own (`LaunchExec`), queued writes to its stdin
-// (`StdinWriter`) and terminal resizes. Tests: through agent_server_test.cc and
-// spdy_exec_test.cc in tests/core/agent/server/.
+// (spdy_exec.cc) transports: pipes for the command (`OpenExecFds`), the blocking runtime call
+// on a thread of its own (`LaunchExec`), queued writes to its stdin (`StdinWriter`) and
+// terminal sizes passed on to the runtime, which owns the terminal (`ResizeTerminal`). Tests:
+// through agent_server_test.cc and spdy_exec_test.cc in tests/core/agent/server/.
 #pragma once
 
 #include <array>
@@ -38,22 +38,22 @@ class StdinWriter;
 // Descriptors for one command. The caller owns every descriptor here until it hands
 // `child` to LaunchExec.
 struct ExecFds {
-  ExecCall call;                            // stdin/stdout/stderr descriptors and tty are set
-  std::array<int, 3> child = {-1, -1, -1};  // the command's ends (closed after the call)
-  int pty_master = -1;                      // tty only: for resizes
-  int stdin_fd = -1;                        // the session's end of stdin; -1 when not wanted
-  std::array<int, 2> out_fd = {-1, -1};     // the session's ends of stdout and stderr
+  ExecCall call;  // stdin/stdout/stderr/resize descriptors and tty are set
+  std::array<int, 4> child = {-1, -1, -1, -1};  // the runtime's ends (closed after the call)
+  int resize_fd = -1;                    // tty only: the session's (non-blocking) end of sizes
+  int stdin_fd = -1;                     // the session's end of stdin; -1 when not wanted
+  std::array<int, 2> out_fd = {-1, -1};  // the session's ends of stdout and stderr
 };
 
-// Pipes for the wanted streams, or one pty carrying stdout and stderr when `tty`. Every
-// descriptor is close-on-exec. Errors: kInternal when a pipe or the pty cannot be made
-// (nothing stays open then).
+// Pipes for the wanted streams; with `tty` stdout carries stderr too and one more pipe carries
+// terminal sizes. Every descriptor is close-on-exec. Errors: kInternal when a pipe cannot be
+// made (nothing stays open then).
 Result<ExecFds> OpenExecFds(bool in, bool out, bool err, bool tty);
 
 // Registers `token`, then runs `exec(call)` on a detached thread, closes `child` and calls
 // `done` there with the result (post it to your strand) before unregistering. Errors:
 // kUnavailable when the registry is stopping (nothing ran; `child` is still the caller's).
-Status LaunchExec(const ExecFunction& exec, ExecCall call, std::array<int, 3> child,
+Status LaunchExec(const ExecFunction& exec, ExecCall call, std::array<int, 4> child,
                   const std::shared_ptr<ExecRegistry>& registry,
                   const std::shared_ptr<plugin::CancelToken>& token,
                   std::function<void(Result<int32_t>)> done);
@@ -62,7 +62,7 @@ Status LaunchExec(const ExecFunction& exec, ExecCall call, std::array<int, 3> ch
 struct StartedExec {
   std::shared_ptr<StdinWriter> stdin;    // null when stdin was not requested
   std::array<int, 2> out_fd = {-1, -1};  // stdout and stderr (a tty: stdout only)
-  int pty_master = -1;                   // tty only: for resizes
+  int resize_fd = -1;                    // tty only: for ResizeTerminal
 };
 
 // OpenExecFds, then LaunchExec of `params.exec` for `params.target` with `request.cmd`;
@@ -73,8 +73,10 @@ Result<StartedExec> StartExecCommand(const ExecRequest& request, const ExecSessi
                                      const boost::asio::any_io_executor& ex,
                                      std::function<void(Result<int32_t>)> on_exit);
 
-// Applies `{"Width":W,"Height":H}` to the terminal; anything else is ignored.
-void ResizeTerminal(int pty_master, std::string_view size_json);
+// Passes `{"Width":W,"Height":H}` on to the runtime as the line "W H\n" on `resize_fd` (the
+// session's end from StartedExec); anything else is ignored, and so is a size the runtime has
+// not taken yet when the pipe is full (a later one follows).
+void ResizeTerminal(int resize_fd, std::string_view size_json);
 
 // Writes client bytes to the command's stdin in order. Thread-safety: on the session's
 // strand only. `End()` closes stdin once the queue drains (EOF for the command).

@@ -74,7 +74,7 @@ class Session : public std::enable_shared_from_this<Session> {
     for (int& fd : child_fds_) {
       if (fd >= 0) close(fd);
     }
-    if (pty_master_ >= 0) close(pty_master_);
+    if (resize_fd_ >= 0) close(resize_fd_);
   }
 
   void Run(const apiserver::HttpRequest& request) {
@@ -113,14 +113,14 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  // Pipes (or a pty) for the command, then the runtime call on its own thread.
+  // Pipes for the command (and its terminal sizes), then the runtime call on its own thread.
   Status StartCommand() {
     auto ex = ws_.get_executor();
     Result<StartedExec> started = StartExecCommand(
         spec_, params_, cancel_, ex,
         [self = shared_from_this()](Result<int32_t> r) { self->OnExited(std::move(r)); });
     if (!started.ok()) return started.status();
-    pty_master_ = started->pty_master;
+    resize_fd_ = started->resize_fd;
     stdin_ = started->stdin;
     for (int i = 0; i < 2; ++i) {
       if (started->out_fd[i] >= 0) out_[i] = std::make_unique<Descriptor>(ex, started->out_fd[i]);
@@ -162,7 +162,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (channel == kStdin && stdin_ && !stdin_eof_) {
       stdin_->Push(std::move(msg));
     } else if (channel == kResize) {
-      ResizeTerminal(pty_master_, msg);
+      ResizeTerminal(resize_fd_, msg);
     } else if (channel == kClose && spec_.protocol[1] == '5' && !msg.empty() &&
                static_cast<uint8_t>(msg[0]) == kStdin) {
       stdin_eof_ = true;
@@ -307,7 +307,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<Descriptor> out_[2];
   std::array<char, 32 << 10> out_buf_[2];
   std::array<int, 3> child_fds_ = {-1, -1, -1};  // closed with the session (attach log)
-  int pty_master_ = -1;                          // for resizes
+  int resize_fd_ = -1;                           // writes terminal sizes to the runtime
   int outputs_open_ = 0;
   bool stdin_eof_ = false;
   std::deque<std::string> send_queue_;

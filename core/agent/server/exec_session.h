@@ -1,9 +1,9 @@
 // Exec and attach over WebSocket (`v5.channel.k8s.io`, also `v4.channel.k8s.io`) on a socket
 // taken from the HTTP server (core/apiserver/http_exchange.h TakeOverSocket): channel 0 stdin,
 // 1 stdout, 2 stderr, 3 the final metav1.Status, 4 terminal resize, 255 stream close (v5).
-// Exec runs the runtime's `on_exec` (ExecFunction) on a thread of its own with pipe or pty
-// descriptors; attach streams the container's log (the runtime ABI has no attach to a
-// running process). Used by agent_server.cc; tests in tests/core/agent/server/.
+// Exec runs the runtime's `on_exec` (ExecFunction) on a thread of its own with pipe
+// descriptors (the runtime makes the terminal); attach streams the container's log (the runtime ABI
+// has no attach to a running process). Used by agent_server.cc; tests in tests/core/agent/server/.
 #pragma once
 
 #include <chrono>
@@ -32,6 +32,7 @@ struct ExecCall {
   int stdout_fd = -1;
   int stderr_fd = -1;
   bool tty = false;                             // stdout carries both streams (a terminal)
+  int resize_fd = -1;                           // tty: terminal sizes as lines "<columns> <rows>\n"
   const plugin::CancelToken* cancel = nullptr;  // set when the client went away
 };
 

@@ -49,7 +49,7 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
         cancel_(std::make_shared<plugin::CancelToken>()) {}
 
   ~SpdyExec() {
-    if (pty_master_ >= 0) close(pty_master_);
+    if (resize_fd_ >= 0) close(resize_fd_);
   }
 
   void Start() {
@@ -106,7 +106,7 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
         spec_, params_, cancel_, ex_,
         [self = shared_from_this()](Result<int32_t> r) { self->OnExited(std::move(r)); });
     if (!started.ok()) return started.status();
-    pty_master_ = started->pty_master;
+    resize_fd_ = started->resize_fd;
     stdin_ = started->stdin;
     for (int i = 0; i < 2; ++i) {
       if (started->out_fd[i] >= 0) out_[i] = std::make_unique<Descriptor>(ex_, started->out_fd[i]);
@@ -157,7 +157,7 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
       resize_carry_ += data;
       size_t nl;
       while ((nl = resize_carry_.find('\n')) != std::string::npos) {
-        ResizeTerminal(pty_master_, std::string_view(resize_carry_).substr(0, nl));
+        ResizeTerminal(resize_fd_, std::string_view(resize_carry_).substr(0, nl));
         resize_carry_.erase(0, nl + 1);
       }
     }
@@ -241,7 +241,7 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
   std::vector<std::string> early_stdin_;  // before the command started
   std::unique_ptr<Descriptor> out_[2];
   std::array<char, 32 << 10> out_buf_[2];
-  int pty_master_ = -1;
+  int resize_fd_ = -1;
   int outputs_open_ = 0;
   std::string resize_carry_;
   bool stdin_eof_ = false;

@@ -1,9 +1,10 @@
 // Exec over plain SPDY/3.1 (`X-Stream-Protocol-Version` v4.channel.k8s.io, v3, v2,
 // channel.k8s.io), as kubectl before 1.30 and every SPDY fallback use it: the client opens
 // one stream per `streamtype` (error, stdin, stdout, stderr, resize); once all expected ones
-// are open the command runs (ExecFunction, exec_session.h) with pipes or a pty; the end is
-// a metav1.Status on the error stream (v4) or its message (v1-v3). Routed from
-// agent_server.cc; tests in tests/core/agent/server/spdy_exec_test.cc.
+// are open the command runs (ExecFunction, exec_session.h) with pipes (a terminal is the
+// runtime's, sized through the resize stream); the end is a metav1.Status on the error stream
+// (v4) or its message (v1-v3). Routed from agent_server.cc; tests in
+// tests/core/agent/server/spdy_exec_test.cc.
 #pragma once
 
 #include <memory>

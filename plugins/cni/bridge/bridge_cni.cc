@@ -74,6 +74,12 @@ sdk::Status BridgeCni::Init(const sdk::Host& host, std::string_view config_json)
   if (!s.ok()) return s;
   ip_masq_ = json::GetBool(*config, "ipMasq").value_or(false);
   masq_table_ = json::GetString(*config, "ipMasqTable").value_or("capstan_cni");
+  if (std::optional<std::string> cluster = json::GetString(*config, "clusterCIDR")) {
+    Subnet parsed;
+    s = ParseSubnet(*cluster, "", &parsed);
+    if (!s.ok()) return sdk::Status::Invalid("clusterCIDR: " + s.message());
+    cluster_cidr_ = Subnet::Format(parsed.base) + "/" + std::to_string(parsed.prefix);
+  }
   subnet_cidr_ = Subnet::Format(subnet_.base) + "/" + std::to_string(subnet_.prefix);
   network_ = json::GetString(*config, "network").value_or(bridge_);
   std::string dir = json::GetString(*config, "stateDir").value_or("/var/lib/capstan/cni");
@@ -102,7 +108,8 @@ sdk::Status BridgeCni::CniAdd(sdk::Call& call, const sdk::CniRequest& request,
   if (s.ok()) s = host.SetUp(bridge_);
   if (s.ok()) s = EnableForwarding(bridge_);
   if (s.ok() && ip_masq_) {
-    s = EnsureMasquerade(masq_table_, subnet_cidr_, network_, call.deadline_mono_ns());
+    s = EnsureMasquerade(masq_table_, subnet_cidr_, cluster_cidr_, network_,
+                         call.deadline_mono_ns());
   }
   if (s.ok()) {
     int nsfd = open(netns.c_str(), O_RDONLY | O_CLOEXEC);

@@ -34,7 +34,8 @@ inline constexpr char kBridgeSchema[] = R"({
     "network": {"type": "string", "description": "lease folder name; default: bridge name"},
     "isDefaultGateway": {"type": "boolean", "description": "default route via the bridge"},
     "ipMasq": {"type": "boolean", "description": "nftables masquerade of off-subnet traffic"},
-    "ipMasqTable": {"type": "string", "description": "nftables table; default capstan_cni"}
+    "ipMasqTable": {"type": "string", "description": "nftables table; default capstan_cni"},
+    "clusterCIDR": {"type": "string", "description": "all nodes' pod addresses: not masqueraded"}
   }
 })";
 
@@ -66,6 +67,7 @@ class BridgeCni final : public sdk::CniPlugin {
   bool ip_masq_ = false;
   std::string masq_table_ = "capstan_cni";
   std::string subnet_cidr_;
+  std::string cluster_cidr_;  // traffic to it keeps the pod source address
   std::string network_;
   Subnet subnet_;
   std::unique_ptr<Ipam> ipam_;

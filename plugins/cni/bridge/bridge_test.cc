@@ -181,5 +181,35 @@ TEST_F(BridgeCniTest, IpMasqAddsOneMasqueradeRuleForTheSubnet) {
   EXPECT_EQ(rules.find(rule, first + 1), std::string::npos) << "rule added twice: " << rules;
 }
 
+TEST_F(BridgeCniTest, ClusterCidrIsNotMasqueradedAndReplacesTheRuleWithoutIt) {
+  masq_table_ = "capstan_test_" + std::to_string(getpid()) + "_" + std::to_string(index_);
+  sdk::json::Json config{{"subnet", prefix_ + "0/24"},
+                         {"bridge", bridge_},
+                         {"stateDir", dir_},
+                         {"ipMasq", true},
+                         {"ipMasqTable", masq_table_}};
+  FakeHost host;
+  TestPlugin<BridgeCni> plain(host, sdk::json::Dump(config));
+  ASSERT_TRUE(plain.init().ok()) << plain.init().error;
+  ASSERT_TRUE(plain.CniAdd(Req(NewNetns(), "pod-1")).ok());
+  // The node joins a multi-node network: the same bridge, now with the cluster's pod range.
+  config["clusterCIDR"] = "10.98.0.0/16";
+  TestPlugin<BridgeCni> clustered(host, sdk::json::Dump(config));
+  ASSERT_TRUE(clustered.init().ok()) << clustered.init().error;
+  ASSERT_TRUE(clustered.CniAdd(Req(NewNetns(), "pod-2")).ok());
+  ASSERT_TRUE(clustered.CniAdd(Req(NewNetns(), "pod-3")).ok());
+  std::string rules;
+  ASSERT_EQ(Shell("nft list table ip " + masq_table_, &rules), 0) << rules;
+  std::string rule = "ip saddr " + prefix_ + "0/24 ip daddr != " + prefix_ +
+                     "0/24 ip daddr != 10.98.0.0/16 masquerade";
+  size_t first = rules.find(rule);
+  ASSERT_NE(first, std::string::npos) << rules;
+  EXPECT_EQ(rules.find("masquerade", first + rule.size()), std::string::npos)
+      << "the earlier rule was kept or the rule added twice: " << rules;
+  TestPlugin<BridgeCni> bad(host, sdk::json::Dump(sdk::json::Json{{"subnet", prefix_ + "0/24"},
+                                                                  {"clusterCIDR", "nope"}}));
+  EXPECT_FALSE(bad.init().ok());
+}
+
 }  // namespace
 }  // namespace capstan::cni

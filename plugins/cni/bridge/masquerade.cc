@@ -32,22 +32,40 @@ SpawnResult Nft(const std::string& nft, std::vector<std::string> args, std::stri
 }  // namespace
 
 sdk::Status EnsureMasquerade(const std::string& table, const std::string& subnet,
-                             const std::string& network, int64_t deadline_mono_ns) {
+                             const std::string& cluster_cidr, const std::string& network,
+                             int64_t deadline_mono_ns) {
   static std::mutex mu;
   std::lock_guard<std::mutex> lock(mu);
   std::string nft = FindNft();
   if (nft.empty()) return sdk::Status::Error("ipMasq: the nft binary is not installed");
-  std::string comment = "capstan-cni:" + network;
+  std::string prefix = "capstan-cni:" + network;
+  std::string comment = cluster_cidr.empty() ? prefix : prefix + ":" + cluster_cidr;
   SpawnResult listed =
-      Nft(nft, {"list", "chain", "ip", table, "postrouting"}, "", deadline_mono_ns);
-  if (listed.exit_code == 0 && listed.out.find("\"" + comment + "\"") != std::string::npos) {
-    return sdk::Status::Ok();
+      Nft(nft, {"-a", "list", "chain", "ip", table, "postrouting"}, "", deadline_mono_ns);
+  std::string script;
+  if (listed.exit_code == 0) {
+    size_t start = 0;
+    while (start < listed.out.size()) {
+      size_t end = listed.out.find('\n', start);
+      if (end == std::string::npos) end = listed.out.size();
+      std::string line = listed.out.substr(start, end - start);
+      start = end + 1;
+      if (line.find("\"" + comment + "\"") != std::string::npos) return sdk::Status::Ok();
+      size_t handle = line.rfind("# handle ");
+      bool ours = line.find("\"" + prefix + "\"") != std::string::npos ||
+                  line.find("\"" + prefix + ":") != std::string::npos;
+      if (ours && handle != std::string::npos) {
+        script +=
+            "delete rule ip " + table + " postrouting handle " + line.substr(handle + 9) + "\n";
+      }
+    }
   }
-  std::string script =
-      "add table ip " + table + "\n" + "add chain ip " + table +
-      " postrouting { type nat hook postrouting priority 100 ; policy accept ; }\n" +
-      "add rule ip " + table + " postrouting ip saddr " + subnet + " ip daddr != " + subnet +
-      " masquerade comment \"" + comment + "\"\n";
+  std::string except = " ip daddr != " + subnet;
+  if (!cluster_cidr.empty()) except += " ip daddr != " + cluster_cidr;
+  script += "add table ip " + table + "\n" + "add chain ip " + table +
+            " postrouting { type nat hook postrouting priority 100 ; policy accept ; }\n" +
+            "add rule ip " + table + " postrouting ip saddr " + subnet + except +
+            " masquerade comment \"" + comment + "\"\n";
   SpawnResult added = Nft(nft, {"-f", "-"}, script, deadline_mono_ns);
   if (added.timed_out) return sdk::Status::DeadlineExceeded("ipMasq: nft timed out");
   if (!added.started || added.exit_code != 0) {

@@ -48,6 +48,26 @@ sdk::Status Cat(sdk::Call& call, const sdk::ExecStreams& streams) {
   }
 }
 
+// `fake-terminal-size`: the first line the host writes to the resize pipe, on stdout.
+sdk::Status TerminalSize(sdk::Call& call, const sdk::ExecStreams& streams) {
+  if (streams.resize_fd < 0) {
+    WriteAll(streams.stdout_fd, "no terminal sizes\r\n");
+    return sdk::Status::Ok();
+  }
+  std::string line;
+  char c = 0;
+  while (line.empty() || line.back() != '\n') {
+    if (call.Cancelled()) return sdk::Status::DeadlineExceeded("exec cancelled");
+    pollfd p{streams.resize_fd, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0) continue;
+    if (read(streams.resize_fd, &c, 1) != 1) break;
+    line.push_back(c);
+  }
+  if (!line.empty() && line.back() == '\n') line.pop_back();
+  WriteAll(streams.stdout_fd, "size " + line + "\r\n");
+  return sdk::Status::Ok();
+}
+
 }  // namespace
 
 sdk::Status FakeRuntime::Exec(sdk::Call& call, std::string_view request_json,
@@ -81,6 +101,8 @@ sdk::Status FakeRuntime::Exec(sdk::Call& call, std::string_view request_json,
     return Cat(call, streams);
   } else if (cmd[0] == "sh" && cmd.size() == 3 && cmd[1] == "-c" && cmd[2].rfind("exit ", 0) == 0) {
     *exit_code = std::atoi(cmd[2].c_str() + 5);
+  } else if (cmd[0] == "fake-terminal-size") {
+    return TerminalSize(call, streams);
   } else if (cmd[0] == "fake-stderr") {
     WriteAll(err_fd, (cmd.size() > 1 ? cmd[1] : "") + "\n");
   } else if (cmd[0] == "fake-exit" && cmd.size() >= 2) {

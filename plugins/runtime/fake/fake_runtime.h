@@ -105,9 +105,10 @@ class FakeRuntime final : public sdk::RuntimePlugin {
   // Simulates a few commands on the given descriptors (fake_exec.cc), deterministically, so
   // exec sessions can be tested without processes: `echo ARGS...` (stdout), `cat` (stdin to
   // stdout until EOF), `sh -c 'exit N'` (exit code N), `fake-stderr TEXT` (TEXT on stderr, or
-  // stdout with a terminal), `fake-exit N [TEXT]`; anything else prints "<cmd>: not found" on
-  // stderr and exits 127. NOT_FOUND for an unknown container; INVALID unless it is running;
-  // DEADLINE_EXCEEDED when cancelled while `cat` waits.
+  // stdout with a terminal), `fake-exit N [TEXT]`, `fake-terminal-size` (the first line of
+  // `resize_fd` as "size COLUMNS ROWS"); anything else prints "<cmd>: not found" on stderr and
+  // exits 127. NOT_FOUND for an unknown container; INVALID unless it is running;
+  // DEADLINE_EXCEEDED when cancelled while `cat` or `fake-terminal-size` waits.
   sdk::Status Exec(sdk::Call& call, std::string_view request_json, const sdk::ExecStreams& streams,
                    int32_t* exit_code) override;
   // Running containers only (filters: id, podSandboxId), with usage from the sandbox's

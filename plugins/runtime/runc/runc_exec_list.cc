@@ -8,6 +8,7 @@
 
 #include "process.h"
 #include "runc_runtime.h"
+#include "tty_exec.h"
 
 namespace capstan::plugins::runc_runtime {
 namespace {
@@ -148,15 +149,47 @@ sdk::Status RuncRuntime::ExecSync(sdk::Call& call, std::string_view request_json
 
 sdk::Status RuncRuntime::Exec(sdk::Call& call, std::string_view request_json,
                               const sdk::ExecStreams& streams, int32_t* exit_code) {
+  if (streams.tty && streams.resize_fd >= 0) {
+    return ExecWithTerminal(call, request_json, streams, exit_code);
+  }
   CommandOptions opts;
   opts.attach = true;
   opts.stdin_fd = streams.stdin_fd;
   opts.stdout_fd = streams.stdout_fd;
-  // With a terminal requested, stdout carries both streams (no pty is allocated).
+  // An older host's terminal request: stdout carries both streams, without a pty.
   opts.stderr_fd = streams.tty ? streams.stdout_fd : streams.stderr_fd;
   CommandResult r;
   CAPSTAN_SDK_RETURN_IF_ERROR(RunExec(call, request_json, std::move(opts), &r));
   *exit_code = r.exit_code;
+  return sdk::Status::Ok();
+}
+
+sdk::Status RuncRuntime::ExecWithTerminal(sdk::Call& call, std::string_view request_json,
+                                          const sdk::ExecStreams& streams, int32_t* exit_code) {
+  Json req;
+  CAPSTAN_SDK_RETURN_IF_ERROR(ParseRequest(request_json, &req));
+  const Json* cmd = sdk::json::GetArray(req, "cmd");
+  if (cmd == nullptr || cmd->empty()) return sdk::Status::Invalid("cmd is required");
+  ContainerRecord c;
+  CAPSTAN_SDK_RETURN_IF_ERROR(RequestedContainer(req, &c));
+  std::unique_ptr<ConsoleSocket> console;
+  CAPSTAN_SDK_RETURN_IF_ERROR(ConsoleSocket::Open(state_dir_, &console));
+  std::string pid_file = BundleDir(c.id) + "/exec-" + std::to_string(MonotonicNs()) + ".pid";
+  std::vector<std::string> argv = {
+      runc_path_,         "--root",        state_dir_ + "/runc", "exec",   "--detach", "--tty",
+      "--console-socket", console->path(), "--pid-file",         pid_file, c.id};
+  for (const Json& a : *cmd) argv.push_back(sdk::json::AsString(a).value_or(""));
+  TtyRelay relay(console->fd(), streams.stdin_fd, streams.stdout_fd, streams.resize_fd);
+  int code = -1;
+  // runc's own messages (an unknown command, a stopped container) reach the user on stdout.
+  sdk::Status st = RunDetachedExec(
+      argv, pid_file, streams.stdout_fd, [&relay](int timeout_ms) { relay.Pump(timeout_ms); },
+      [&call] { return call.Cancelled(); }, [&pid_file] { KillExecProcess(pid_file); }, &code);
+  unlink(pid_file.c_str());
+  CAPSTAN_SDK_RETURN_IF_ERROR(st);
+  // The process ended; its last output may still sit in the terminal.
+  relay.Drain(100, 2000);
+  *exit_code = code;
   return sdk::Status::Ok();
 }
 

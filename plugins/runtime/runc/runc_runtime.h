@@ -92,8 +92,9 @@ class RuncRuntime final : public sdk::RuntimePlugin {
   // Signals the shim to reopen the log file.
   sdk::Status ReopenContainerLog(sdk::Call& call, std::string_view request_json,
                                  std::string* response_json) override;
-  // `runc exec` attached to the host's descriptors. A terminal is not supported: with `tty`
-  // the process still runs without one.
+  // `runc exec` attached to the host's descriptors. With `tty` the process gets a terminal of its
+  // own (`runc exec --tty --console-socket`, tty_exec.h) when the host passed `resize_fd`
+  // (runtime minor 2); an older host's `tty` runs it without one, stdout carrying both streams.
   sdk::Status Exec(sdk::Call& call, std::string_view request_json, const sdk::ExecStreams& streams,
                    int32_t* exit_code) override;
 
@@ -132,6 +133,10 @@ class RuncRuntime final : public sdk::RuntimePlugin {
   // "timeout" seconds), killing the exec'd process too when it expires.
   sdk::Status RunExec(sdk::Call& call, std::string_view request_json, CommandOptions options,
                       CommandResult* result);
+  // Exec with a terminal: `runc exec --detach --tty --console-socket` under RunDetachedExec,
+  // relaying `streams` to the pty master runc hands over (tty_exec.h). Ends on cancellation.
+  sdk::Status ExecWithTerminal(sdk::Call& call, std::string_view request_json,
+                               const sdk::ExecStreams& streams, int32_t* exit_code);
 
   std::string state_dir_ = "/run/capstan/runc";
   std::string runc_path_ = "/usr/sbin/runc";

@@ -296,7 +296,8 @@ TEST_F(RuncRuntimeTest, AttachedExecUsesTheHostsDescriptors) {
   ASSERT_EQ(write(in[1], "from-stdin\n", 11), 11);
   close(in[1]);
   const auto* rt = plugin_->Vtable<capstan_runtime_v1>(CAPSTAN_KIND_RUNTIME);
-  capstan_runtime_streams streams{sizeof(capstan_runtime_streams), in[0], out[1], out[1], 0, 0};
+  capstan_runtime_streams streams{
+      sizeof(capstan_runtime_streams), in[0], out[1], out[1], 0, 0, -1, 0};
   std::string req = Json{{"containerId", id}, {"cmd", {"/bin/sh", "-c", "cat; exit 4"}}}.dump();
   sdk::testing::FakeCall call;
   int32_t exit_code = -1;
@@ -310,6 +311,38 @@ TEST_F(RuncRuntimeTest, AttachedExecUsesTheHostsDescriptors) {
   EXPECT_EQ(read(out[0], buf, sizeof(buf) - 1), 11);
   EXPECT_STREQ(buf, "from-stdin\n");
   close(out[0]);
+}
+
+TEST_F(RuncRuntimeTest, ExecWithATerminalRunsOnAPtySizedByTheResizePipe) {
+  std::string sb = RunSandbox("tty");
+  std::string id = Run(sb, "main", {"/bin/sleep", "60"});
+  int in[2], out[2], resize[2];
+  ASSERT_EQ(pipe(in), 0);
+  ASSERT_EQ(pipe(out), 0);
+  ASSERT_EQ(pipe(resize), 0);
+  ASSERT_EQ(write(resize[1], "50 12\n", 6), 6);  // sent before the terminal exists
+  ASSERT_EQ(write(in[1], "typed\n", 6), 6);
+  const auto* rt = plugin_->Vtable<capstan_runtime_v1>(CAPSTAN_KIND_RUNTIME);
+  capstan_runtime_streams streams{
+      sizeof(capstan_runtime_streams), in[0], out[1], -1, 1, 0, resize[0], 0};
+  std::string req = Json{{"containerId", id},
+                         {"cmd", {"/bin/sh", "-c", "read l; echo got-$l; tty; stty size; exit 6"}}}
+                        .dump();
+  sdk::testing::FakeCall call;
+  int32_t exit_code = -1;
+  capstan_rc rc =
+      rt->on_exec(plugin_->state(), call.get(), sdk::ToHostBuf(req), &streams, &exit_code);
+  for (int fd : {in[0], in[1], out[1], resize[0], resize[1]}) close(fd);
+  EXPECT_EQ(rc, CAPSTAN_RC_OK) << call.error();
+  EXPECT_EQ(exit_code, 6);
+  std::string got;
+  char buf[256];
+  ssize_t n;
+  while ((n = read(out[0], buf, sizeof(buf))) > 0) got.append(buf, static_cast<size_t>(n));
+  close(out[0]);
+  EXPECT_NE(got.find("got-typed\r\n"), std::string::npos) << got;  // the terminal's line ends
+  EXPECT_NE(got.find("/dev/pts/"), std::string::npos) << got;
+  EXPECT_NE(got.find("12 50"), std::string::npos) << got;
 }
 
 TEST_F(RuncRuntimeTest, LongLinesBecomePartialRecordsAndRotatedLogsAreReopened) {

@@ -17,7 +17,7 @@ extern "C" {
 #endif
 
 #define CAPSTAN_RUNTIME_IFACE_MAJOR 1
-#define CAPSTAN_RUNTIME_IFACE_MINOR 1
+#define CAPSTAN_RUNTIME_IFACE_MINOR 2
 
 /* One runtime call: `request_json` in, `*out_response_json` out. NOT_FOUND for unknown IDs
  * (except on stop/remove, which succeed on absent objects). */
@@ -35,6 +35,14 @@ typedef struct capstan_runtime_streams {
   /* 1 when a terminal was requested; stdout carries both streams then. */
   int32_t tty;
   uint32_t reserved0;
+  /* Minor 2, with `tty`: the read end of a pipe (host-owned, valid for the call) on which the
+   * host writes every terminal size the client reports, as a text line "<columns> <rows>\n";
+   * -1 when there is none. A plugin that honours it gives the command a terminal of its own,
+   * copies stdin to that terminal and the terminal to stdout, and applies each size to it (on
+   * Linux TIOCSWINSZ); the host then passes pipes, not a terminal, as stdin and stdout. A
+   * reader treats the field as -1 when `struct_size` does not cover it. */
+  int32_t resize_fd;
+  uint32_t reserved1;
 } capstan_runtime_streams;
 
 typedef struct capstan_runtime_v1 {

@@ -18,12 +18,14 @@
 namespace capstan::sdk {
 
 // The standard streams of an exec session: host-owned descriptors valid for the call, -1 when
-// not attached. With `tty`, stdout carries both streams.
+// not attached. With `tty`, stdout carries both streams; `resize_fd` (runtime minor 2, -1 when
+// absent) then carries the terminal sizes as lines "<columns> <rows>\n" (abi/runtime.h).
 struct ExecStreams {
   int stdin_fd = -1;
   int stdout_fd = -1;
   int stderr_fd = -1;
   bool tty = false;
+  int resize_fd = -1;
 };
 
 #define CAPSTAN_SDK_RUNTIME_RPC(Method) \
@@ -126,6 +128,9 @@ struct RuntimeBridge {
         s.stdout_fd = streams->stdout_fd;
         s.stderr_fd = streams->stderr_fd;
         s.tty = streams->tty != 0;
+      }
+      if (CAPSTAN_SDK_HAS_FIELD(streams, capstan_runtime_streams, resize_fd)) {
+        s.resize_fd = streams->resize_fd;
       }
       int32_t exit_code = -1;
       Status st = static_cast<RuntimePlugin&>(inst->plugin).Exec(c, ToView(request), s, &exit_code);

@@ -75,8 +75,8 @@ class AgentServerTest : public ::testing::Test {
       return it == pods_.end() ? nullptr : it->second;
     };
     o.exec = [rt = runtime_.get()](const ExecCall& c) {
-      return rt->Exec(c.container_id, c.cmd, {c.stdin_fd, c.stdout_fd, c.stderr_fd, c.tty},
-                      c.cancel);
+      return rt->Exec(c.container_id, c.cmd,
+                      {c.stdin_fd, c.stdout_fd, c.stderr_fd, c.tty, c.resize_fd}, c.cancel);
     };
     Result<std::unique_ptr<AgentServer>> s = AgentServer::Start(std::move(o));
     ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -370,10 +370,21 @@ TEST_F(AgentServerTest, ExecReportsANonZeroExitCodeAsKubectlExpects) {
   }
 }
 
-TEST_F(AgentServerTest, ExecWithATerminalUsesAPty) {
+TEST_F(AgentServerTest, ExecWithATerminalCarriesItsOutputOnStdout) {
   WsResult r = Ws(ExecTarget("command=echo&command=hi&stdin=true&stdout=true&tty=true"), admin());
   EXPECT_THAT(r.channels[1], ::testing::HasSubstr("hi"));
   EXPECT_EQ(json::parse(r.channels[3]).value("status", ""), "Success");
+}
+
+TEST_F(AgentServerTest, ExecWithATerminalPassesTheClientsTerminalSizeToTheRuntime) {
+  for (const char* protocol : {"v5.channel.k8s.io", "v4.channel.k8s.io"}) {
+    std::string resize = std::string(1, '\x04') + R"({"Width":132,"Height":43})";
+    WsResult r = Ws(ExecTarget("command=fake-terminal-size&stdin=true&stdout=true&tty=true"),
+                    admin(), {resize}, protocol);
+    EXPECT_EQ(r.channels[1], "size 132 43\r\n") << protocol;
+    EXPECT_EQ(r.channels.count(2), 0U) << protocol;  // a terminal has no stderr of its own
+    EXPECT_EQ(json::parse(r.channels[3]).value("status", ""), "Success") << protocol;
+  }
 }
 
 TEST_F(AgentServerTest, ExecRequestsThatCannotRunAreRefusedBeforeTheUpgrade) {

@@ -26,14 +26,21 @@ void WriteAll(int fd, const std::string& s) {
 }
 
 // `cmd[0]` is printed on stdout, "err" on stderr, stdin is copied to stdout until EOF, and
-// the exit code is `cmd[1]` (0 when absent).
+// the exit code is `cmd[1]` (0 when absent). With a terminal, the first size line comes first.
 Result<int32_t> StubExec(const ExecCall& c) {
   if (c.container_id != "c1") return NotFoundError("container " + c.container_id);
+  if (c.tty && c.resize_fd >= 0) {
+    std::string line;
+    char ch = 0;
+    while (read(c.resize_fd, &ch, 1) == 1 && ch != '\n') line.push_back(ch);
+    WriteAll(c.stdout_fd, "size " + line + "\n");
+  }
   WriteAll(c.stdout_fd, c.cmd[0] + "\n");
   WriteAll(c.stderr_fd, "err\n");
   char buf[256];
   ssize_t n;
-  while (c.stdin_fd >= 0 && (n = read(c.stdin_fd, buf, sizeof(buf))) > 0) {
+  // A terminal's stdin never ends (upstream keeps it open), so only pipes are copied.
+  while (!c.tty && c.stdin_fd >= 0 && (n = read(c.stdin_fd, buf, sizeof(buf))) > 0) {
     WriteAll(c.stdout_fd, std::string(buf, static_cast<size_t>(n)));
   }
   return c.cmd.size() > 1 ? std::stoi(c.cmd[1]) : 0;
@@ -109,6 +116,25 @@ TEST_F(SpdyExecTest, RunsTheCommandAndEndsWithTheProtocolsStatus) {
     }
     ASSERT_TRUE(c.ReadUntil(&s, [&] { return c.goaway(); }));
   }
+}
+
+TEST_F(SpdyExecTest, ATerminalSessionPassesResizesToTheRuntimeAndHasNoStderr) {
+  SpdyTestClient c(server_->port(), pki_.pki().admin, SpdyMode::kPlain,
+                   "/exec/default/web/main?command=hello&stdin=true&stdout=true&tty=true",
+                   "v4.channel.k8s.io");
+  ASSERT_EQ(c.status(), 101);
+  c.OpenStream(1, {{"streamtype", "error"}}, false);
+  c.OpenStream(3, {{"streamtype", "stdin"}}, false);
+  c.OpenStream(5, {{"streamtype", "stdout"}}, false);
+  c.OpenStream(7, {{"streamtype", "resize"}}, false);
+  c.Send(SpdyDataFrame(7,
+                       R"({"Width":100,"Height":30})"
+                       "\n",
+                       false));
+  std::map<uint32_t, StreamResult> s;
+  ASSERT_TRUE(c.ReadUntil(&s, [&] { return s[1].fin && s[5].fin; }));
+  EXPECT_EQ(s[5].data, "size 100 30\nhello\n");
+  EXPECT_NE(s[1].data.find(R"("status":"Success")"), std::string::npos) << s[1].data;
 }
 
 TEST_F(SpdyExecTest, RefusesAttachAndUnsupportedProtocolsBeforeUpgrading) {
