@@ -165,13 +165,14 @@ PortRules RenderPort(const RulesConfig& c, const ServicePortState& s) {
   return r;
 }
 
-std::string FullTableScript(const RulesConfig& c, const std::vector<const ServicePortState*>& ports,
-                            SharedCounts* shared) {
+TableScript RenderTable(const RulesConfig& c, const std::vector<const ServicePortState*>& ports,
+                        SharedCounts* shared) {
   const std::string& t = c.table;
+  TableScript table;
+  std::string& out = table.skeleton;
   const std::string m = Hex(c.masquerade_mark);
   const bool hairpin = !c.cluster_cidr.empty();
-  std::string out;
-  out.reserve(256 + ports.size() * 600);
+  out.reserve(1024 + ports.size() * 64);
   out += "add table ip " + t + "\ndelete table ip " + t + "\ntable ip " + t + " {\n";
   out +=
       "  map services { type ipv4_addr . inet_proto . inet_service : verdict; }\n"
@@ -216,11 +217,8 @@ std::string FullTableScript(const RulesConfig& c, const std::vector<const Servic
       "    fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap "
       "@no-endpoint-nodeports\n  }\n";
   shared->clear();
-  std::map<std::string, std::string> elements;  // map -> comma-joined elements
-  auto add_element = [&](const std::string& map, const std::string& element) {
-    std::string& list = elements[map];
-    if (!list.empty()) list += ",\n    ";
-    list += element;
+  auto add_element = [&](const std::string& map, std::string element) {
+    table.elements.emplace_back(map, std::move(element));
   };
   for (const ServicePortState* p : ports) {
     PortRules r = RenderPort(c, *p);
@@ -243,10 +241,34 @@ std::string FullTableScript(const RulesConfig& c, const std::vector<const Servic
     }
   }
   out += "}\n";
-  for (const auto& [map, list] : elements) {
-    out += "add element ip " + t + " " + map + " {\n    " + list + "\n}\n";
+  // Grouped by map, so that each map gets one command.
+  std::stable_sort(table.elements.begin(), table.elements.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  return table;
+}
+
+std::string ElementsScript(const RulesConfig& c, const TableScript& table, size_t begin,
+                           size_t end) {
+  std::string out;
+  end = std::min(end, table.elements.size());
+  for (size_t i = begin; i < end; ++i) {
+    const auto& [map, element] = table.elements[i];
+    if (i == begin || table.elements[i - 1].first != map) {
+      if (i != begin) out += "\n}\n";
+      out += "add element ip " + c.table + " " + map + " {\n    ";
+    } else {
+      out += ",\n    ";
+    }
+    out += element;
   }
+  if (begin < end) out += "\n}\n";
   return out;
+}
+
+std::string FullTableScript(const RulesConfig& c, const std::vector<const ServicePortState*>& ports,
+                            SharedCounts* shared) {
+  TableScript table = RenderTable(c, ports, shared);
+  return table.skeleton + ElementsScript(c, table, 0, table.elements.size());
 }
 
 std::string DeleteTableScript(const RulesConfig& c) { return "delete table ip " + c.table + "\n"; }

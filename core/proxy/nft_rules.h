@@ -61,8 +61,23 @@ PortRules RenderPort(const RulesConfig& config, const ServicePortState& state);
 // first user adds the object, the last removes it. The caller keeps it with the table.
 using SharedCounts = std::map<std::string, int>;
 
-// The script that atomically replaces table `config.table` with the given service ports;
+// The whole table for the given service ports, in two parts: `skeleton` replaces table
+// `config.table` with one holding every chain, map and set but no map or set elements, and
+// `elements` holds those elements as (map or set, element) in order.
+struct TableScript {
+  std::string skeleton;
+  std::vector<std::pair<std::string, std::string>> elements;
+};
 // `shared` is set to the counts of the new table.
+TableScript RenderTable(const RulesConfig& config,
+                        const std::vector<const ServicePortState*>& ports, SharedCounts* shared);
+
+// `add element` commands for elements[begin, end) of `table`, one command per map or set.
+std::string ElementsScript(const RulesConfig& config, const TableScript& table, size_t begin,
+                           size_t end);
+
+// The script that atomically replaces table `config.table` with the given service ports
+// (skeleton and all elements); `shared` is set to the counts of the new table.
 std::string FullTableScript(const RulesConfig& config,
                             const std::vector<const ServicePortState*>& ports,
                             SharedCounts* shared);

@@ -1,6 +1,7 @@
 // The service proxy's informer handlers and sync thread (service_proxy.h).
 #include "core/proxy/service_proxy.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "core/common/log.h"
@@ -184,7 +185,10 @@ Status ServiceProxy::FullSync() {
   }
   if (all.size() >= kMaxGroups) return Status(StatusCode::kInternal, "too many service ports");
   SharedCounts shared;
-  Status s = runner_.Apply(FullTableScript(options_.rules, all, &shared));
+  const int parallelism = options_.load_parallelism > 0
+                              ? options_.load_parallelism
+                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  Status s = LoadTable(runner_, options_.rules, all, &shared, parallelism);
   if (!s.ok()) return s;
   table_loaded_ = true;
   shared_ = std::move(shared);

@@ -22,6 +22,7 @@
 #include "core/proxy/nft_rules.h"
 #include "core/proxy/nft_runner.h"
 #include "core/proxy/service_model.h"
+#include "core/proxy/table_loader.h"
 
 namespace capstan::proxy {
 
@@ -30,6 +31,8 @@ struct ProxyOptions {
   RulesConfig rules;      // table name, cluster CIDR, masquerade mark
   std::string nft_path;   // empty: nft from PATH
   std::string netns;      // empty: this process's network namespace (tests use their own)
+  // nft runs at once for a first load (table_loader.h); 0: one per core.
+  int load_parallelism = 0;
   // Waited for the informers' first lists in Start.
   std::chrono::milliseconds sync_timeout{30'000};
   // Pause after a failed full sync before the next attempt.
