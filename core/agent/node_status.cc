@@ -92,6 +92,10 @@ json NodeLabels(const NodeReport& report) {
   return labels;
 }
 
+json NodePodCidrSpec(const std::string& pod_cidr) {
+  return {{"podCIDR", pod_cidr}, {"podCIDRs", json::array({pod_cidr})}};
+}
+
 json NodeStatus(const NodeReport& report, const std::string& now, const std::string& ready_since) {
   const MachineInfo& m = report.machine;
   json resources = {{"cpu", std::to_string(m.cpus)},

@@ -35,6 +35,9 @@ struct NodeReport {
 // the extra labels (which win).
 nlohmann::json NodeLabels(const NodeReport& report);
 
+// spec.podCIDR and spec.podCIDRs (the one CIDR) for a merge patch.
+nlohmann::json NodePodCidrSpec(const std::string& pod_cidr);
+
 // status: capacity = allocatable (cpu, memory "<n>Ki", pods), nodeInfo, addresses, conditions
 // (Ready=True "KubeletReady"; MemoryPressure, DiskPressure, PIDPressure False) with
 // lastHeartbeatTime `now` and lastTransitionTime `ready_since`.

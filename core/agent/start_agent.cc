@@ -6,12 +6,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/agent/node_status.h"
 #include "core/agent/resource_metrics.h"
 
 namespace capstan::agent {
 
 Result<std::unique_ptr<RunningAgent>> StartAgent(const AgentLaunchOptions& o) {
   if (o.data_dir.empty()) return InvalidError("agent: a data directory is required");
+  if (!o.pod_cidr.empty() && o.pod_cidr.find('/') == std::string::npos) {
+    return InvalidError("agent: the pod CIDR '" + o.pod_cidr + "' is not a CIDR");
+  }
   std::error_code ec;
   std::filesystem::create_directories(o.data_dir + "/pods", ec);
   if (ec) return InvalidError("agent: cannot create " + o.data_dir + ": " + ec.message());
@@ -102,11 +106,22 @@ Result<std::unique_ptr<RunningAgent>> StartAgent(const AgentLaunchOptions& o) {
                           std::to_string(ao.daemon_port);
     }
   }
+  if (!o.node_ip.empty()) {
+    ao.machine = DetectMachine();
+    ao.machine->internal_ip = o.node_ip;
+  }
   Result<std::unique_ptr<Agent>> agent = Agent::Create(std::move(ao));
   if (!agent.ok()) return agent.status();
   running->agent_ = std::move(*agent);
   running->published_.store(running->agent_.get(), std::memory_order_release);
   CAPSTAN_RETURN_IF_ERROR(running->agent_->Start());
+  if (!o.pod_cidr.empty()) {
+    // After registration, as the kubelet does; other nodes route this subnet to us from it.
+    Result<nlohmann::json> patched =
+        running->client_->Patch("/api/v1/nodes/" + o.node_name, "application/merge-patch+json",
+                                {{"spec", NodePodCidrSpec(o.pod_cidr)}});
+    if (!patched.ok()) return patched.status().WithContext("setting the node's pod CIDR");
+  }
   return running;
 }
 

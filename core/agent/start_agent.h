@@ -37,6 +37,11 @@ struct AgentLaunchOptions {
   PodNetwork* network = nullptr;  // borrowed; null: runtime-reported pod IPs
   std::map<std::string, std::string> labels;
   int64_t max_pods = 110;
+  // The node's pod subnet, written to the Node's spec.podCIDR and spec.podCIDRs once the Node
+  // is registered (as the kubelet's --pod-cidr); empty: left alone.
+  std::string pod_cidr;
+  // The Node's InternalIP address; empty: detected (node_status.h DetectMachine).
+  std::string node_ip;
   // The agent's HTTPS API (logs, exec, attach: core/agent/server/agent_server.h), with a
   // self-signed serving certificate in <data_dir>/pki/agent.{crt,key}. Port 0 is ephemeral;
   // a specific address (not 0.0.0.0 / ::) is also published in the Node annotation
@@ -71,9 +76,9 @@ class RunningAgent {
 
 // Creates the data dirs, opens the image store, starts the agent API server (so its port can
 // be published), then creates and starts the agent (Node registered, Lease renewing, pods
-// watched). Errors: kInvalid for missing settings or a bad registries
-// file; the client's, the image store's, the API server's (kUnavailable when the port is taken)
-// and Agent::Start's errors otherwise.
+// watched) and the pod CIDR set on the Node. Errors: kInvalid for missing settings, a bad
+// registries file or pod CIDR; the client's, the image store's, the API server's (kUnavailable
+// when the port is taken), Agent::Start's and the pod CIDR patch's errors otherwise.
 Result<std::unique_ptr<RunningAgent>> StartAgent(const AgentLaunchOptions& options);
 
 }  // namespace capstan::agent

@@ -1,7 +1,8 @@
 // `capstan agent`: the node agent (core/agent/start_agent.h) — connects to the API server,
-// loads the runtime plugin (default: runtime/fake.so from the default plugin directory), opens
-// the image store (unless the runtime is the fake one) and runs until SIGINT/SIGTERM. Flags and
-// wiring only.
+// loads the runtime plugin (default: runtime/fake.so from the default plugin directory; runc
+// with the bridge CNI chain on --pod-cidr, server_defaults.h AddAgentChains), opens the image
+// store (unless the runtime is the fake one), keeps routes to other nodes' pod CIDRs
+// (core/network/node_routes.h) and runs until SIGINT/SIGTERM. Flags and wiring only.
 #include <unistd.h>
 
 #include <atomic>
@@ -16,9 +17,12 @@
 #include "core/agent/start_agent.h"
 #include "core/client/kubeconfig.h"
 #include "core/cmd/cmd_env.h"
+#include "core/cmd/pod_network_cni.h"
+#include "core/cmd/server_defaults.h"
 #include "core/cmd/subcommands.h"
 #include "core/common/flags.h"
 #include "core/netpol/agent_netpol.h"
+#include "core/network/node_routes.h"
 #include "core/plugin/chain_config.h"
 #include "core/plugin/registry.h"
 #include "core/proxy/agent_proxy.h"
@@ -46,6 +50,7 @@ struct AgentFlags {
   std::string network_policy, network_policy_table;   // core/netpol
   std::string listen_address = "0.0.0.0";
   int64_t listen_port = 10250;
+  std::string pod_cidr, node_ip, bridge = "capstan0", pod_routes;  // multi-node networking
 };
 
 Result<client::ClientConfig> ClientConfigFrom(const AgentFlags& f) {
@@ -77,7 +82,11 @@ int RunAgentWith(const AgentFlags& f) {
   };
   Result<client::ClientConfig> cc = ClientConfigFrom(f);
   if (!cc.ok()) return fail(cc.status());
+  if (!f.pod_routes.empty() && f.pod_routes != "host-gw" && f.pod_routes != "none") {
+    return fail(BadRequestError("--pod-routes wants host-gw or none"));
+  }
 
+  std::string data_dir = f.data_dir.empty() ? "/var/lib/capstan/agent-" + f.node_name : f.data_dir;
   std::string plugin_dir = DefaultPluginDir("runtime");
   nlohmann::json doc = {
       {"apiVersion", "capstan.io/v1alpha1"},
@@ -87,6 +96,12 @@ int RunAgentWith(const AgentFlags& f) {
        {{"runtime",
          {{"plugins", nlohmann::json::array({{{"name", f.runtime},
                                               {"library", "runtime/" + f.runtime + ".so"}}})}}}}}};
+  if (f.runtime == "runc") {
+    // The server's local-agent defaults: runc state and CNI leases under this agent's data dir
+    // (agents sharing a host never share them), pods on a bridge on --pod-cidr.
+    AddAgentChains({f.runtime, data_dir, f.pod_cidr, f.bridge, f.cluster_cidr}, &doc);
+    if (f.pod_cidr.empty()) doc["chains"].erase("cni");
+  }
   Result<plugin::PluginConfiguration> config =
       f.plugin_config.empty()
           ? plugin::ParsePluginConfiguration(doc, "built-in defaults", plugin_dir)
@@ -104,7 +119,15 @@ int RunAgentWith(const AgentFlags& f) {
   o.node_name = f.node_name;
   o.runtime = chain->entries.front().instance;
   o.max_pods = f.max_pods;
-  o.data_dir = f.data_dir.empty() ? "/var/lib/capstan/agent-" + f.node_name : f.data_dir;
+  o.data_dir = data_dir;
+  o.pod_cidr = f.pod_cidr;
+  o.node_ip = f.node_ip;
+  std::unique_ptr<CniPodNetwork> pod_network;  // outlives the agent (declared first)
+  if (const plugin::Chain* cni = plugins->chain(CAPSTAN_KIND_CNI);
+      cni != nullptr && !cni->entries.empty()) {
+    pod_network = std::make_unique<CniPodNetwork>(cni);
+    o.network = pod_network.get();
+  }
   o.image_dir = f.image_dir;
   o.registry_config_file = f.registry_config;
   o.cluster_dns = f.cluster_dns;
@@ -132,12 +155,20 @@ int RunAgentWith(const AgentFlags& f) {
   Result<std::unique_ptr<netpol::AgentNetworkPolicy>> policies =
       netpol::StartAgentNetworkPolicy(*cc, {f.network_policy, f.node_name, f.network_policy_table});
   if (!policies.ok()) return fail(policies.status());
+  std::unique_ptr<network::AgentNodeRoutes> routes;
+  if (f.pod_routes == "host-gw" || (f.pod_routes.empty() && !f.pod_cidr.empty())) {
+    Result<std::unique_ptr<network::AgentNodeRoutes>> r =
+        network::StartAgentNodeRoutes(*cc, f.node_name);
+    if (!r.ok()) return fail(r.status());
+    routes = std::move(*r);
+  }
   std::fprintf(stderr, "capstan agent: node %s running (runtime %s, API on %s:%u)\n",
                f.node_name.c_str(), f.runtime.c_str(), f.listen_address.c_str(),
                static_cast<unsigned>((*a)->api_port()));
   std::signal(SIGINT, [](int s) { g_agent_signal = s; });
   std::signal(SIGTERM, [](int s) { g_agent_signal = s; });
   while (g_agent_signal.load() == 0) pause();
+  if (routes) routes->Stop();          // leaves the routes for the running pods
   if (*policies) (*policies)->Stop();  // deletes its nftables table
   if (*services) (*services)->Stop();  // deletes its nftables table
   (*a)->Stop();
@@ -178,11 +209,23 @@ int RunAgent(const Args& args) {
   fs.String("network-policy-table", &f.network_policy_table,
             "nftables (inet) table of NetworkPolicy enforcement (capstan-netpol)");
   fs.String("cluster-cidr", &f.cluster_cidr,
-            "pod addresses of the cluster; set: masquerade only service traffic from outside it");
+            "pod addresses of the cluster; set: masquerade only service traffic from outside "
+            "it, and pods' traffic to it keeps their address (bridge CNI chain)");
   fs.String("listen-address", &f.listen_address,
             "address of the agent API (logs, exec, attach); a specific one is published in the "
             "node annotation node.capstan.io/agent-endpoint");
   fs.Int("listen-port", &f.listen_port, "port of the agent API (0: ephemeral)");
+  fs.String("pod-cidr", &f.pod_cidr,
+            "this node's pod addresses: the Node's spec.podCIDR and, with --runtime runc and no "
+            "--plugin-config, the subnet of the bridge CNI chain");
+  fs.String("bridge-name", &f.bridge, "Linux bridge this node's pods attach to (capstan0)");
+  fs.String("bridge", &f.bridge, "same as --bridge-name");
+  fs.String("node-ip", &f.node_ip,
+            "the Node's InternalIP, which other nodes route this node's pod CIDR to (default: "
+            "the first non-loopback IPv4 address)");
+  fs.String("pod-routes", &f.pod_routes,
+            "routes to other nodes' pod CIDRs via their InternalIP: host-gw or none (default: "
+            "host-gw with --pod-cidr)");
   if (Status s = fs.Parse(args); !s.ok()) {
     std::fprintf(stderr, "capstan agent: %s\n\n%s", s.message().c_str(), fs.Usage().c_str());
     return kExitUsage;

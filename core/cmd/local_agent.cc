@@ -25,6 +25,7 @@ Result<std::unique_ptr<LocalAgent>> StartLocalAgent(const LocalAgentOptions& opt
   o.labels = options.labels;
   o.listen_address = options.listen_address;
   o.listen_port = options.listen_port;
+  o.pod_cidr = options.pod_cidr;
   // The fake runtime runs nothing and needs no images; every other runtime gets a rootfs.
   const plugin::ChainEntry& entry = runtime->entries.front();
   std::string runtime_name = entry.library != nullptr ? entry.library->info().name : "";
@@ -38,13 +39,19 @@ Result<std::unique_ptr<LocalAgent>> StartLocalAgent(const LocalAgentOptions& opt
   if (!running.ok()) return running.status().WithContext("local agent");
   local->agent_ = std::move(*running);
   Result<std::unique_ptr<proxy::AgentProxy>> proxy = proxy::StartAgentProxy(
-      *client, {options.proxy_mode, options.node_name, options.proxy_table, ""});
+      *client, {options.proxy_mode, options.node_name, options.proxy_table, options.cluster_cidr});
   if (!proxy.ok()) return proxy.status().WithContext("local agent");
   local->proxy_ = std::move(*proxy);
   Result<std::unique_ptr<netpol::AgentNetworkPolicy>> netpol = netpol::StartAgentNetworkPolicy(
       *client, {options.network_policy, options.node_name, options.network_policy_table});
   if (!netpol.ok()) return netpol.status().WithContext("local agent");
   local->netpol_ = std::move(*netpol);
+  if (options.pod_routes) {
+    Result<std::unique_ptr<network::AgentNodeRoutes>> routes =
+        network::StartAgentNodeRoutes(*client, options.node_name);
+    if (!routes.ok()) return routes.status().WithContext("local agent");
+    local->routes_ = std::move(*routes);
+  }
   log::Info("server", "local agent running",
             {{"node", options.node_name},
              {"runtime", runtime_name},

@@ -12,6 +12,7 @@
 #include "core/agent/start_agent.h"
 #include "core/cmd/pod_network_cni.h"
 #include "core/netpol/agent_netpol.h"
+#include "core/network/node_routes.h"
 #include "core/plugin/registry.h"
 #include "core/proxy/agent_proxy.h"
 
@@ -32,6 +33,11 @@ struct LocalAgentOptions {
   // when nft exists; its inet table (empty: capstan-netpol).
   std::string network_policy;
   std::string network_policy_table;
+  // The node's pod subnet, published as the Node's spec.podCIDR(s); empty: none.
+  std::string pod_cidr;
+  std::string cluster_cidr;  // the service proxy's cluster CIDR (core/proxy/agent_proxy.h)
+  // Keep routes to other nodes' pod CIDRs (host-gw, core/network/node_routes.h).
+  bool pod_routes = false;
   // The agent API (logs, exec, attach): loopback and an ephemeral port, so test traffic stays
   // local and parallel servers never clash; published on the Node for the apiserver.
   std::string listen_address = "127.0.0.1";
@@ -44,6 +50,8 @@ class LocalAgent {
  public:
   ~LocalAgent() { Stop(); }
   void Stop() {
+    if (routes_) routes_->Stop();  // leaves the routes for the running pods
+    routes_.reset();
     if (netpol_) netpol_->Stop();  // deletes its nftables table
     netpol_.reset();
     if (proxy_) proxy_->Stop();  // deletes its nftables table
@@ -58,6 +66,7 @@ class LocalAgent {
   std::unique_ptr<agent::RunningAgent> agent_;
   std::unique_ptr<proxy::AgentProxy> proxy_;
   std::unique_ptr<netpol::AgentNetworkPolicy> netpol_;
+  std::unique_ptr<network::AgentNodeRoutes> routes_;
 };
 
 // Errors: kInvalid without a runtime chain; the kubeconfig's and StartAgent's errors.

@@ -49,6 +49,8 @@ struct ServerFlags {
   std::string runtime = "runc";
   std::string pod_cidr = "10.244.0.0/24";
   std::string bridge = "capstan0";
+  std::string cluster_cidr;  // all nodes' pods: not masqueraded (bridge CNI, service proxy)
+  std::string pod_routes;    // "host-gw": routes to other nodes' pod CIDRs (node_routes.h)
   std::string registry_config;
   std::vector<std::string> cluster_dns;
   std::string proxy_mode;   // the local agent's service proxy; empty: nftables when nft exists
@@ -128,6 +130,7 @@ int Serve(const ServerFlags& f) {
     agent_chains.state_dir = agent_dir;
     agent_chains.pod_cidr = f.pod_cidr;
     agent_chains.bridge = f.bridge;
+    agent_chains.cluster_cidr = f.cluster_cidr;
     AddAgentChains(agent_chains, &*defaults);
   }
   if (Status s = DisableControllers(f.disabled_controllers, &*defaults); !s.ok()) return fail(s);
@@ -262,6 +265,9 @@ int Serve(const ServerFlags& f) {
                       address == "0.0.0.0" || address == "::" ? advertise : address});
   }
   std::unique_ptr<LocalAgent> local_agent;
+  if (!f.pod_routes.empty() && f.pod_routes != "host-gw" && f.pod_routes != "none") {
+    return fail(BadRequestError("--pod-routes wants host-gw or none"));
+  }
   if (!f.disable_agent) {
     LocalAgentOptions ao;
     ao.kubeconfig = pki->paths.admin_kubeconfig;
@@ -278,6 +284,10 @@ int Serve(const ServerFlags& f) {
     ao.proxy_table = f.proxy_table;
     ao.network_policy = f.network_policy;
     ao.network_policy_table = f.network_policy_table;
+    // The bridge chain built above serves --pod-cidr: other nodes route it here.
+    if (f.plugin_config.empty() && f.runtime == "runc") ao.pod_cidr = f.pod_cidr;
+    ao.cluster_cidr = f.cluster_cidr;
+    ao.pod_routes = f.pod_routes == "host-gw";
     Result<std::unique_ptr<LocalAgent>> started = StartLocalAgent(ao);
     if (!started.ok()) return fail(started.status());
     local_agent = std::move(*started);
@@ -319,6 +329,11 @@ int RunServer(const Args& args) {
   fs.String("runtime", &f.runtime, "the local agent's runtime plugin: runc or fake");
   fs.String("pod-cidr", &f.pod_cidr, "pod addresses of the local node (bridge CNI subnet)");
   fs.String("bridge-name", &f.bridge, "Linux bridge the local node's pods attach to");
+  fs.String("cluster-cidr", &f.cluster_cidr,
+            "pod addresses of all nodes: the local node's pods keep their address towards them, "
+            "and its service proxy masquerades only traffic from outside them");
+  fs.String("pod-routes", &f.pod_routes,
+            "the local node's routes to other nodes' pod CIDRs: host-gw or none (default none)");
   fs.String("registry-config", &f.registry_config,
             "registries JSON for image pulls: mirrors, insecure registries, CA files, auth");
   fs.StringList("cluster-dns", &f.cluster_dns,

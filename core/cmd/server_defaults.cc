@@ -94,13 +94,14 @@ void AddAgentChains(const AgentChainDefaults& d, nlohmann::json* config) {
   if (d.runtime == "runc") runtime["config"] = {{"stateDir", d.state_dir + "/runc"}};
   chains["runtime"] = {{"plugins", nlohmann::json::array({runtime})}};
   if (d.runtime != "runc") return;  // the fake runtime hands out pod IPs itself
-  chains["cni"] = {{"plugins", nlohmann::json::array({{{"name", "pods"},
-                                                       {"library", "cni/bridge.so"},
-                                                       {"config",
-                                                        {{"subnet", d.pod_cidr},
-                                                         {"bridge", d.bridge},
-                                                         {"stateDir", d.state_dir + "/cni"},
-                                                         {"ipMasq", true}}}}})}};
+  nlohmann::json bridge = {{"subnet", d.pod_cidr},
+                           {"bridge", d.bridge},
+                           {"stateDir", d.state_dir + "/cni"},
+                           {"ipMasq", true}};
+  if (!d.cluster_cidr.empty()) bridge["clusterCIDR"] = d.cluster_cidr;
+  chains["cni"] = {
+      {"plugins", nlohmann::json::array(
+                      {{{"name", "pods"}, {"library", "cni/bridge.so"}, {"config", bridge}}})}};
 }
 
 Status DisableControllers(const std::vector<std::string>& names, nlohmann::json* config) {

@@ -23,6 +23,9 @@ struct AgentChainDefaults {
   std::string state_dir;         // the agent's data dir: runc state, CNI leases
   std::string pod_cidr = "10.244.0.0/24";
   std::string bridge = "capstan0";
+  // All nodes' pod addresses: traffic to them is not masqueraded (bridge `clusterCIDR`), so
+  // pods on other nodes see the pod's own address. Empty: only the node's subnet is exempt.
+  std::string cluster_cidr;
 };
 
 // Adds the `runtime` chain (runc with its state under `state_dir`, or the fake runtime) and,

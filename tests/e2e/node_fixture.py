@@ -30,27 +30,43 @@ def free_port():
         return s.getsockname()[1]
 
 
+def eventually(probe, ok, what, timeout=60, context=lambda: ""):
+    """Polls `probe()` until `ok(result)`; returns the result, or raises AssertionError with the
+    last result and `context()` (e.g. the tail of a log)."""
+    last = None
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        last = probe()
+        if ok(last):
+            return last
+        time.sleep(0.3)
+    raise AssertionError("%s: last %r\n%s" % (what, last, context()))
+
+
 def sh(script):
     subprocess.run(["sh", "-ec", script], check=True, capture_output=True, text=True)
 
 
 class Registry:
-    """A docker-registry process with a busybox image as library/busybox:latest."""
+    """A docker-registry process with a busybox image as library/busybox:latest. `address`: where
+    it listens (default loopback; an address on a test bridge for agents in network namespaces),
+    also in `self.address`."""
 
-    def __init__(self, root):
+    def __init__(self, root, address="127.0.0.1"):
+        self.address = address
         self.port = free_port()
         cfg = os.path.join(root, "registry.yml")
         with open(cfg, "w") as f:
             f.write("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
-                    "    rootdirectory: %s/storage\nhttp:\n  addr: 127.0.0.1:%d\n" %
-                    (root, self.port))
+                    "    rootdirectory: %s/storage\nhttp:\n  addr: %s:%d\n" %
+                    (root, address, self.port))
         self.log = open(os.path.join(root, "registry.log"), "w")
         self.proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=self.log,
                                      stderr=self.log)
         deadline = time.time() + 15
         while time.time() < deadline:
             try:
-                urllib.request.urlopen("http://127.0.0.1:%d/v2/" % self.port, timeout=1)
+                urllib.request.urlopen("http://%s:%d/v2/" % (address, self.port), timeout=1)
                 break
             except OSError:
                 time.sleep(0.1)
@@ -69,8 +85,8 @@ class Registry:
            "umoci repack --image {o}:latest {b}; "
            "umoci config --image {o}:latest --config.cmd /bin/sh --config.env PATH=/bin; "
            "skopeo copy -q --dest-tls-verify=false oci:{o}:latest "
-           "docker://127.0.0.1:{p}/library/busybox:latest".format(
-               o=oci, b=b, p=self.port, applets=" ".join(BUSYBOX_APPLETS)))
+           "docker://{a}:{p}/library/busybox:latest".format(
+               o=oci, b=b, a=self.address, p=self.port, applets=" ".join(BUSYBOX_APPLETS)))
 
     def stop(self):
         self.proc.terminate()

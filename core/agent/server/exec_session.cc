@@ -3,7 +3,6 @@
 // on a thread of its own, which hands its result back to the strand.
 #include "core/agent/server/exec_session.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <array>
@@ -17,7 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
-#include "core/agent/server/container_logs.h"
+#include "core/agent/server/attach_log.h"
 #include "core/agent/server/exec_io.h"
 #include "core/apiserver/http_upgrade.h"
 #include "core/common/log.h"
@@ -71,9 +70,6 @@ class Session : public std::enable_shared_from_this<Session> {
         cancel_(std::make_shared<plugin::CancelToken>()) {}
 
   ~Session() {
-    for (int& fd : child_fds_) {
-      if (fd >= 0) close(fd);
-    }
     if (resize_fd_ >= 0) close(resize_fd_);
   }
 
@@ -87,7 +83,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ws_.binary(true);
     // Attach starts at the log's current end, fixed before the 101 so the client knows that
     // everything written after its handshake reaches it.
-    if (params_.attach) attach_status_ = OpenAttachLog();
+    if (params_.attach) attach_status_ = attach_log_.Open(params_.target.log_dir);
     ws_.async_accept(apiserver::UpgradeRequest(request),
                      [self = shared_from_this()](beast::error_code ec) {
                        if (ec) return;
@@ -255,40 +251,12 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // attach: follows the current log from its end, on channels 1 and 2.
-  Status OpenAttachLog() {
-    std::vector<int> attempts = LogAttempts(params_.target.log_dir);
-    if (attempts.empty()) return BadRequestError("the container has no log yet");
-    attach_attempt_ = attempts.back();
-    std::string path = params_.target.log_dir + "/" + std::to_string(attach_attempt_) + ".log";
-    attach_fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (attach_fd_ < 0) return NotFoundError("log file " + path + " not found");
-    child_fds_[0] = attach_fd_;  // closed with the session
-    attach_offset_ = lseek(attach_fd_, 0, SEEK_END);
-    return Status::Ok();
-  }
-
   void PollAttach() {
     if (finishing_ || client_gone_) return;
-    bool done = ContainerRunEnded(params_.get_pod, params_.target, attach_attempt_);
-    char buf[64 << 10];
-    ssize_t n;
-    bool grew = false;
-    while ((n = pread(attach_fd_, buf, sizeof(buf), attach_offset_)) > 0) {
-      attach_offset_ += n;
-      grew = true;
-      attach_carry_.append(buf, static_cast<size_t>(n));
-    }
-    size_t start = 0, nl;
-    while ((nl = attach_carry_.find('\n', start)) != std::string::npos) {
-      std::optional<CriRecord> r =
-          ParseCriRecord(std::string_view(attach_carry_).substr(start, nl - start));
-      start = nl + 1;
-      if (!r) continue;
-      std::string text(r->message);
-      if (!r->partial) text.push_back('\n');
-      Send(r->stderr_stream && !spec_.tty ? kStderr : kStdout, std::move(text));
-    }
-    attach_carry_.erase(0, start);
+    bool done = ContainerRunEnded(params_.get_pod, params_.target, attach_log_.attempt());
+    bool grew = attach_log_.Poll([this](bool is_stderr, std::string text) {
+      Send(is_stderr && !spec_.tty ? kStderr : kStdout, std::move(text));
+    });
     if (done && !grew) return Finish(ExitStatusJson(0));
     timer_.expires_after(params_.poll);
     timer_.async_wait([self = shared_from_this()](const beast::error_code& ec) {
@@ -306,8 +274,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<StdinWriter> stdin_;
   std::unique_ptr<Descriptor> out_[2];
   std::array<char, 32 << 10> out_buf_[2];
-  std::array<int, 3> child_fds_ = {-1, -1, -1};  // closed with the session (attach log)
-  int resize_fd_ = -1;                           // writes terminal sizes to the runtime
+  int resize_fd_ = -1;  // writes terminal sizes to the runtime
   int outputs_open_ = 0;
   bool stdin_eof_ = false;
   std::deque<std::string> send_queue_;
@@ -318,10 +285,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closing_ = false;
   bool client_gone_ = false;
   Status attach_status_ = Status::Ok();
-  int attach_fd_ = -1;
-  int attach_attempt_ = 0;
-  int64_t attach_offset_ = 0;
-  std::string attach_carry_;
+  AttachLog attach_log_;
 };
 
 }  // namespace

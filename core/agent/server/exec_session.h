@@ -2,8 +2,9 @@
 // taken from the HTTP server (core/apiserver/http_exchange.h TakeOverSocket): channel 0 stdin,
 // 1 stdout, 2 stderr, 3 the final metav1.Status, 4 terminal resize, 255 stream close (v5).
 // Exec runs the runtime's `on_exec` (ExecFunction) on a thread of its own with pipe
-// descriptors (the runtime makes the terminal); attach streams the container's log (the runtime ABI
-// has no attach to a running process). Used by agent_server.cc; tests in tests/core/agent/server/.
+// descriptors (the runtime makes the terminal); attach streams the container's log
+// (attach_log.h: the runtime ABI has no attach to a running process). Used by
+// agent_server.cc; tests in tests/core/agent/server/.
 #pragma once
 
 #include <chrono>

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "core/agent/server/attach_log.h"
+#include "core/agent/server/container_target.h"
 #include "core/agent/server/exec_io.h"
 #include "core/agent/server/spdy_session.h"
 #include "core/common/log.h"
@@ -38,12 +40,14 @@ struct Spec : ExecRequest {
 
 class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
  public:
+  // `attach_log` (attach only) was opened before the upgrade.
   SpdyExec(std::shared_ptr<SpdySession> session, asio::any_io_executor ex, ExecSessionParams params,
-           Spec spec)
+           Spec spec, std::shared_ptr<AttachLog> attach_log)
       : session_(std::move(session)),
         ex_(std::move(ex)),
         params_(std::move(params)),
         spec_(std::move(spec)),
+        attach_log_(std::move(attach_log)),
         wait_timer_(ex_),
         drain_timer_(ex_),
         cancel_(std::make_shared<plugin::CancelToken>()) {}
@@ -97,8 +101,24 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
     if (all && !started_) {
       started_ = true;
       wait_timer_.cancel();
+      if (params_.attach) return PollAttach();
       if (Status s = StartCommand(); !s.ok()) Finish(s);
     }
+  }
+
+  // attach: the container's log from where it ended at the upgrade, until the container ends.
+  void PollAttach() {
+    if (finished_ || cancel_->cancelled()) return;
+    bool done = ContainerRunEnded(params_.get_pod, params_.target, attach_log_->attempt());
+    bool grew = attach_log_->Poll([this](bool is_stderr, std::string text) {
+      uint32_t id = Id(is_stderr && Id("stderr") != 0 ? "stderr" : "stdout");
+      if (id != 0) session_->Data(id, std::move(text), false);
+    });
+    if (done && !grew) return Finish(Status::Ok());
+    drain_timer_.expires_after(params_.poll);
+    drain_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+      if (!ec) self->PollAttach();
+    });
   }
 
   Status StartCommand() {
@@ -233,8 +253,9 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
   asio::any_io_executor ex_;
   ExecSessionParams params_;
   Spec spec_;
-  asio::steady_timer wait_timer_;   // the client opening its streams
-  asio::steady_timer drain_timer_;  // output after the command exited
+  std::shared_ptr<AttachLog> attach_log_;
+  asio::steady_timer wait_timer_;  // the client opening its streams
+  asio::steady_timer drain_timer_;  // output after the command exited; attach polls
   std::shared_ptr<plugin::CancelToken> cancel_;
   std::map<std::string, uint32_t> ids_;  // stream id by streamtype
   std::shared_ptr<StdinWriter> stdin_;
@@ -264,28 +285,35 @@ Status StartSpdyExecSession(const std::shared_ptr<apiserver::HttpExchange>& exch
         "no supported X-Stream-Protocol-Version offered; use v4.channel.k8s.io, "
         "v3.channel.k8s.io, v2.channel.k8s.io or channel.k8s.io");
   }
-  if (params.attach) {
-    return BadRequestError(
-        "attach over SPDY is not supported by this node (use kubectl 1.30 or newer, which "
-        "attaches over WebSocket)");
-  }
   Result<ExecRequest> parsed = ParseExecRequest(r, params.target);
   if (!parsed.ok()) return parsed.status();
   static_cast<ExecRequest&>(spec) = std::move(*parsed);
-  if (spec.cmd.empty()) {
-    return BadRequestError("you must specify at least one command for the container");
+  std::shared_ptr<AttachLog> attach_log;
+  if (params.attach) {
+    if (spec.in) {
+      return BadRequestError("attaching to the stdin of container \"" + params.target.container +
+                             "\" is not supported by this node's runtime (no attach in the "
+                             "runtime ABI); attach without -i, or use exec");
+    }
+    // Fixed before the 101, so everything written after the client's handshake reaches it.
+    attach_log = std::make_shared<AttachLog>();
+    CAPSTAN_RETURN_IF_ERROR(attach_log->Open(params.target.log_dir));
+  } else {
+    if (spec.cmd.empty()) {
+      return BadRequestError("you must specify at least one command for the container");
+    }
+    if (!params.exec) return UnimplementedError("this node's runtime does not support exec");
   }
-  if (!params.exec) return UnimplementedError("this node's runtime does not support exec");
   std::string protocol = spec.protocol;
   return AcceptSpdyUpgrade(
       exchange, protocol,
-      [params = std::move(params), spec = std::move(spec)](std::unique_ptr<SpdyTransport> transport,
-                                                           std::string initial) mutable {
+      [params = std::move(params), spec = std::move(spec), attach_log = std::move(attach_log)](
+          std::unique_ptr<SpdyTransport> transport, std::string initial) mutable {
         if (transport == nullptr) return;
         asio::any_io_executor ex = transport->executor();
         auto session = std::make_shared<SpdySession>(std::move(transport), std::move(initial));
         std::make_shared<SpdyExec>(std::move(session), std::move(ex), std::move(params),
-                                   std::move(spec))
+                                   std::move(spec), std::move(attach_log))
             ->Start();
       });
 }

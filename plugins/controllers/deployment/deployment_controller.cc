@@ -124,13 +124,17 @@ sdk::Status DeploymentController::Reconcile(sdk::Call& call, std::string_view ke
   std::sort(s.rss.begin(), s.rss.end(),
             [](const Json& a, const Json& b) { return CreatedBefore(&a, &b); });
 
+  // Only Recreate looks at pods (old ones must be gone before the new ReplicaSet scales up),
+  // and only when there is an older ReplicaSet; listing (and parsing) every pod of the
+  // namespace on each sync would cost O(pods) per ReplicaSet status change otherwise.
   bool recreate = GetStr(s.d, {"spec", "strategy", "type"}) == "Recreate";
-  std::string pods;
-  if (host_->CacheList("/v1/pods", ns, {}, &pods).ok()) {
+  if (recreate && !s.rss.empty() && !Deleting(s.d)) {
+    std::string pods;
+    if (!host_->CacheList("/v1/pods", ns, {}, &pods).ok()) {
+      return sdk::Status::RetryLater("pod cache not ready", 1000);
+    }
     std::optional<Json> parsed = sdk::json::Parse(pods);
     if (parsed && parsed->is_array()) s.pods = std::move(*parsed);
-  } else if (recreate) {
-    return sdk::Status::RetryLater("pod cache not ready", 1000);
   }
 
   sdk::Status result;

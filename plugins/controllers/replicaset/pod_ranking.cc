@@ -77,18 +77,19 @@ bool DeleteBefore(const Json& a, int64_t rank_a, const Json& b, int64_t rank_b, 
   return false;
 }
 
-std::vector<Json> PodsToDelete(const std::vector<Json>& pods, int64_t count, int64_t now) {
+std::vector<const Json*> PodsToDelete(const std::vector<const Json*>& pods, int64_t count,
+                                      int64_t now) {
   if (count >= static_cast<int64_t>(pods.size())) return pods;
   // Pods of the same owner doubled up on one node go first (upstream ranks by related pods).
   std::map<std::string, int64_t> on_node;
-  for (const Json& p : pods) ++on_node[GetStr(p, {"spec", "nodeName"})];
+  for (const Json* p : pods) ++on_node[GetStr(*p, {"spec", "nodeName"})];
   std::vector<size_t> order(pods.size());
   std::iota(order.begin(), order.end(), 0);
-  auto rank = [&](size_t i) { return on_node[GetStr(pods[i], {"spec", "nodeName"})]; };
+  auto rank = [&](size_t i) { return on_node[GetStr(*pods[i], {"spec", "nodeName"})]; };
   std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    return DeleteBefore(pods[x], rank(x), pods[y], rank(y), now);
+    return DeleteBefore(*pods[x], rank(x), *pods[y], rank(y), now);
   });
-  std::vector<Json> out;
+  std::vector<const Json*> out;
   for (int64_t i = 0; i < count; ++i) out.push_back(pods[order[static_cast<size_t>(i)]]);
   return out;
 }

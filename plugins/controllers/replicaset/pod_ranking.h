@@ -18,7 +18,8 @@ namespace capstan::controllers {
 bool DeleteBefore(const Json& a, int64_t rank_a, const Json& b, int64_t rank_b, int64_t now);
 
 // The first `count` pods of `pods` in deletion order (all of them when count >= size).
-std::vector<Json> PodsToDelete(const std::vector<Json>& pods, int64_t count, int64_t now);
+std::vector<const Json*> PodsToDelete(const std::vector<const Json*>& pods, int64_t count,
+                                      int64_t now);
 
 }  // namespace capstan::controllers
 

@@ -2,12 +2,15 @@
 #include "plugins/controllers/replicaset/replica_set_controller.h"
 
 #include <algorithm>
+#include <deque>
 #include <optional>
 #include <utility>
 
 #include "plugins/controllers/kit/api.h"
+#include "plugins/controllers/replicaset/lean_pods.h"
 #include "plugins/controllers/replicaset/pod_ranking.h"
 #include "plugins/controllers/replicaset/replica_set_status.h"
+#include "plugins/controllers/replicaset/slow_start.h"
 
 namespace capstan::controllers {
 namespace {
@@ -33,7 +36,15 @@ sdk::Status ReplicaSetController::Init(const sdk::Host& host, std::string_view c
 
 void ReplicaSetController::SetClockForTesting(Clock clock) {
   clock_ = clock;
+  events_.set_clock(clock);
   expectations_.set_clock(std::move(clock));
+}
+
+void ReplicaSetController::Event(sdk::Call& call, const Json& owner, std::string_view type,
+                                 std::string_view reason, const std::string& message) {
+  if (!events_.Allow(Uid(owner))) return;
+  RecordEvent(call, owner, kind_.api_version, kind_.kind, kComponent, type, reason, message,
+              clock_());
 }
 
 sdk::Status ReplicaSetController::Describe(sdk::Call& call, std::string* watch_json) {
@@ -66,7 +77,7 @@ sdk::Status ReplicaSetController::MapEvent(sdk::Call& call, std::string_view res
   (void)call;
   *keys_json = "[]";
   if (resource != "/v1/pods") return sdk::Status::Ok();
-  std::optional<Json> pod = sdk::json::Parse(object_json);
+  std::optional<Json> pod = ParsePodMetadata(object_json);
   if (!pod || !pod->is_object()) return sdk::Status::Invalid("pod event without a JSON object");
   std::string ns = Namespace(*pod);
   Json keys = Json::array();
@@ -113,12 +124,15 @@ sdk::Status ReplicaSetController::Reconcile(sdk::Call& call, std::string_view ke
   std::string pods_text;
   s = host_->CacheList("/v1/pods", ns, {}, &pods_text);
   if (!s.ok()) return sdk::Status::RetryLater(s.message(), 1000);
-  std::optional<Json> pods = sdk::json::Parse(pods_text);
+  std::optional<Json> pods = ParsePodsForSync(pods_text);
   if (!pods || !pods->is_array()) return sdk::Status::Error("cache returned a non-array pod list");
 
   bool needs_sync = expectations_.Satisfied(k, *pods);
-  std::vector<Json> owned;
-  CAPSTAN_SDK_RETURN_IF_ERROR(ClaimPods(call, *owner, *selector, *pods, &owned));
+  // Pointers into `*pods` (or `adopted`): copying every owned pod would cost as much as the
+  // parse once a ReplicaSet has thousands.
+  std::vector<const Json*> owned;
+  std::deque<Json> adopted;
+  CAPSTAN_SDK_RETURN_IF_ERROR(ClaimPods(call, *owner, *selector, *pods, &owned, &adopted));
 
   sdk::Status manage;
   if (needs_sync && !Deleting(*owner)) manage = ManageReplicas(call, k, *owner, owned);
@@ -145,7 +159,8 @@ sdk::Status ReplicaSetController::Reconcile(sdk::Call& call, std::string_view ke
 
 sdk::Status ReplicaSetController::ClaimPods(sdk::Call& call, const Json& owner,
                                             const Selector& selector, const Json& pods,
-                                            std::vector<Json>* owned) {
+                                            std::vector<const Json*>* owned,
+                                            std::deque<Json>* adopted) {
   std::string uid = Uid(owner);
   for (const Json& pod : pods) {
     if (!IsPodActive(pod)) continue;
@@ -153,7 +168,7 @@ sdk::Status ReplicaSetController::ClaimPods(sdk::Call& call, const Json& owner,
     const Json* ref = ControllerRef(pod);
     if (ref != nullptr && GetStr(*ref, {"uid"}) != uid) continue;  // another controller's
     if (ref != nullptr && (matches || Deleting(owner))) {
-      owned->push_back(pod);
+      owned->push_back(&pod);
       continue;
     }
     if (ref == nullptr && (!matches || Deleting(owner))) continue;
@@ -179,14 +194,14 @@ sdk::Status ReplicaSetController::ClaimPods(sdk::Call& call, const Json& owner,
                          kMergePatch, sdk::json::Dump(patch), &updated);
     if (s.code() == CAPSTAN_RC_NOT_FOUND) continue;  // gone meanwhile
     if (!s.ok()) return s;
-    if (adopt) owned->push_back(updated.is_object() ? updated : pod);
+    if (adopt) owned->push_back(&adopted->emplace_back(updated.is_object() ? updated : pod));
   }
   return sdk::Status::Ok();
 }
 
 sdk::Status ReplicaSetController::ManageReplicas(sdk::Call& call, const std::string& key,
                                                  const Json& owner,
-                                                 const std::vector<Json>& owned) {
+                                                 const std::vector<const Json*>& owned) {
   int64_t diff = static_cast<int64_t>(owned.size()) - GetNum(owner, {"spec", "replicas"}, 1);
   if (diff < 0) return CreatePods(call, key, owner, std::min(-diff, burst_replicas_));
   if (diff > 0) return DeletePods(call, key, owner, owned, std::min(diff, burst_replicas_));
@@ -214,35 +229,31 @@ sdk::Status ReplicaSetController::CreatePods(sdk::Call& call, const std::string&
   std::string body = sdk::json::Dump(pod);
   std::string path = ApiPath("v1", "pods", Namespace(owner));
 
-  // Slow start: batches of 1, 2, 4, ... stop at the first failure, so a quota or admission
-  // refusal costs one request rather than `count`.
-  int64_t done = 0;
-  for (int64_t batch = 1; done < count; batch *= 2) {
-    int64_t n = std::min(batch, count - done);
-    for (int64_t i = 0; i < n; ++i) {
-      if (call.Cancelled()) return sdk::Status::DeadlineExceeded("cancelled while creating pods");
-      Json created;
-      sdk::Status s = Send(call, "POST", path, kJson, body, &created);
-      if (!s.ok()) {
-        host_->Warn(kind_.kind + " " + key + ": creating a pod failed: " + s.message());
-        RecordEvent(call, owner, kind_.api_version, kind_.kind, kComponent, "Warning",
-                    "FailedCreate", "Error creating: " + s.message(), clock_());
-        return s.code() == CAPSTAN_RC_RETRY_LATER ? s : sdk::Status::Error(s.message());
-      }
-      expectations_.ExpectCreated(key, Name(created));
-      pods_created_.Record(1);
-      RecordEvent(call, owner, kind_.api_version, kind_.kind, kComponent, "Normal",
-                  "SuccessfulCreate", "Created pod: " + Name(created), clock_());
-      ++done;
-    }
-  }
-  return sdk::Status::Ok();
+  // Slow start (upstream's slowStartBatch): batches of 1, 2, 4, ... run concurrently and stop
+  // at the first failure, so a quota or admission refusal costs one request rather than
+  // `count`; what the call's deadline leaves undone waits for the next sync.
+  SlowStartResult r = SlowStart(*host_, call, count, [&](int64_t) {
+    Json created;
+    sdk::Status s = Send(call, "POST", path, kJson, body, &created);
+    if (!s.ok()) return s;
+    expectations_.ExpectCreated(key, Name(created));
+    pods_created_.Record(1);
+    Event(call, owner, "Normal", "SuccessfulCreate", "Created pod: " + Name(created));
+    return sdk::Status::Ok();
+  });
+  if (r.first_error.ok()) return sdk::Status::Ok();
+  const sdk::Status& s = r.first_error;
+  if (s.code() == CAPSTAN_RC_DEADLINE_EXCEEDED) return s;
+  host_->Warn(kind_.kind + " " + key + ": creating a pod failed: " + s.message());
+  Event(call, owner, "Warning", "FailedCreate", "Error creating: " + s.message());
+  return s.code() == CAPSTAN_RC_RETRY_LATER ? s : sdk::Status::Error(s.message());
 }
 
 sdk::Status ReplicaSetController::DeletePods(sdk::Call& call, const std::string& key,
-                                             const Json& owner, const std::vector<Json>& owned,
-                                             int64_t count) {
-  for (const Json& pod : PodsToDelete(owned, count, clock_())) {
+                                             const Json& owner,
+                                             const std::vector<const Json*>& owned, int64_t count) {
+  for (const Json* victim : PodsToDelete(owned, count, clock_())) {
+    const Json& pod = *victim;
     sdk::Status s =
         Send(call, "DELETE", ApiPath("v1", "pods", Namespace(pod), Name(pod)), kJson, "");
     if (s.code() == CAPSTAN_RC_NOT_FOUND) continue;
@@ -253,8 +264,7 @@ sdk::Status ReplicaSetController::DeletePods(sdk::Call& call, const std::string&
     }
     expectations_.ExpectDeleted(key, Uid(pod));
     pods_deleted_.Record(1);
-    RecordEvent(call, owner, kind_.api_version, kind_.kind, kComponent, "Normal",
-                "SuccessfulDelete", "Deleted pod: " + Name(pod), clock_());
+    Event(call, owner, "Normal", "SuccessfulDelete", "Deleted pod: " + Name(pod));
   }
   return sdk::Status::Ok();
 }

@@ -8,6 +8,7 @@
 #define CAPSTAN_PLUGINS_CONTROLLERS_REPLICASET_REPLICA_SET_CONTROLLER_H_
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "capstan/sdk/status.h"
 #include "plugins/controllers/kit/expectations.h"
 #include "plugins/controllers/kit/object_util.h"
+#include "plugins/controllers/replicaset/event_spam_filter.h"
 
 namespace capstan::controllers {
 
@@ -48,8 +50,9 @@ struct WorkloadKind {
   }
 };
 
-// Thread-safe: configuration is immutable after Init; expectations have their own mutex; the
-// host never reconciles one key on two workers at once.
+// Thread-safe: configuration is immutable after Init; expectations and the event filter have
+// their own mutexes; the host never reconciles one key on two workers at once. Pod creates of
+// one sync run concurrently on the host's executor (slow_start.h).
 class ReplicaSetController final : public sdk::ControllerPlugin {
  public:
   // INVALID when the config is not an object.
@@ -71,15 +74,20 @@ class ReplicaSetController final : public sdk::ControllerPlugin {
 
  private:
   // Adopts orphans matching `selector` and releases owned pods that no longer match; returns
-  // the active pods this object controls afterwards.
+  // the active pods this object controls afterwards, pointing into `pods` or, for pods it
+  // adopted, into `adopted` (the server's copies).
   sdk::Status ClaimPods(sdk::Call& call, const Json& owner, const Selector& selector,
-                        const Json& pods, std::vector<Json>* owned);
+                        const Json& pods, std::vector<const Json*>* owned,
+                        std::deque<Json>* adopted);
   // Creates or deletes pods towards spec.replicas; records expectations.
   sdk::Status ManageReplicas(sdk::Call& call, const std::string& key, const Json& owner,
-                             const std::vector<Json>& owned);
+                             const std::vector<const Json*>& owned);
   sdk::Status CreatePods(sdk::Call& call, const std::string& key, const Json& owner, int64_t count);
   sdk::Status DeletePods(sdk::Call& call, const std::string& key, const Json& owner,
-                         const std::vector<Json>& owned, int64_t count);
+                         const std::vector<const Json*>& owned, int64_t count);
+  // Records an event about `owner` unless its spam-filter bucket is empty (thread-safe).
+  void Event(sdk::Call& call, const Json& owner, std::string_view type, std::string_view reason,
+             const std::string& message);
   std::optional<Selector> SelectorOf(const Json& owner) const;
 
   const sdk::Host* host_ = nullptr;
@@ -89,6 +97,7 @@ class ReplicaSetController final : public sdk::ControllerPlugin {
   int64_t resync_seconds_ = 0;
   Clock clock_ = SystemNow;
   Expectations expectations_;
+  EventSpamFilter events_;
   sdk::Metric pods_created_;
   sdk::Metric pods_deleted_;
 };

@@ -3,7 +3,7 @@
 
 namespace capstan::controllers {
 
-Json CalculateReplicaStatus(const Json& owner, const std::vector<Json>& owned,
+Json CalculateReplicaStatus(const Json& owner, const std::vector<const Json*>& owned,
                             const sdk::Status& manage_result, int64_t now) {
   const Json* current = sdk::json::Find(owner, "status");
   Json status = current != nullptr && current->is_object() ? *current : Json::object();
@@ -13,7 +13,8 @@ Json CalculateReplicaStatus(const Json& owner, const std::vector<Json>& owned,
           : Json::object());
   int64_t min_ready = GetNum(owner, {"spec", "minReadySeconds"});
   int64_t fully_labeled = 0, ready = 0, available = 0;
-  for (const Json& pod : owned) {
+  for (const Json* p : owned) {
+    const Json& pod = *p;
     if (template_labels.Matches(Labels(pod))) ++fully_labeled;
     if (IsPodReady(pod)) {
       ++ready;

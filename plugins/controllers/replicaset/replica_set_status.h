@@ -19,7 +19,7 @@ namespace capstan::controllers {
 // The status `owner` should have given the active pods it controls (as counted before this
 // sync's creates/deletes, like upstream) and the outcome of managing replicas. Zero counts are
 // omitted, as upstream's omitempty serialization does.
-Json CalculateReplicaStatus(const Json& owner, const std::vector<Json>& owned,
+Json CalculateReplicaStatus(const Json& owner, const std::vector<const Json*>& owned,
                             const sdk::Status& manage_result, int64_t now);
 
 // A merge patch of the status subresource when `desired` differs from the current status

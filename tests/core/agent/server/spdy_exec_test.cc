@@ -1,11 +1,15 @@
-// Integration tests for exec over plain SPDY/3.1 (core/agent/server/spdy_exec.h): a real
-// AgentServer on 127.0.0.1:0 whose exec function is a stub writing to the descriptors it is
-// given, driven by the SPDY test client (spdy_test_client.h) as kubectl 1.20 drives it.
+// Integration tests for exec and attach over plain SPDY/3.1 (core/agent/server/spdy_exec.h): a
+// real AgentServer on 127.0.0.1:0 whose exec function is a stub writing to the descriptors it
+// is given and whose pods directory holds one CRI log, driven by the SPDY test client
+// (spdy_test_client.h) as kubectl 1.20 drives it.
 #include "core/agent/server/spdy_exec.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "core/agent/server/agent_server.h"
@@ -49,11 +53,20 @@ Result<int32_t> StubExec(const ExecCall& c) {
 class SpdyExecTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // A session still writing after the client closed its socket must not kill the test
+    // (the capstan binary ignores SIGPIPE too).
+    std::signal(SIGPIPE, SIG_IGN);
     AgentServerOptions o;
     o.address = "127.0.0.1";
     o.port = 0;
     o.tls = pki_.TlsConfig(true);
-    o.pods_dir = "/nonexistent";
+    pods_dir_ = std::filesystem::temp_directory_path() /
+                ("capstan-spdy-exec-" + std::to_string(getpid()) + "-" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(pods_dir_ / "u1/logs/main");
+    AppendLog(0, "2026-01-02T03:04:05.000000000Z stdout F before the attach\n");
+    o.pods_dir = pods_dir_.string();
+    o.follow_poll = std::chrono::milliseconds(20);
     o.get_pod = [](const std::string& ns, const std::string& name) {
       if (ns != "default" || name != "web") return std::shared_ptr<const json>();
       return std::make_shared<const json>(json{
@@ -70,7 +83,18 @@ class SpdyExecTest : public ::testing::Test {
     server_ = std::move(*s);
   }
 
+  void TearDown() override {
+    server_.reset();
+    std::filesystem::remove_all(pods_dir_);
+  }
+
+  void AppendLog(int attempt, const std::string& data) {
+    std::ofstream(pods_dir_ / "u1/logs/main" / (std::to_string(attempt) + ".log"), std::ios::app)
+        << data;
+  }
+
   TestPki pki_;
+  std::filesystem::path pods_dir_;
   std::unique_ptr<AgentServer> server_;
 };
 
@@ -135,11 +159,31 @@ TEST_F(SpdyExecTest, ATerminalSessionPassesResizesToTheRuntimeAndHasNoStderr) {
   ASSERT_TRUE(c.ReadUntil(&s, [&] { return s[1].fin && s[5].fin; }));
   EXPECT_EQ(s[5].data, "size 100 30\nhello\n");
   EXPECT_NE(s[1].data.find(R"("status":"Success")"), std::string::npos) << s[1].data;
+  ASSERT_TRUE(c.ReadUntil(&s, [&] { return c.goaway(); }));
 }
 
-TEST_F(SpdyExecTest, RefusesAttachAndUnsupportedProtocolsBeforeUpgrading) {
+TEST_F(SpdyExecTest, AttachStreamsWhatTheContainerWritesAfterTheUpgradeUntilItEnds) {
+  SpdyTestClient c(server_->port(), pki_.pki().admin, SpdyMode::kPlain,
+                   "/attach/default/web/main?stdout=true&stderr=true", "v4.channel.k8s.io");
+  ASSERT_EQ(c.status(), 101);
+  c.OpenStream(1, {{"streamtype", "error"}}, false);
+  c.OpenStream(3, {{"streamtype", "stdout"}}, false);
+  c.OpenStream(5, {{"streamtype", "stderr"}}, false);
+  AppendLog(0,
+            "2026-01-02T03:04:06.000000000Z stdout F after\n"
+            "2026-01-02T03:04:06.000000000Z stderr F oops\n");
+  std::map<uint32_t, StreamResult> s;
+  ASSERT_TRUE(c.ReadUntil(&s, [&] { return s[3].data == "after\n" && s[5].data == "oops\n"; }));
+  AppendLog(1, "");  // the container restarted: this run ended
+  ASSERT_TRUE(c.ReadUntil(&s, [&] { return s[1].fin && s[3].fin && s[5].fin; }));
+  EXPECT_EQ(s[3].data, "after\n");  // nothing from before the attach
+  EXPECT_NE(s[1].data.find(R"("status":"Success")"), std::string::npos) << s[1].data;
+  ASSERT_TRUE(c.ReadUntil(&s, [&] { return c.goaway(); }));
+}
+
+TEST_F(SpdyExecTest, RefusesAttachToStdinAndUnsupportedProtocolsBeforeUpgrading) {
   SpdyTestClient attach(server_->port(), pki_.pki().admin, SpdyMode::kPlain,
-                        "/attach/default/web/main?stdout=true", "v4.channel.k8s.io");
+                        "/attach/default/web/main?stdin=true&stdout=true", "v4.channel.k8s.io");
   EXPECT_EQ(attach.status(), 400);
   SpdyTestClient v9(server_->port(), pki_.pki().admin, SpdyMode::kPlain,
                     "/exec/default/web/main?command=x&stdout=true", "v9.channel.k8s.io");

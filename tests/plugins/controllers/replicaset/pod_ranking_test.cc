@@ -67,11 +67,11 @@ TEST(PodRankingTest, PodsToDeleteReturnsTheFirstInPreferenceOrder) {
   Json pending = Pod("pending", Json::object());
   pending["status"]["phase"] = "Pending";
   Json not_ready = Pod("not-ready", Json::object());
-  std::vector<Json> victims = PodsToDelete({running, not_ready, pending}, 2, kNow);
+  std::vector<const Json*> victims = PodsToDelete({&running, &not_ready, &pending}, 2, kNow);
   ASSERT_EQ(victims.size(), 2u);
-  EXPECT_EQ(victims[0]["metadata"]["name"], "pending");
-  EXPECT_EQ(victims[1]["metadata"]["name"], "not-ready");
-  EXPECT_EQ(PodsToDelete({running}, 5, kNow).size(), 1u);
+  EXPECT_EQ((*victims[0])["metadata"]["name"], "pending");
+  EXPECT_EQ((*victims[1])["metadata"]["name"], "not-ready");
+  EXPECT_EQ(PodsToDelete({&running}, 5, kNow).size(), 1u);
 }
 
 }  // namespace

@@ -122,6 +122,17 @@ TEST_F(ReplicaSetControllerTest, CreatesMissingPodsFromTheTemplateWithAControlle
   EXPECT_EQ(event["involvedObject"]["kind"], "ReplicaSet");
 }
 
+TEST_F(ReplicaSetControllerTest, RecordsAtMostTheSpamFilterBurstOfEventsAboutOneReplicaSet) {
+  Put(ReplicaSet(40));
+  host_.SetApiResponse("POST", kPodsPath, 201, Pod("web-abcde", {{"app", "web"}}).dump());
+  host_.SetApiResponse("PATCH", kStatusPath, 200, "{}");
+  uint64_t requeue = 0;
+  ASSERT_TRUE(Plugin().Reconcile("default/web", &requeue).ok());
+  EXPECT_EQ(Calls("POST", kPodsPath).size(), 40u);
+  // client-go's EventSourceObjectSpamFilter: 25 per object, then one per 5 minutes.
+  EXPECT_EQ(Calls("POST", "/api/v1/namespaces/default/events").size(), 25u);
+}
+
 TEST_F(ReplicaSetControllerTest, DoesNotCreateAgainBeforeTheCacheShowsItsPods) {
   Put(ReplicaSet(2));
   host_.SetApiResponse("POST", kPodsPath, 201, Pod("web-abcde", {{"app", "web"}}).dump());
