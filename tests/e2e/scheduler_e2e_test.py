@@ -68,6 +68,9 @@ class SchedulerTest(unittest.TestCase):
         scheduled = [e for e in self.events_for("ssd-pod") if e["reason"] == "Scheduled"][0]
         self.assertEqual(scheduled["message"], "Successfully assigned default/ssd-pod to n1")
         self.assertIn("n1", self.c.kubectl("get", "pod", "ssd-pod", "-o", "wide"))
+        # As upstream, the binding is written straight to the pod: no managedFields entry.
+        managed = self.get("pod", "ssd-pod")["metadata"].get("managedFields", [])
+        self.assertEqual([m for m in managed if m.get("subresource") == "binding"], [], managed)
 
     def test_cordon_and_taint_keep_pods_away_and_tolerations_let_them_in(self):
         self.c.kubectl("cordon", "n2")

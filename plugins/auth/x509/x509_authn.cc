@@ -47,6 +47,15 @@ sdk::Status X509Authn::Authenticate(sdk::Call& /*call*/, const sdk::AuthnRequest
   if (!request.client_cert_verified() || request.client_cert_chain_pem().empty()) {
     return sdk::Status::Skip();
   }
+  std::string pem(request.client_cert_chain_pem());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = users_.find(pem);
+    if (it != users_.end()) {
+      *user_json = it->second;
+      return sdk::Status::Ok();
+    }
+  }
   std::string cn;
   std::vector<std::string> orgs;
   if (!ParseLeafSubject(request.client_cert_chain_pem(), &cn, &orgs)) {
@@ -57,6 +66,9 @@ sdk::Status X509Authn::Authenticate(sdk::Call& /*call*/, const sdk::AuthnRequest
   user.username = cn;
   user.groups = std::move(orgs);
   *user_json = user.ToJson();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (users_.size() >= kMaxCached) users_.clear();
+  users_.emplace(std::move(pem), *user_json);
   return sdk::Status::Ok();
 }
 

@@ -12,17 +12,19 @@
 namespace capstan::plugins {
 namespace {
 
-std::string AdminCert() {
+std::string ClientCert(const std::string& cn, std::vector<std::string> orgs) {
   auto ca = pki::CreateCa("test-ca", std::chrono::hours(1));
   EXPECT_TRUE(ca.ok());
   pki::CertSpec spec;
-  spec.common_name = "admin";
-  spec.organizations = {"system:masters", "ops"};
+  spec.common_name = cn;
+  spec.organizations = std::move(orgs);
   spec.usage = pki::CertUsage::kClient;
   auto leaf = pki::IssueCert(*ca, spec);
   EXPECT_TRUE(leaf.ok());
   return leaf->cert_pem;
 }
+
+std::string AdminCert() { return ClientCert("admin", {"system:masters", "ops"}); }
 
 TEST(X509AuthnTest, SubjectCommonNameAndOrganizationsBecomeUserAndGroups) {
   std::string cn;
@@ -47,6 +49,23 @@ TEST(X509AuthnTest, OnlyVerifiedCertificatesAuthenticate) {
   ASSERT_TRUE(user.has_value());
   EXPECT_EQ((*user)["username"], "admin");
   EXPECT_EQ((*user)["groups"], sdk::json::Json::array({"system:masters", "ops"}));
+}
+
+TEST(X509AuthnTest, RepeatedCertificatesKeepTheirOwnUsersAndUnverifiedOnesStaySkipped) {
+  sdk::testing::FakeHost host;
+  sdk::testing::TestPlugin<X509Authn> p(host, "{}");
+  ASSERT_TRUE(p.init().ok()) << p.init().error;
+  std::string alice = ClientCert("alice", {"dev"}), bob = ClientCert("bob", {});
+  sdk::testing::AuthnRequestBuilder req;
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& [pem, name] : {std::pair{alice, "alice"}, std::pair{bob, "bob"}}) {
+      sdk::testing::Outcome o = p.Authenticate(req.ClientCert(pem, true).get());
+      ASSERT_TRUE(o.ok()) << o.error;
+      EXPECT_EQ((*sdk::json::Parse(o.output))["username"], name);
+      // Once remembered, the same certificate without verification is still skipped.
+      EXPECT_EQ(p.Authenticate(req.ClientCert(pem, false).get()).rc, CAPSTAN_RC_SKIP);
+    }
+  }
 }
 
 }  // namespace
