@@ -4,7 +4,8 @@
 // DIR/admin.kubeconfig, creates one Deployment of R replicas and watches its pods until all R
 // exist and all R are bound. Prints one JSON object with times, server CPU (from /proc) and RSS.
 // `--idle-rss` instead measures the idle server with and without its controller host.
-// Usage: deployment_bench [--capstan=BIN] [--plugin-dir=DIR] [--nodes=N] [--replicas=R]
+// Usage: deployment_bench [--capstan=BIN] [--plugin-dir=DIR] [--plugin-config=YAML]
+//                         [--nodes=N] [--replicas=R]
 //                         [--creators=C] [--timeout=S] [--idle-rss] [--keep]
 #include <fcntl.h>
 #include <poll.h>
@@ -44,7 +45,8 @@ using Clock = std::chrono::steady_clock;
 
 struct Flags {
   std::string capstan = CAPSTAN_BIN;
-  std::string plugin_dir;  // empty: the server's default
+  std::string plugin_dir;     // empty: the server's default
+  std::string plugin_config;  // empty: the server's default chains
   size_t nodes = 1000;
   size_t replicas = 10000;
   int creators = 8;  // client threads registering nodes
@@ -73,6 +75,7 @@ class Server {
                                      "--disable-controller=node-lifecycle", "--ingress-http-port=0",
                                      "--ingress-https-port=0", "--dns-port=0"};
     if (!f.plugin_dir.empty()) args.push_back("--plugin-dir=" + f.plugin_dir);
+    if (!f.plugin_config.empty()) args.push_back("--plugin-config=" + f.plugin_config);
     if (!controllers) args.push_back("--disable-controllers");
     std::vector<char*> argv;
     argv.reserve(args.size() + 1);
@@ -402,6 +405,8 @@ int Main(int argc, char** argv) {
       f.capstan = v;
     } else if (is("--plugin-dir=")) {
       f.plugin_dir = v;
+    } else if (is("--plugin-config=")) {
+      f.plugin_config = v;
     } else if (is("--nodes=")) {
       f.nodes = strtoul(v.c_str(), nullptr, 10);
     } else if (is("--replicas=")) {
@@ -433,6 +438,7 @@ int Main(int argc, char** argv) {
       static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
       static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   out["capstan"] = f.capstan;
+  if (!f.plugin_config.empty()) out["plugin_config"] = f.plugin_config;
   printf("%s\n", out.dump(2).c_str());
   if (f.keep) {
     fprintf(stderr, "kept %s\n", dir.c_str());

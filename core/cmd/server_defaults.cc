@@ -54,10 +54,14 @@ chains:
       - {name: default-binder, library: sched/default-binder.so}
   controller:
     plugins:
-      - {name: replicasets, library: controllers/replicaset.so, config: {kind: ReplicaSet}}
+      - name: replicasets
+        library: controllers/replicaset.so
+        config: {kind: ReplicaSet}
+        timeout: 30s
       - name: replicationcontrollers
         library: controllers/replicaset.so
         config: {kind: ReplicationController}
+        timeout: 30s
       - {name: deployments, library: controllers/deployment.so}
       - {name: garbage-collector, library: controllers/garbage-collector.so, timeout: 60s}
       - {name: namespace, library: controllers/namespace.so, timeout: 60s}

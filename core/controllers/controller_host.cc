@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "core/common/log.h"
@@ -89,6 +90,7 @@ Result<std::unique_ptr<ControllerHost>> StartControllerHost(const ControllerHost
   // Every controller instance gets its own binding before on_init; the registry is loaded
   // single-threaded, so the vector needs no lock here.
   plugin::RegistryOptions ropts = options.registry;
+  ropts.executor_threads = std::max(1, options.executor_threads);
   ControllerHost* raw = host.get();
   ropts.configure_host = [raw](uint32_t kind, plugin::HostContext& ctx) {
     if (kind != CAPSTAN_KIND_CONTROLLER) return;

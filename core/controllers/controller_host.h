@@ -41,9 +41,13 @@ struct ControllerHostOptions {
   // of the host's own (so the host services exist before on_init). Load the other chains
   // without it (see WithoutControllerChain).
   plugin::PluginConfiguration plugins;
-  // Loader paths, executor threads and the metrics registry to expose (NULL: the registry's
-  // own). `configure_host` is set by the host.
+  // Loader paths and the metrics registry to expose (NULL: the registry's own).
+  // `configure_host` and `executor_threads` are set by the host.
   plugin::RegistryOptions registry;
+  // Threads behind the plugins' "post" service. The replicaset controller runs the pod creates
+  // of a sync there concurrently (upstream's slow-start batches), so this bounds creates in
+  // flight; idle threads cost a few KiB each.
+  int executor_threads = 16;
   // > 0: workers per controller instead of what each plugin describes; capped by max_workers.
   int workers = 0;
   int max_workers = 16;

@@ -39,6 +39,26 @@ const nlohmann::json* ControllerRefOf(const nlohmann::json& object) {
 
 capstan_host_str Str(std::string_view s) { return {s.data(), s.size()}; }
 
+// The JSON text of an object the informer thread is delivering. Every runner whose plugin maps
+// the same event serializes the same object: the last two (an update's old and new) are kept per
+// thread, holding their objects so that an address is never reused while cached.
+const std::string& TextOf(const client::ObjectPtr& object) {
+  struct Entry {
+    client::ObjectPtr object;
+    std::string text;
+  };
+  thread_local Entry recent[2];
+  thread_local size_t next = 0;
+  for (Entry& e : recent) {
+    if (e.object == object) return e.text;
+  }
+  Entry& e = recent[next];
+  next = (next + 1) % 2;
+  e.object = object;
+  e.text = object->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return e.text;
+}
+
 }  // namespace
 
 Result<WatchSpec> WatchSpec::Parse(const nlohmann::json& d) {
@@ -180,7 +200,7 @@ void ControllerRunner::AddHandlers(client::Informer* informer, const std::string
     h.on_delete = [this](const client::ObjectPtr& o) { EnqueueOwner(*o); };
   } else {
     h.on_add = [this, resource](const client::ObjectPtr& o) {
-      MapThroughPlugin(resource, CAPSTAN_EVENT_ADDED, *o);
+      MapThroughPlugin(resource, CAPSTAN_EVENT_ADDED, o);
     };
     h.on_update = [this, resource](const client::ObjectPtr& old_o, const client::ObjectPtr& o) {
       // A changed controller reference: the previous owner must hear of it too.
@@ -188,12 +208,12 @@ void ControllerRunner::AddHandlers(client::Informer* informer, const std::string
       const nlohmann::json* after = ControllerRefOf(*o);
       if (before != nullptr &&
           (after == nullptr || StrField(*before, "uid") != StrField(*after, "uid"))) {
-        MapThroughPlugin(resource, CAPSTAN_EVENT_MODIFIED, *old_o);
+        MapThroughPlugin(resource, CAPSTAN_EVENT_MODIFIED, old_o);
       }
-      MapThroughPlugin(resource, CAPSTAN_EVENT_MODIFIED, *o);
+      MapThroughPlugin(resource, CAPSTAN_EVENT_MODIFIED, o);
     };
     h.on_delete = [this, resource](const client::ObjectPtr& o) {
-      MapThroughPlugin(resource, CAPSTAN_EVENT_DELETED, *o);
+      MapThroughPlugin(resource, CAPSTAN_EVENT_DELETED, o);
     };
   }
   informer->AddHandler(std::move(h));
@@ -214,10 +234,10 @@ void ControllerRunner::EnqueueOwner(const nlohmann::json& object) {
 }
 
 void ControllerRunner::MapThroughPlugin(const std::string& resource, uint32_t event,
-                                        const nlohmann::json& object) {
+                                        const client::ObjectPtr& object) {
   plugin::PluginInstance* instance = entry_.instance.get();
   const capstan_controller_v1* vt = instance->controller();
-  std::string json = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string& json = TextOf(object);
   capstan_plugin_buf out{nullptr, 0};
   plugin::CallOutcome o = instance->Invoke(
       "on_map_event", entry_.CallOptionsWithin(0), [&](capstan_plugin_state* st, capstan_call* c) {

@@ -86,7 +86,8 @@ class ControllerRunner {
                    WatchSpec::Map map);
   void Enqueue(const std::string& key);
   void EnqueueOwner(const nlohmann::json& object);
-  void MapThroughPlugin(const std::string& resource, uint32_t event, const nlohmann::json& object);
+  void MapThroughPlugin(const std::string& resource, uint32_t event,
+                        const client::ObjectPtr& object);
   void Worker();
   void ReconcileOne(const std::string& key);
   void ResyncLoop();

@@ -18,6 +18,16 @@ bool Rejects(capstan_rc rc) {
 
 using plugin::MonotonicNowNs;
 
+// Starts loading the view of the node at `pos` (the next one a Filter worker visits): with
+// thousands of nodes each view is a cache miss, and the plugins read its first lines at once.
+void Prefetch(const Snapshot& snapshot, const std::vector<uint32_t>* restricted, size_t pos) {
+  uint32_t idx = restricted != nullptr ? (*restricted)[pos] : static_cast<uint32_t>(pos);
+  const char* v = reinterpret_cast<const char*>(&snapshot.node(idx).view);
+  __builtin_prefetch(v);
+  __builtin_prefetch(v + 64);
+  __builtin_prefetch(v + 128);
+}
+
 // Parses PreFilter's JSON array of node names into sorted snapshot indices.
 Result<std::vector<uint32_t>> ParseNodeNames(const capstan_plugin_buf& buf,
                                              const Snapshot& snapshot) {
@@ -141,7 +151,7 @@ ScheduleResult Algorithm::Schedule(CycleState& state, const PodInfo& pod, const 
     return r;
   }
   r.feasible = filtered.feasible.size();
-  r.evaluated = r.feasible + r.diagnosis.failures.size();
+  r.evaluated = r.feasible + filtered.rejected;
   if (filtered.feasible.empty()) {
     r.kind = ScheduleResult::Kind::kUnschedulable;
     bool resolvable =
@@ -212,11 +222,13 @@ Algorithm::FilterOutcome Algorithm::RunFilters(CycleState& state, const PodInfo&
   int workers = all_thread_safe && WorthParallel(std::min(n, to_find), active.size())
                     ? pool_->parallelism()
                     : 1;
-  std::vector<std::vector<NodeFailure>> failures(static_cast<size_t>(workers));
+  std::vector<WorkerFailures> failures(static_cast<size_t>(workers));
   std::vector<size_t> processed(static_cast<size_t>(workers), 0);
   state.set_writable(false);
   auto work = [&](int w) {
-    std::vector<NodeFailure>& fails = failures[static_cast<size_t>(w)];
+    WorkerFailures& fails = failures[static_cast<size_t>(w)];
+    fails.last_reason.assign(plugins.size(), -1);
+    CallSlot& slot = Framework::ThreadSlot();
     size_t done = 0;
     std::string msg;
     for (;;) {
@@ -232,18 +244,22 @@ Algorithm::FilterOutcome Algorithm::RunFilters(CycleState& state, const PodInfo&
         size_t pos = (start + k) % n;
         uint32_t idx = restricted != nullptr ? (*restricted)[pos] : static_cast<uint32_t>(pos);
         const capstan_sched_node_view* nv = &snapshot.node(idx).view;
+        if (k + 1 < end) Prefetch(snapshot, restricted, (start + k + 1) % n);
         ++done;
         bool pass = true;
         for (size_t pi : active) {
           const SchedPluginRef& p = plugins[pi];
-          capstan_rc rc = fw_->Call(p, deadlines[pi], "on_filter", &msg,
-                                    [&](capstan_plugin_state* s, capstan_call* c) {
-                                      return p.vt->on_filter(s, c, state.handle(), pod.view(), nv);
-                                    });
+          auto filter = [&](capstan_plugin_state* s, capstan_call* c) {
+            return p.vt->on_filter(s, c, state.handle(), pod.view(), nv);
+          };
+          // Rejections are the common non-OK outcome; their text is read from the slot without
+          // a copy (and kept once per distinct text, see WorkerFailures).
+          capstan_rc rc = p.thread_safe ? fw_->CallIn(slot, p, deadlines[pi], nullptr, filter)
+                                        : fw_->Call(p, deadlines[pi], "on_filter", &msg, filter);
           if (rc == CAPSTAN_RC_OK) continue;
           if (Rejects(rc)) {
-            fails.push_back({idx, rc == CAPSTAN_RC_DENIED ? CAPSTAN_RC_UNRESOLVABLE : rc, p.name,
-                             std::move(msg)});
+            fails.Add(idx, rc == CAPSTAN_RC_DENIED ? CAPSTAN_RC_UNRESOLVABLE : rc,
+                      static_cast<uint32_t>(pi), p.thread_safe ? slot.View() : msg);
             pass = false;
             break;
           }
@@ -252,13 +268,14 @@ Algorithm::FilterOutcome Algorithm::RunFilters(CycleState& state, const PodInfo&
           if (!failed.exchange(true)) {
             std::lock_guard lock(error_mu);
             out.error = "running Filter plugin \"" + p.name + "\" on node \"" +
-                        snapshot.node(idx).info->name() + "\": " + plugin::RcName(rc) + ": " + msg;
+                        snapshot.node(idx).info->name() + "\": " + plugin::RcName(rc) + ": " +
+                        std::string(p.thread_safe ? slot.View() : msg);
           }
           break;
         }
         if (pass) {
-          size_t slot = found.fetch_add(1, std::memory_order_relaxed);
-          if (slot < to_find) out.feasible[slot] = idx;
+          size_t slot_index = found.fetch_add(1, std::memory_order_relaxed);
+          if (slot_index < to_find) out.feasible[slot_index] = idx;
         }
       }
     }
@@ -267,15 +284,37 @@ Algorithm::FilterOutcome Algorithm::RunFilters(CycleState& state, const PodInfo&
   pool_->Run(workers, work);
   state.set_writable(true);
   size_t total = 0;
+  size_t rejected = 0;
   for (size_t w = 0; w < failures.size(); ++w) {
     total += processed[w];
-    for (NodeFailure& f : failures[w]) diagnosis->failures.push_back(std::move(f));
+    rejected += failures[w].items.size();
   }
+  out.rejected = rejected;
   stats_->filter_calls.fetch_add(static_cast<int64_t>(total * active.size()),
                                  std::memory_order_relaxed);
   if (restricted == nullptr) next_start_ = (start + total) % n;
   out.feasible.resize(std::min(found.load(), to_find));
+  // Per-node failures matter only when no node fits (PostFilter and the FailedScheduling text).
+  if (out.feasible.empty()) {
+    diagnosis->failures.reserve(diagnosis->failures.size() + rejected);
+    for (const WorkerFailures& wf : failures) {
+      for (const WorkerFailures::Item& f : wf.items) {
+        diagnosis->failures.push_back(
+            {f.node, f.code, plugins[f.plugin].name, wf.reasons[f.reason]});
+      }
+    }
+  }
   return out;
+}
+
+void Algorithm::WorkerFailures::Add(uint32_t node, capstan_rc code, uint32_t plugin,
+                                    std::string_view reason) {
+  int32_t& last = last_reason[plugin];
+  if (last < 0 || reasons[static_cast<size_t>(last)] != reason) {
+    last = static_cast<int32_t>(reasons.size());
+    reasons.emplace_back(reason);
+  }
+  items.push_back({node, code, plugin, static_cast<uint32_t>(last)});
 }
 
 std::string Algorithm::RunScores(CycleState& state, const PodInfo& pod, const Snapshot& snapshot,
@@ -325,19 +364,27 @@ std::string Algorithm::RunScores(CycleState& state, const PodInfo& pod, const Sn
   std::string error;
   state.set_writable(false);
   auto work = [&](int) {
+    CallSlot& slot = Framework::ThreadSlot();
     std::string msg;
     for (;;) {
       size_t begin = next.fetch_add(kChunk, std::memory_order_relaxed);
       if (begin >= m || failed.load(std::memory_order_relaxed)) break;
       for (size_t j = begin; j < std::min(m, begin + kChunk); ++j) {
+        if (j + 1 < m) {
+          const char* v = reinterpret_cast<const char*>(views[j + 1]);
+          __builtin_prefetch(v);
+          __builtin_prefetch(v + 64);
+          __builtin_prefetch(v + 128);
+        }
         for (size_t a = 0; a < k; ++a) {
           const SchedPluginRef& p = plugins[active[a]];
           int64_t score = 0;
-          capstan_rc rc =
-              fw_->Call(p, deadlines[active[a]], "on_score", &msg,
-                        [&](capstan_plugin_state* s, capstan_call* c) {
-                          return p.vt->on_score(s, c, state.handle(), pod.view(), views[j], &score);
-                        });
+          auto call = [&](capstan_plugin_state* s, capstan_call* c) {
+            return p.vt->on_score(s, c, state.handle(), pod.view(), views[j], &score);
+          };
+          capstan_rc rc = p.thread_safe
+                              ? fw_->CallIn(slot, p, deadlines[active[a]], &msg, call)
+                              : fw_->Call(p, deadlines[active[a]], "on_score", &msg, call);
           if (rc == CAPSTAN_RC_OK) {
             scores[a * m + j] = score;
           } else if (p.ignore_errors) {

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/scheduler/cycle_state.h"
 #include "core/scheduler/framework.h"
@@ -70,7 +72,22 @@ class Algorithm {
  private:
   struct FilterOutcome {
     std::vector<uint32_t> feasible;
+    size_t rejected = 0;  // nodes a Filter plugin rejected
     std::string error;
+  };
+  // One Filter worker's rejections, kept compact: most rejections of a plugin in a cycle share
+  // one text ("node(s) had untolerated taint ..."), which is stored once.
+  struct WorkerFailures {
+    struct Item {
+      uint32_t node;
+      capstan_rc code;
+      uint32_t plugin;  // index into Framework::plugins()
+      uint32_t reason;  // index into `reasons`
+    };
+    std::vector<Item> items;
+    std::vector<std::string> reasons;
+    std::vector<int32_t> last_reason;  // per plugin: its latest entry in `reasons`, or -1
+    void Add(uint32_t node, capstan_rc code, uint32_t plugin, std::string_view reason);
   };
   FilterOutcome RunFilters(CycleState& state, const PodInfo& pod, const Snapshot& snapshot,
                            const std::vector<uint32_t>* restricted,

@@ -153,10 +153,12 @@ void Cache::CopyNode(const NodeEntry& entry, uint32_t index, SnapshotNode& out) 
     out.used_ports.insert(out.used_ports.end(), v->host_ports, v->host_ports + v->host_port_count);
   }
   out.images.clear();
-  for (const NodeImage& img : entry.info->data().images) {
+  const std::vector<NodeImage>& images = entry.info->data().images;
+  for (size_t i = 0; i < images.size(); ++i) {
+    const NodeImage& img = images[i];
     auto it = image_nodes_.find(img.name);
     capstan_sched_image abi{};
-    abi.name = HostStr(img.name);
+    abi.name = entry.info->abi_image_names()[i];
     abi.size_bytes = img.size_bytes;
     abi.node_count = it == image_nodes_.end() ? 0 : it->second;
     out.images.push_back(abi);

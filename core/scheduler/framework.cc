@@ -5,21 +5,16 @@
 
 namespace capstan::scheduler {
 
-capstan_call* CallSlot::Prepare(int64_t deadline_mono_ns) {
-  error[0] = '\0';
-  handle.deadline_mono_ns = deadline_mono_ns;
+CallSlot::CallSlot() {
   handle.cancel = nullptr;
   call.struct_size = sizeof(capstan_call);
-  call.deadline_mono_ns = deadline_mono_ns;
   call.error_buf = error.data();
   call.error_cap = static_cast<uint32_t>(error.size());
-  call.retry_after_ms = 0;
   call.handle = reinterpret_cast<capstan_host_call_handle*>(&handle);
-  return &call;
 }
 
-std::string CallSlot::Text() const {
-  return std::string(error.data(), strnlen(error.data(), error.size()));
+std::string_view CallSlot::View() const {
+  return std::string_view(error.data(), strnlen(error.data(), error.size()));
 }
 
 CallSlot& Framework::ThreadSlot() {

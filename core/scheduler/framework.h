@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "capstan/abi/sched.h"
@@ -31,13 +32,26 @@ struct SchedPluginRef {
   int64_t timeout_ns = 0;
 };
 
-// A reusable call context for one thread.
+// A reusable call context for one thread. The fields that never change are set once by the
+// constructor, so `Prepare` (once per plugin call) writes only the deadline and clears the
+// error text. Not copyable: `call` points into the slot itself.
 struct CallSlot {
+  CallSlot();
+  CallSlot(const CallSlot&) = delete;
+  CallSlot& operator=(const CallSlot&) = delete;
   std::array<char, 1024> error{};
   plugin::CallContext::Handle handle;
   capstan_call call{};
-  capstan_call* Prepare(int64_t deadline_mono_ns);
-  std::string Text() const;
+  capstan_call* Prepare(int64_t deadline_mono_ns) {
+    error[0] = '\0';
+    handle.deadline_mono_ns = deadline_mono_ns;
+    call.deadline_mono_ns = deadline_mono_ns;
+    call.retry_after_ms = 0;
+    return &call;
+  }
+  // The plugin's error text (bounded by the buffer).
+  std::string_view View() const;
+  std::string Text() const { return std::string(View()); }
 };
 
 // Immutable after Create; shared by the cycle thread, the filter/score pool and binding threads.
@@ -63,6 +77,8 @@ class Framework {
   const std::vector<size_t>& bind() const { return bind_; }
   const std::vector<size_t>& post_bind() const { return post_bind_; }
   int64_t budget_ns() const { return budget_ns_; }
+  // This thread's reusable call slot.
+  static CallSlot& ThreadSlot();
 
   // QueueSort through the one plugin providing it.
   bool QueueLess(const PodInfo& a, const PodInfo& b) const;
@@ -73,7 +89,15 @@ class Framework {
   capstan_rc Call(const SchedPluginRef& p, int64_t deadline_mono_ns, const char* what,
                   std::string* message, Fn&& fn) const {
     if (!p.thread_safe) return CallSerialized(p, deadline_mono_ns, what, message, fn);
-    CallSlot& slot = ThreadSlot();
+    return CallIn(ThreadSlot(), p, deadline_mono_ns, message, fn);
+  }
+
+  // `Call` for a thread-safe `p` with the caller's slot (the Filter/Score loops take one per
+  // worker, keeping the thread-local lookup off the per-node path). `slot` must belong to the
+  // calling thread; its error text stays readable (`slot.View()`) until its next use.
+  template <typename Fn>
+  capstan_rc CallIn(CallSlot& slot, const SchedPluginRef& p, int64_t deadline_mono_ns,
+                    std::string* message, Fn&& fn) const {
     capstan_call* c = slot.Prepare(deadline_mono_ns);
     capstan_rc rc = CAPSTAN_RC_ERROR;
     try {
@@ -99,7 +123,6 @@ class Framework {
 
  private:
   Framework() = default;
-  static CallSlot& ThreadSlot();
   template <typename Fn>
   capstan_rc CallSerialized(const SchedPluginRef& p, int64_t deadline, const char* what,
                             std::string* message, Fn& fn) const {

@@ -6,7 +6,14 @@
 
 #include <algorithm>
 
+#include "core/scheduler/string_pool.h"
+
 namespace capstan::scheduler {
+
+capstan_host_str Pooled(const std::string& s) {
+  std::string_view v = StringPool::Global().Intern(s);
+  return {v.data(), v.size()};
+}
 namespace {
 
 using nlohmann::json;
@@ -244,7 +251,9 @@ std::shared_ptr<const PodInfo> PodInfo::WithNodeName(std::string_view node_name)
 }
 
 PodInfo::PodInfo(PodData data) : d_(std::move(data)) {
-  for (const auto& [k, v] : d_.labels) labels_.push_back({HostStr(k), HostStr(v)});
+  // Labels point at pooled copies: inter-pod affinity and topology spread read every existing
+  // pod's labels, and shared copies stay in cache.
+  for (const auto& [k, v] : d_.labels) labels_.push_back({Pooled(k), Pooled(v)});
   for (const auto& [k, v] : d_.node_selector) selector_.push_back({HostStr(k), HostStr(v)});
   for (const Toleration& t : d_.tolerations) {
     capstan_sched_toleration abi{};
@@ -319,11 +328,13 @@ Result<std::shared_ptr<const NodeInfo>> NodeInfo::FromJson(std::shared_ptr<const
 }
 
 NodeInfo::NodeInfo(NodeData data) : d_(std::move(data)) {
-  for (const auto& [k, v] : d_.labels) labels_.push_back({HostStr(k), HostStr(v)});
+  // The strings every node repeats point at one pooled copy (string_pool.h).
+  for (const auto& [k, v] : d_.labels) labels_.push_back({Pooled(k), Pooled(v)});
+  for (const NodeImage& i : d_.images) image_names_.push_back(Pooled(i.name));
   for (const Taint& t : d_.taints) {
     capstan_sched_taint abi{};
-    abi.key = HostStr(t.key);
-    abi.value = HostStr(t.value);
+    abi.key = Pooled(t.key);
+    abi.value = Pooled(t.value);
     abi.effect = t.effect;
     taints_.push_back(abi);
   }

@@ -151,18 +151,24 @@ class NodeInfo {
   const std::string& name() const { return d_.name; }
   const std::vector<capstan_sched_label>& abi_labels() const { return labels_; }
   const std::vector<capstan_sched_taint>& abi_taints() const { return taints_; }
+  // The names of `data().images`, index for index, as pooled strings.
+  const std::vector<capstan_host_str>& abi_image_names() const { return image_names_; }
   const capstan_sched_resources& abi_allocatable() const { return allocatable_; }
 
  private:
   NodeData d_;
   std::vector<capstan_sched_label> labels_;
   std::vector<capstan_sched_taint> taints_;
+  std::vector<capstan_host_str> image_names_;
   std::vector<capstan_sched_scalar> scalars_;
   capstan_sched_resources allocatable_{};
 };
 
 // ABI helpers shared with the snapshot.
 inline capstan_host_str HostStr(const std::string& s) { return {s.data(), s.size()}; }
+// `s` as its pooled copy (string_pool.h), or `s` itself when the pool is full: the view is
+// valid as long as `s` is.
+capstan_host_str Pooled(const std::string& s);
 // Fills `out` from `r`; `scalars` receives the scalar array `out` points to.
 void FillAbiResources(const Resources& r, std::vector<capstan_sched_scalar>* scalars,
                       capstan_sched_resources* out);

@@ -41,7 +41,9 @@ struct SchedulerOptions {
   // A Filter/Score phase uses the other threads only when it expects at least this many plugin
   // calls (nodes x plugins): for cheap plugins, waking a worker costs more than it saves.
   size_t min_calls_for_parallel = 8192;
-  int binding_threads = 2;
+  // Binding cycles in flight at once: each Bind is a blocking API write, so more threads keep
+  // the API server busy (upstream binds every pod in its own goroutine).
+  int binding_threads = 8;
   // 1..100, or 0 for upstream's adaptive default.
   int percentage_of_nodes_to_score = 0;
   std::chrono::milliseconds initial_backoff{1000};

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <string>
+#include <string_view>
 
 #include "capstan/sdk/plugin.h"
 #include "capstan/sdk/testing/fake_host.h"
@@ -291,6 +293,22 @@ TEST(SchedTest, ViewsReadFieldsBeyondTheWritersStructSizeAsZero) {
   EXPECT_TRUE(pv.labels().empty());
   EXPECT_EQ(pv.object(), nullptr);
   EXPECT_EQ(pv.requests().milli_cpu, 0);
+}
+
+TEST(SchedTest, SameBytesAgreesWithStringEqualityForEveryLengthAndPosition) {
+  for (size_t n = 0; n <= 40; ++n) {
+    std::string a(n, 'k');
+    for (size_t i = 0; i < n; ++i) a[i] = static_cast<char>('a' + i % 26);
+    std::string b = a;
+    EXPECT_TRUE(SameBytes(a, b)) << n;
+    EXPECT_FALSE(SameBytes(a, b + "x")) << n;
+    for (size_t i = 0; i < n; ++i) {
+      std::string c = a;
+      c[i] = '#';
+      EXPECT_FALSE(SameBytes(a, c)) << n << " at " << i;
+    }
+  }
+  EXPECT_TRUE(SameBytes(std::string_view(), std::string_view("")));
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "plugins/controllers/kit/expectations.h"
 #include "plugins/controllers/kit/object_util.h"
 #include "plugins/controllers/replicaset/event_spam_filter.h"
+#include "plugins/controllers/replicaset/pending_creates.h"
 
 namespace capstan::controllers {
 
@@ -98,6 +99,7 @@ class ReplicaSetController final : public sdk::ControllerPlugin {
   Clock clock_ = SystemNow;
   Expectations expectations_;
   EventSpamFilter events_;
+  PendingCreates pending_;
   sdk::Metric pods_created_;
   sdk::Metric pods_deleted_;
 };

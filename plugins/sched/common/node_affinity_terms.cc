@@ -7,7 +7,8 @@ using sdk::json::Json;
 
 bool MatchesNodeSelector(const sdk::Labels& selector, const sdk::Labels& labels) {
   for (size_t i = 0; i < selector.size(); ++i) {
-    if (labels.Get(selector.key(i)) != selector.value(i)) return false;
+    std::optional<std::string_view> v = labels.Get(selector.key(i));
+    if (!v || !sdk::SameBytes(*v, selector.value(i))) return false;
   }
   return true;
 }

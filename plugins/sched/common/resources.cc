@@ -13,6 +13,14 @@ int64_t ResourceOf(const capstan_sched_resources& r, std::string_view name) {
   return ScalarOf(r, name);
 }
 
+ResourceKind KindOf(std::string_view name) {
+  if (name == "cpu") return ResourceKind::kCpu;
+  if (name == "memory") return ResourceKind::kMemory;
+  if (name == "ephemeral-storage") return ResourceKind::kEphemeralStorage;
+  if (name == "pods") return ResourceKind::kPods;
+  return ResourceKind::kScalar;
+}
+
 bool IsScalarResource(std::string_view name) {
   return name != "cpu" && name != "memory" && name != "ephemeral-storage" && name != "pods";
 }
@@ -27,10 +35,11 @@ sdk::Status ParseResourceSpecs(const sdk::json::Json* list, std::vector<Resource
       if (weight < 0 || weight > 100) {
         return sdk::Status::Invalid("resources[].weight must be in [1, 100]");
       }
-      out->push_back({std::move(*name), weight == 0 ? 1 : weight});
+      ResourceKind kind = KindOf(*name);
+      out->push_back({std::move(*name), weight == 0 ? 1 : weight, kind});
     }
   }
-  if (out->empty()) *out = {{"cpu", 1}, {"memory", 1}};
+  if (out->empty()) *out = {{"cpu", 1, ResourceKind::kCpu}, {"memory", 1, ResourceKind::kMemory}};
   return sdk::Status::Ok();
 }
 

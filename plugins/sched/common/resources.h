@@ -19,13 +19,35 @@ namespace capstan::sched {
 inline constexpr int64_t kDefaultMilliCpuRequest = 100;
 inline constexpr int64_t kDefaultMemoryRequest = int64_t{200} * 1024 * 1024;
 
+// Which field of `capstan_sched_resources` a resource name reads; resolved once at config time
+// so per-node Score calls compare no strings.
+enum class ResourceKind : uint8_t { kCpu, kMemory, kEphemeralStorage, kPods, kScalar };
+ResourceKind KindOf(std::string_view name);
+
 struct ResourceSpec {
   std::string name;
   int64_t weight = 1;
+  ResourceKind kind = ResourceKind::kScalar;  // KindOf(name); set by ParseResourceSpecs
 };
 
 // "cpu" (millicores), "memory", "ephemeral-storage", "pods", else a scalar resource; 0 if absent.
 int64_t ResourceOf(const capstan_sched_resources& r, std::string_view name);
+// The same for a parsed spec, without comparing names unless it is a scalar resource.
+inline int64_t ResourceOf(const capstan_sched_resources& r, const ResourceSpec& spec) {
+  switch (spec.kind) {
+    case ResourceKind::kCpu:
+      return r.milli_cpu;
+    case ResourceKind::kMemory:
+      return r.memory;
+    case ResourceKind::kEphemeralStorage:
+      return r.ephemeral_storage;
+    case ResourceKind::kPods:
+      return r.pods;
+    case ResourceKind::kScalar:
+      break;
+  }
+  return ResourceOf(r, std::string_view(spec.name));
+}
 // True for the resources kept in `capstan_sched_resources.scalars` (extended, hugepages).
 bool IsScalarResource(std::string_view name);
 

@@ -11,11 +11,11 @@ bool ToleratesTaint(const capstan_sched_toleration& t, std::string_view key, std
                     uint32_t effect) {
   if (t.effect != 0 && t.effect != effect) return false;
   std::string_view tkey = sdk::ToView(t.key);
-  if (!tkey.empty() && tkey != key) return false;
+  if (!tkey.empty() && !sdk::SameBytes(tkey, key)) return false;
   switch (t.op) {
     case 0:
     case CAPSTAN_TOLERATION_EQUAL:
-      return sdk::ToView(t.value) == value;
+      return sdk::SameBytes(sdk::ToView(t.value), value);
     case CAPSTAN_TOLERATION_EXISTS:
       return true;
     default:
@@ -33,7 +33,7 @@ bool AnyToleratesTaint(sdk::Span<capstan_sched_toleration> tolerations, std::str
 
 int64_t ScalarOf(const capstan_sched_resources& r, std::string_view name) {
   for (uint32_t i = 0; i < r.scalar_count && r.scalars != nullptr; ++i) {
-    if (sdk::ToView(r.scalars[i].name) == name) return r.scalars[i].value;
+    if (sdk::SameBytes(sdk::ToView(r.scalars[i].name), name)) return r.scalars[i].value;
   }
   return 0;
 }

@@ -50,12 +50,19 @@ sdk::Status ParseRequirements(const Json* list, bool allow_numeric, std::vector<
 
 }  // namespace
 
+bool Requirement::Has(std::string_view value) const {
+  for (const std::string& v : values) {
+    if (sdk::SameBytes(v, value)) return true;
+  }
+  return false;
+}
+
 bool Requirement::Matches(const std::string_view* value) const {
   switch (op) {
     case SelectorOp::kIn:
-      return value != nullptr && std::find(values.begin(), values.end(), *value) != values.end();
+      return value != nullptr && Has(*value);
     case SelectorOp::kNotIn:
-      return value == nullptr || std::find(values.begin(), values.end(), *value) == values.end();
+      return value == nullptr || !Has(*value);
     case SelectorOp::kExists:
       return value != nullptr;
     case SelectorOp::kDoesNotExist:

@@ -28,6 +28,8 @@ struct Requirement {
 
   // Whether a label (or field) value satisfies the requirement; `value` is NULL when absent.
   bool Matches(const std::string_view* value) const;
+  // Whether `value` is one of `values`.
+  bool Has(std::string_view value) const;
 };
 
 // A label selector. Default-constructed it matches everything (an empty `{}` selector); a

@@ -20,15 +20,17 @@ bool NodeIndexExists(const sdk::Cycle& cycle, uint32_t index) {
 }  // namespace
 
 bool SameImage(std::string_view pod_image, std::string_view node_image) {
-  if (pod_image == node_image) return true;
+  // Only equal names, or a node name exactly ":latest" longer, can match: most pairs differ in
+  // length and need no byte comparison.
+  constexpr std::string_view kLatest = ":latest";
+  if (node_image.size() == pod_image.size()) return sdk::SameBytes(pod_image, node_image);
+  if (node_image.size() != pod_image.size() + kLatest.size()) return false;
   size_t colon = pod_image.rfind(':');
   size_t slash = pod_image.rfind('/');
   bool untagged =
       colon == std::string_view::npos || (slash != std::string_view::npos && colon < slash);
-  constexpr std::string_view kLatest = ":latest";
-  return untagged && node_image.size() == pod_image.size() + kLatest.size() &&
-         node_image.substr(0, pod_image.size()) == pod_image &&
-         node_image.substr(pod_image.size()) == kLatest;
+  return untagged && sdk::SameBytes(node_image.substr(0, pod_image.size()), pod_image) &&
+         sdk::SameBytes(node_image.substr(pod_image.size()), kLatest);
 }
 
 int64_t ImageScore(int64_t sum_scores, int64_t num_containers) {
@@ -71,6 +73,8 @@ sdk::Status ImageLocality::PreScore(sdk::Call& call, sdk::Cycle& cycle, const sd
   uint32_t total = std::max<uint32_t>(SnapshotNodeCount(cycle, feasible_max + 1),
                                       static_cast<uint32_t>(nodes.size()));
   (void)cycle.Write(kImageLocalityName, std::to_string(total));
+  // The same count for Score without a host call and a parse per node.
+  (void)total_.Put(cycle, std::make_shared<const uint32_t>(total));
   return sdk::Status::Ok();
 }
 
@@ -78,8 +82,9 @@ sdk::Status ImageLocality::Score(sdk::Call& call, sdk::Cycle& cycle, const sdk::
                                  const sdk::NodeView& node, int64_t* score) {
   (void)call;
   uint32_t total = 0;
-  std::string_view stored;
-  if (cycle.Read(kImageLocalityName, &stored).ok()) {
+  if (std::shared_ptr<const uint32_t> cached = total_.Get(cycle)) {
+    total = *cached;
+  } else if (std::string_view stored; cycle.Read(kImageLocalityName, &stored).ok()) {
     std::from_chars(stored.data(), stored.data() + stored.size(), total);
   }
   if (total == 0) total = SnapshotNodeCount(cycle, node.index() + 1);

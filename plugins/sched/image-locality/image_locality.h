@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "capstan/sdk/sched.h"
+#include "plugins/sched/common/cycle_cache.h"
 
 namespace capstan::sched {
 
@@ -25,7 +26,8 @@ bool SameImage(std::string_view pod_image, std::string_view node_image);
 // upstream's calculatePriority: maps the summed scaled sizes into [0, 100].
 int64_t ImageScore(int64_t sum_scores, int64_t num_containers);
 
-// Stateless apart from one integer per cycle in cycle state; thread-safe.
+// Stateless apart from one integer per cycle (in cycle state, and in a `CycleCache` that Score
+// reads without a host call); thread-safe.
 class ImageLocality final : public sdk::SchedPlugin {
  public:
   // Counts the nodes of the cycle's snapshot (see README) and stores the count under the cycle
@@ -35,6 +37,9 @@ class ImageLocality final : public sdk::SchedPlugin {
   // For each pod image on the node: size * (nodes holding it / all nodes), summed and scaled.
   sdk::Status Score(sdk::Call& call, sdk::Cycle& cycle, const sdk::PodView& pod,
                     const sdk::NodeView& node, int64_t* score) override;
+
+ private:
+  CycleCache<uint32_t> total_{std::string(kImageLocalityName) + "/total"};
 };
 
 // The number of nodes in the cycle's snapshot: the first index for which

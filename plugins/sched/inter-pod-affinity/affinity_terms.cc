@@ -67,9 +67,11 @@ void ParseList(const Json* list, const sdk::PodView& owner, bool weighted,
 }  // namespace
 
 bool AffinityTerm::Matches(const sdk::PodView& pod) const {
-  if (!all_namespaces &&
-      std::find(namespaces.begin(), namespaces.end(), pod.namespace_name()) == namespaces.end()) {
-    return false;
+  if (!all_namespaces) {
+    std::string_view ns = pod.namespace_name();
+    bool listed = false;
+    for (const std::string& n : namespaces) listed = listed || sdk::SameBytes(n, ns);
+    if (!listed) return false;
   }
   return selector.Matches(pod.labels());
 }
@@ -94,7 +96,7 @@ PodAffinity PodAffinity::Parse(const Json& pod_json, const sdk::PodView& owner) 
 void TopologyCounts::Add(std::string_view key, std::string_view value, int64_t n) {
   DomainCounts* counts = nullptr;
   for (auto& [k, c] : keys_) {
-    if (k == key) counts = &c;
+    if (sdk::SameBytes(k, key)) counts = &c;
   }
   if (counts == nullptr) {
     keys_.emplace_back(std::string(key), DomainCounts());
@@ -140,7 +142,10 @@ const PodAffinity* ExistingPodCache::Get(const sdk::Cycle& cycle, const sdk::Pod
   }
   Json pod_json;
   // A pod whose JSON cannot be read counts as having no affinity until it is seen again.
-  if (!ObjectJson(cycle, pod.object(), &pod_json).ok()) return nullptr;
+  if (!ObjectJsonWithAnyKey(cycle, pod.object(), {"podAffinity", "podAntiAffinity"}, &pod_json)
+           .ok()) {
+    return nullptr;
+  }
   PodAffinity a = PodAffinity::Parse(pod_json, pod);
   std::shared_ptr<const PodAffinity> parsed;
   if (!a.empty()) parsed = std::make_shared<const PodAffinity>(std::move(a));

@@ -71,7 +71,8 @@ sdk::Status InterPodAffinity::Incoming(const sdk::Cycle& cycle, const sdk::PodVi
     return sdk::Status::Ok();
   }
   sdk::json::Json pod_json;
-  sdk::Status s = ObjectJson(cycle, pod.object(), &pod_json);
+  sdk::Status s =
+      ObjectJsonWithAnyKey(cycle, pod.object(), {"podAffinity", "podAntiAffinity"}, &pod_json);
   if (!s.ok()) return s;
   *out = std::make_shared<const PodAffinity>(PodAffinity::Parse(pod_json, pod));
   return sdk::Status::Ok();

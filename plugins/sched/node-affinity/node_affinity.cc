@@ -28,7 +28,7 @@ sdk::Status NodeAffinity::Terms(const sdk::Cycle& cycle, const sdk::PodView& pod
   *out = cache_.Get(cycle);
   if (*out != nullptr) return sdk::Status::Ok();
   Json pod_json;
-  sdk::Status s = ObjectJson(cycle, pod.object(), &pod_json);
+  sdk::Status s = ObjectJsonWithAnyKey(cycle, pod.object(), {"nodeAffinity"}, &pod_json);
   if (!s.ok()) return s;
   auto terms = std::make_shared<const NodeAffinityTerms>(NodeAffinityTerms::Parse(
       sdk::json::FindPath(pod_json, {"spec", "affinity", "nodeAffinity"})));

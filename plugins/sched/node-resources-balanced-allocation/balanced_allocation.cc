@@ -19,7 +19,7 @@ sdk::Status BalancedAllocation::PreScore(sdk::Call& call, sdk::Cycle& cycle,
                                          const sdk::PodView& pod, const sdk::NodeList& nodes) {
   (void)call, (void)cycle, (void)nodes;
   for (const ResourceSpec& r : resources_) {
-    if (ResourceOf(pod.requests(), r.name) != 0) return sdk::Status::Ok();
+    if (ResourceOf(pod.requests(), r) != 0) return sdk::Status::Ok();
   }
   return sdk::Status::Skip();
 }
@@ -35,12 +35,11 @@ sdk::Status BalancedAllocation::Score(sdk::Call& call, sdk::Cycle& cycle, const 
   size_t n = 0;
   double total = 0;
   for (const ResourceSpec& r : resources_) {
-    int64_t pod_req = ResourceOf(want, r.name);
-    if (pod_req == 0 && IsScalarResource(r.name)) continue;
-    int64_t capacity = ResourceOf(alloc, r.name);
+    int64_t pod_req = ResourceOf(want, r);
+    if (pod_req == 0 && r.kind == ResourceKind::kScalar) continue;
+    int64_t capacity = ResourceOf(alloc, r);
     if (capacity == 0 || n == sizeof(fractions) / sizeof(fractions[0])) continue;
-    double f =
-        static_cast<double>(ResourceOf(used, r.name) + pod_req) / static_cast<double>(capacity);
+    double f = static_cast<double>(ResourceOf(used, r) + pod_req) / static_cast<double>(capacity);
     if (f > 1) f = 1;
     fractions[n++] = f;
     total += f;

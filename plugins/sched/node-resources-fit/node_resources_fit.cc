@@ -120,14 +120,14 @@ sdk::Status NodeResourcesFit::Score(sdk::Call& call, sdk::Cycle& cycle, const sd
   const capstan_sched_resources used = node.requested();
   int64_t node_score = 0, weight_sum = 0;
   for (const ResourceSpec& r : resources_) {
-    int64_t pod_req = ResourceOf(want, r.name);
+    int64_t pod_req = ResourceOf(want, r);
     // Scoring counts a pod without cpu/memory requests as upstream's non-zero defaults.
-    if (r.name == "cpu" && pod_req == 0) pod_req = kDefaultMilliCpuRequest;
-    if (r.name == "memory" && pod_req == 0) pod_req = kDefaultMemoryRequest;
-    if (pod_req == 0 && IsScalarResource(r.name)) continue;
-    int64_t capacity = ResourceOf(alloc, r.name);
+    if (r.kind == ResourceKind::kCpu && pod_req == 0) pod_req = kDefaultMilliCpuRequest;
+    if (r.kind == ResourceKind::kMemory && pod_req == 0) pod_req = kDefaultMemoryRequest;
+    if (pod_req == 0 && r.kind == ResourceKind::kScalar) continue;
+    int64_t capacity = ResourceOf(alloc, r);
     if (capacity == 0) continue;
-    int64_t s = ScoreResource(ResourceOf(used, r.name) + pod_req, capacity);
+    int64_t s = ScoreResource(ResourceOf(used, r) + pod_req, capacity);
     if (strategy_ == ScoringStrategy::kRequestedToCapacityRatio && s <= 0) continue;
     node_score += s * r.weight;
     weight_sum += r.weight;

@@ -24,7 +24,8 @@ sdk::Status PodTopologySpread::Constraints(const sdk::Cycle& cycle, const sdk::P
     return sdk::Status::Ok();
   }
   sdk::json::Json pod_json;
-  sdk::Status s = ObjectJson(cycle, pod.object(), &pod_json);
+  sdk::Status s =
+      ObjectJsonWithAnyKey(cycle, pod.object(), {"topologySpreadConstraints"}, &pod_json);
   if (!s.ok()) return s;
   auto parsed = std::make_shared<SpreadConstraints>();
   s = SpreadConstraints::Parse(pod_json, pod, parsed.get());

@@ -6,6 +6,7 @@
 #define CAPSTAN_SDK_SCHED_VIEWS_H_
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -13,6 +14,38 @@
 #include "capstan/sdk/text.h"
 
 namespace capstan::sdk {
+
+// Byte equality of two strings, inline. The per-node Filter/Score paths compare short strings
+// (label keys and values, image names, taint keys) several times per call; a library memcmp
+// call costs more than such a comparison (most of the default plugins' time under load). The
+// last 8 bytes are compared first: these strings often share a long prefix
+// ("kubernetes.io/...", "registry/app:1" vs ":2").
+inline bool SameBytes(std::string_view a, std::string_view b) {
+  size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* p = a.data();
+  const char* q = b.data();
+  if (n >= 8) {
+    uint64_t x = 0, y = 0;
+    std::memcpy(&x, p + n - 8, 8);
+    std::memcpy(&y, q + n - 8, 8);
+    if (x != y) return false;
+    for (size_t i = 0; i + 8 <= n - 8; i += 8) {
+      std::memcpy(&x, p + i, 8);
+      std::memcpy(&y, q + i, 8);
+      if (x != y) return false;
+    }
+    // The bytes between the last full word and the tail word were covered by the tail word.
+    for (size_t i = (n - 8) / 8 * 8; i < n - 8; ++i) {
+      if (p[i] != q[i]) return false;
+    }
+    return true;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] != q[i]) return false;
+  }
+  return true;
+}
 
 // Label (or node selector) pairs; keys are unique.
 class Labels {
@@ -26,7 +59,7 @@ class Labels {
   // The value of `key`, or nullopt when absent (an empty value is present).
   std::optional<std::string_view> Get(std::string_view k) const {
     for (const capstan_sched_label& l : items_) {
-      if (ToView(l.key) == k) return ToView(l.value);
+      if (SameBytes(ToView(l.key), k)) return ToView(l.value);
     }
     return std::nullopt;
   }

@@ -149,6 +149,29 @@ TEST_F(ReplicaSetControllerTest, DoesNotCreateAgainBeforeTheCacheShowsItsPods) {
   EXPECT_EQ(Calls("POST", kPodsPath).size(), 3u);
 }
 
+TEST_F(ReplicaSetControllerTest, SkipsTheFullSyncWhileItsLastCreatesAreMissingFromTheCache) {
+  Json rs = ReplicaSet(2);
+  Put(rs);
+  host_.SetApiResponse("POST", kPodsPath, 201, Pod("web-abcde", {{"app", "web"}}).dump());
+  host_.SetApiResponse("PATCH", kStatusPath, 200, "{}");
+  auto& p = Plugin();
+  uint64_t requeue = 0;
+  ASSERT_TRUE(p.Reconcile("default/web", &requeue).ok());
+  ASSERT_EQ(Calls("PATCH", kStatusPath).size(), 1u);
+  // Nothing new in the cache: no status recount either, only a requeue.
+  requeue = 0;
+  ASSERT_TRUE(p.Reconcile("default/web", &requeue).ok());
+  EXPECT_EQ(Calls("PATCH", kStatusPath).size(), 1u);
+  EXPECT_EQ(requeue, 1000u);
+  // A new generation (kubectl scale) is observed at once even with creates outstanding.
+  rs["metadata"]["generation"] = 3;
+  Put(rs);
+  ASSERT_TRUE(p.Reconcile("default/web", &requeue).ok());
+  ASSERT_EQ(Calls("PATCH", kStatusPath).size(), 2u);
+  EXPECT_EQ(LastStatus()["observedGeneration"], 3);
+  EXPECT_EQ(Calls("POST", kPodsPath).size(), 2u);  // expectations still hold scaling back
+}
+
 TEST_F(ReplicaSetControllerTest, ExpectationsExpireAfterTheirTimeout) {
   Put(ReplicaSet(1));
   host_.SetApiResponse("POST", kPodsPath, 201, Pod("web-lost1", {{"app", "web"}}).dump());

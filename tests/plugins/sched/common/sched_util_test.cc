@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string_view>
 #include <vector>
 
 #include "plugins/sched/common/resources.h"
@@ -74,6 +75,30 @@ TEST(ResourcesTest, ScoringFunctionsMatchUpstream) {
   ASSERT_TRUE(ParseResourceSpecs(nullptr, &specs).ok());
   ASSERT_EQ(specs.size(), 2u);
   EXPECT_EQ(specs[0].name, "cpu");
+}
+
+TEST(ResourcesTest, ParsedSpecsReadTheSameFieldAsTheirName) {
+  capstan_sched_scalar gpu{{"nvidia.com/gpu", 14}, 3};
+  capstan_sched_resources r{};
+  r.milli_cpu = 1500;
+  r.memory = 2048;
+  r.ephemeral_storage = 77;
+  r.pods = 9;
+  r.scalars = &gpu;
+  r.scalar_count = 1;
+  sdk::json::Json list = sdk::json::Json::array();
+  for (const char* name : {"cpu", "memory", "ephemeral-storage", "pods", "nvidia.com/gpu", "x/y"}) {
+    list.push_back({{"name", name}, {"weight", 2}});
+  }
+  std::vector<ResourceSpec> specs;
+  ASSERT_TRUE(ParseResourceSpecs(&list, &specs).ok());
+  ASSERT_EQ(specs.size(), 6u);
+  for (const ResourceSpec& s : specs) {
+    EXPECT_EQ(ResourceOf(r, s), ResourceOf(r, std::string_view(s.name))) << s.name;
+    EXPECT_EQ(s.kind == ResourceKind::kScalar, IsScalarResource(s.name)) << s.name;
+  }
+  EXPECT_EQ(ResourceOf(r, specs[4]), 3);
+  EXPECT_EQ(ResourceOf(r, specs[5]), 0);
 }
 
 }  // namespace

@@ -85,6 +85,20 @@ TEST(NodeAffinityTest, NodeSelectorAloneNeedsNoObjectJson) {
   EXPECT_EQ(d.PreFilter(host.NewCycle(), plain.get()).rc, CAPSTAN_RC_SKIP);
 }
 
+TEST(NodeAffinityTest, APodWhoseObjectNamesNoNodeAffinityIsNotParsed) {
+  // Text that is not JSON would fail a parse: without a "nodeAffinity" key it is never parsed,
+  // and the pod is treated as having no terms. With the key, the parse runs (and fails).
+  FakeHost host;
+  host.SetObjectJson(kPodObject, R"({"spec": {"containers": [)");
+  TestPlugin<NodeAffinity> p(host);
+  SchedDriver d(p);
+  Pod pod;
+  pod.Object(kPodObject);
+  EXPECT_EQ(d.PreFilter(host.NewCycle(), pod.get()).rc, CAPSTAN_RC_SKIP);
+  host.SetObjectJson(kPodObject, R"({"spec": {"affinity": {"nodeAffinity": )");
+  EXPECT_EQ(d.PreFilter(host.NewCycle(), pod.get()).rc, CAPSTAN_RC_ERROR);
+}
+
 TEST(NodeAffinityTest, PreFilterRestrictsToNodesNamedByMatchFields) {
   FakeHost host;
   host.SetObjectJson(kPodObject,
@@ -115,8 +129,9 @@ TEST(NodeAffinityTest, FilterUsesTheTermsParsedInPreFilter) {
   capstan_sched_cycle* cycle = host.NewCycle();
   ASSERT_TRUE(d.PreFilter(cycle, pod.get()).ok());
   ASSERT_TRUE(host.CycleValue(cycle, "node-affinity").has_value());
-  // Were Filter to parse the object again, it would fail on this text.
-  host.SetObjectJson(kPodObject, "not json");
+  // Were Filter to parse the object again, it would fail on this text (which names the key, so
+  // a fresh PreFilter does parse it).
+  host.SetObjectJson(kPodObject, R"({"nodeAffinity": not json)");
   Node node;
   node.Label("zone", "c");
   EXPECT_TRUE(d.Filter(cycle, pod.get(), node.get()).ok());
