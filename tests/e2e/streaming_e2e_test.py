@@ -1,19 +1,29 @@
-"""End-to-end: `kubectl logs`, `kubectl exec` against real runc containers.
+"""End-to-end: `kubectl logs`, `exec` (also `-it` on a real terminal), `attach` and `cp` against
+real runc containers, with kubectl 1.32 (WebSocket) and 1.20 (SPDY/3.1).
 
-The API server proxies pods/log and pods/exec to the server's local node agent
+The API server proxies pods/log, exec and attach to the server's local node agent
 (core/apiserver/node_proxy.h <-> core/agent/server), which reads the CRI logs and runs
-processes in the containers. Uses node_fixture.RuncCluster (registry + runc agent); needs root,
+processes in the containers (a terminal: plugins/runtime/runc/tty_exec.h).
+Uses node_fixture.RuncCluster (registry + runc agent); needs root,
 runc, umoci, skopeo, docker-registry and busybox; skipped without them.
 """
+import fcntl
 import json
 import os
 import pty
 import select
+import shutil
+import struct
 import subprocess
+import tempfile
+import termios
 import time
 import unittest
 
 from node_fixture import RuncCluster, TOOLS, runc_cluster_available
+
+KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"  # 1.32: exec over WebSocket
+KUBECTL_120 = "/opt/capstan/kubectl-1.20/usr/bin/kubectl"  # exec over SPDY/3.1
 
 
 @unittest.skipUnless(runc_cluster_available(), "needs root and " + ", ".join(TOOLS))
@@ -150,47 +160,144 @@ class StreamingTest(unittest.TestCase):
         out = self.kubectl("exec", "-i", "talker", "-c", "main", "--", "cat", input=data)
         self.assertEqual(out, data)
 
-    @unittest.skip("the agent runs tty=true exec without a terminal yet (`tty` says 'not a tty')")
-    def test_exec_with_a_tty(self):
-        pid, fd = pty.fork()
-        if pid == 0:
-            try:
-                os.execvpe("kubectl", ["kubectl", "exec", "-it", "talker", "-c", "main", "--",
-                                       "sh"], self.cluster.env)
-            finally:
-                os._exit(127)  # never return into the test runner from the child
-        out = b""
+    def exec_in_a_terminal(self, kubectl):
+        session = TerminalSession([kubectl, "exec", "-it", "talker", "-c", "main", "--", "sh"],
+                                  self.cluster.env, columns=77, rows=19)
         try:
-            def read_until(token, timeout=20):
-                nonlocal out
-                deadline = time.time() + timeout
-                while time.time() < deadline and token not in out:
-                    ready, _, _ = select.select([fd], [], [], 0.5)
-                    if ready:
-                        try:
-                            chunk = os.read(fd, 4096)
-                        except OSError:
-                            break
-                        if not chunk:
-                            break
-                        out += chunk
-                return token in out
-            os.write(fd, b"echo tty-$((40+2)); tty\n")
-            self.assertTrue(read_until(b"tty-42"), out)
-            self.assertTrue(read_until(b"/dev/pts/"), out)
-            os.write(fd, b"exit 5\n")
-            read_until(b"\x00", timeout=5)  # drain until the session ends
+            session.read_until(b"#")  # the prompt; typing earlier would work too
+            session.write(b"tty; echo $((6*7)); stty size; exit 3\n")
+            code = session.wait()
         finally:
-            deadline = time.time() + 10
-            done, status = os.waitpid(pid, os.WNOHANG)
-            while done == 0 and time.time() < deadline:
-                time.sleep(0.1)
-                done, status = os.waitpid(pid, os.WNOHANG)
-            if done == 0:  # kubectl still attached: do not hang the suite
-                os.kill(pid, 9)
-                _, status = os.waitpid(pid, 0)
-            os.close(fd)
-        self.assertEqual(os.waitstatus_to_exitcode(status), 5, out)
+            session.close()
+        self.assertIn(b"/dev/pts/", session.out)
+        self.assertNotIn(b"not a tty", session.out)
+        self.assertIn(b"42", session.out)
+        self.assertIn(b"19 77", session.out)  # kubectl's terminal size reached the pty
+        self.assertEqual(code, 3, session.out)
+
+    def test_exec_with_a_tty_over_websocket(self):
+        self.exec_in_a_terminal(KUBECTL)
+
+    @unittest.skipUnless(os.access(KUBECTL_120, os.X_OK), "needs kubectl 1.20 (SPDY)")
+    def test_exec_with_a_tty_over_spdy(self):
+        self.exec_in_a_terminal(KUBECTL_120)
+
+    def attach_sees_new_output(self, kubectl):
+        """`kubectl attach` (output only: the runtime ABI has no attach to stdin) shows what the
+        container prints after the attach began."""
+        proc = subprocess.Popen([kubectl, "attach", "talker", "-c", "main"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=self.cluster.env)
+        seen = b""
+        try:
+            fd = proc.stdout.fileno()
+            deadline = time.time() + 30
+            next_poke = 0
+            while time.time() < deadline and b"later-line" not in seen:
+                if time.time() >= next_poke:  # until the attach is up, a line may be missed
+                    self.kubectl("exec", "talker", "-c", "main", "--", "touch", "/more")
+                    next_poke = time.time() + 2
+                ready, _, _ = select.select([fd], [], [], 0.3)
+                if ready:
+                    chunk = os.read(fd, 65536)
+                    if not chunk:
+                        break
+                    seen += chunk
+        finally:
+            proc.kill()
+            proc.wait()
+            err = proc.stderr.read()
+            proc.stdout.close()
+            proc.stderr.close()
+        self.assertIn(b"later-line", seen, err)
+        self.assertNotIn(b"one\n", seen)  # the log from before the attach is not replayed
+
+    def test_attach_over_websocket(self):
+        self.attach_sees_new_output(KUBECTL)
+
+    @unittest.skipUnless(os.access(KUBECTL_120, os.X_OK), "needs kubectl 1.20 (SPDY)")
+    def test_attach_over_spdy(self):
+        self.attach_sees_new_output(KUBECTL_120)
+
+    def copy_round_trip(self, kubectl, name):
+        # kubectl cp runs `tar` in the container; the fixture's image links only a few applets
+        # and has no /tmp.
+        self.kubectl("exec", "talker", "-c", "main", "--", "sh", "-c",
+                     "ln -sf busybox /bin/tar; mkdir -p /tmp")
+        data = os.urandom(256 * 1024) + b"\n".join(b"line %d" % i for i in range(5000))
+        with tempfile.TemporaryDirectory() as d:
+            src, back = os.path.join(d, "in.bin"), os.path.join(d, "back.bin")
+            with open(src, "wb") as f:
+                f.write(data)
+            for args in (("cp", src, "talker:/tmp/" + name, "-c", "main"),
+                         ("cp", "talker:/tmp/" + name, back, "-c", "main")):
+                r = subprocess.run([kubectl, *args], capture_output=True, text=True,
+                                   env=self.cluster.env, timeout=60, check=False)
+                self.assertEqual(r.returncode, 0, "%s: %s" % (" ".join(args), r.stderr))
+            with open(back, "rb") as f:
+                self.assertEqual(f.read(), data)
+        size = self.kubectl("exec", "talker", "-c", "main", "--", "sh", "-c",
+                            "wc -c < /tmp/" + name)
+        self.assertEqual(int(size.split()[0]), len(data))
+
+    def test_cp_into_a_pod_and_back_over_websocket(self):
+        self.copy_round_trip(KUBECTL, "copied-ws.bin")
+
+    @unittest.skipUnless(os.access(KUBECTL_120, os.X_OK), "needs kubectl 1.20 (SPDY)")
+    def test_cp_into_a_pod_and_back_over_spdy(self):
+        self.copy_round_trip(KUBECTL_120, "copied-spdy.bin")
+
+
+class TerminalSession:
+    """A command on a pseudo-terminal of its own, sized `columns` x `rows` before it starts,
+    so kubectl sees a real terminal on stdin and stdout; `out` collects what it printed."""
+
+    def __init__(self, argv, env, columns=80, rows=24):
+        self.fd, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        try:
+            self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
+                                         start_new_session=True)
+        finally:
+            os.close(slave)
+        self.out = b""
+
+    def read_until(self, token, timeout=20):
+        """Reads until `token` was printed, the command closed the terminal or `timeout`."""
+        deadline = time.time() + timeout
+        while time.time() < deadline and (token is None or token not in self.out):
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:  # EIO: every holder of the terminal's other side is gone
+                return False
+            if not chunk:
+                return False
+            self.out += chunk
+        return token is not None and token in self.out
+
+    def write(self, data):
+        os.write(self.fd, data)
+
+    def wait(self, timeout=30):
+        """Reads everything until the command exits; its exit code (None when killed here)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.proc.poll() is None:
+            self.read_until(None, timeout=0.5)
+        self.read_until(None, timeout=0.5)  # what it printed last
+        if self.proc.poll() is None:  # still attached: do not hang the suite
+            self.proc.kill()
+            self.proc.wait()
+            return None
+        return self.proc.returncode
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self.fd)
 
 
 if __name__ == "__main__":
