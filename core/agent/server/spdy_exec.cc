@@ -254,7 +254,7 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
   ExecSessionParams params_;
   Spec spec_;
   std::shared_ptr<AttachLog> attach_log_;
-  asio::steady_timer wait_timer_;  // the client opening its streams
+  asio::steady_timer wait_timer_;   // the client opening its streams
   asio::steady_timer drain_timer_;  // output after the command exited; attach polls
   std::shared_ptr<plugin::CancelToken> cancel_;
   std::map<std::string, uint32_t> ids_;  // stream id by streamtype
