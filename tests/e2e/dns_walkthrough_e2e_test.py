@@ -16,12 +16,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from node_fixture import RuncCluster, TOOLS, runc_cluster_available, sh  # noqa: E402
+from node_fixture import RuncCluster, TOOLS, eventually, runc_cluster_available, sh  # noqa: E402
 
 SALT = 3
 NGINX_CMD = (
@@ -79,14 +78,7 @@ class DnsWalkthroughTest(unittest.TestCase):
 
     def eventually(self, probe, ok, what, timeout=60):
         """Polls `probe()` until `ok(result)`; returns the result or fails with the last one."""
-        last = None
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            last = probe()
-            if ok(last):
-                return last
-            time.sleep(0.3)
-        self.fail("%s: last %r\n%s" % (what, last, self.c.server_log()[-3000:]))
+        return eventually(probe, ok, what, timeout, lambda: self.c.server_log()[-3000:])
 
     def wait_rule(self, ip):
         """Waits until the proxy's table serves `ip`, so no probe to it ever leaves the host."""

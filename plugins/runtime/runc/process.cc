@@ -158,4 +158,15 @@ sdk::Status RunCommand(const std::vector<std::string>& argv, const CommandOption
   return sdk::Status::Ok();
 }
 
+pid_t ReadPidFile(const char* path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char buf[32];
+  ssize_t n = read(fd, buf, sizeof(buf));
+  close(fd);
+  pid_t pid = 0;
+  for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; ++i) pid = pid * 10 + (buf[i] - '0');
+  return pid > 0 ? pid : -1;
+}
+
 }  // namespace capstan::plugins::runc_runtime

@@ -4,6 +4,8 @@
 #ifndef CAPSTAN_PLUGINS_RUNTIME_RUNC_PROCESS_H_
 #define CAPSTAN_PLUGINS_RUNTIME_RUNC_PROCESS_H_
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -41,6 +43,10 @@ struct CommandOptions {
 // Thread-safe; descriptors it creates are close-on-exec.
 sdk::Status RunCommand(const std::vector<std::string>& argv, const CommandOptions& options,
                        CommandResult* result);
+
+// The pid runc wrote to `path`, or -1 when the file is missing or holds no pid.
+// Async-signal-safe (open, read, close): callable in a forked child of a threaded process.
+pid_t ReadPidFile(const char* path);
 
 // Monotonic and wall clocks in nanoseconds.
 int64_t MonotonicNs();

@@ -191,17 +191,6 @@ int DecodeWait(int status) {
   return -1;
 }
 
-pid_t ReadPidFile(const char* path) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  char buf[32];
-  ssize_t n = read(fd, buf, sizeof(buf));
-  close(fd);
-  pid_t pid = 0;
-  for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; ++i) pid = pid * 10 + (buf[i] - '0');
-  return pid > 0 ? pid : -1;
-}
-
 // Closes every descriptor except `keep` (ascending, 0..2 are always closed-or-kept as given).
 void CloseAllExcept(int* keep, int n) {
   for (int i = 1; i < n; ++i) {  // insertion sort: tiny array, no library calls

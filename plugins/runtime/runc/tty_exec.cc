@@ -44,18 +44,6 @@ int DecodeWaitStatus(int status) {
   return 255;
 }
 
-// The pid in `pid_file` (runc writes it before it exits), or -1. Async-signal-safe.
-pid_t ReadPidFile(const char* pid_file) {
-  int fd = open(pid_file, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  char buf[32];
-  ssize_t n = read(fd, buf, sizeof(buf));
-  close(fd);
-  pid_t pid = 0;
-  for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; ++i) pid = pid * 10 + (buf[i] - '0');
-  return pid > 0 ? pid : -1;
-}
-
 // The helper's body after fork: only async-signal-safe calls (the host has other threads).
 [[noreturn]] void DetachedExecHelper(char* const argv[], char* const envp[], const char* pid_file,
                                      int out_fd) {
