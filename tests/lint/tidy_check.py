@@ -57,9 +57,12 @@ def object_of(entry):
 def ninja_deps(build):
     """{absolute object path: [dependency paths]} from Ninja's deps log; {} without one."""
     build = os.path.abspath(build)
-    proc = subprocess.run(["ninja", "-C", build, "-t", "deps"], capture_output=True, text=True,
-                          check=False)
     deps, current = {}, None
+    try:
+        proc = subprocess.run(["ninja", "-C", build, "-t", "deps"], capture_output=True,
+                              text=True, check=False)
+    except OSError:  # no ninja: no cache
+        return deps
     if proc.returncode != 0:
         return deps
     for line in proc.stdout.splitlines():
