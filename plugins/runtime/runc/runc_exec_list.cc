@@ -113,14 +113,20 @@ sdk::Status RuncRuntime::ListContainers(sdk::Call&, std::string_view request_jso
   return sdk::Status::Ok();
 }
 
+sdk::Status RuncRuntime::ExecTarget(std::string_view request_json, Json* req, const Json** cmd,
+                                    ContainerRecord* container) {
+  CAPSTAN_SDK_RETURN_IF_ERROR(ParseRequest(request_json, req));
+  *cmd = sdk::json::GetArray(*req, "cmd");
+  if (*cmd == nullptr || (*cmd)->empty()) return sdk::Status::Invalid("cmd is required");
+  return RequestedContainer(*req, container);
+}
+
 sdk::Status RuncRuntime::RunExec(sdk::Call& call, std::string_view request_json,
                                  CommandOptions options, CommandResult* result) {
   Json req;
-  CAPSTAN_SDK_RETURN_IF_ERROR(ParseRequest(request_json, &req));
-  const Json* cmd = sdk::json::GetArray(req, "cmd");
-  if (cmd == nullptr || cmd->empty()) return sdk::Status::Invalid("cmd is required");
+  const Json* cmd = nullptr;
   ContainerRecord c;
-  CAPSTAN_SDK_RETURN_IF_ERROR(RequestedContainer(req, &c));
+  CAPSTAN_SDK_RETURN_IF_ERROR(ExecTarget(request_json, &req, &cmd, &c));
   std::string pid_file = BundleDir(c.id) + "/exec-" + std::to_string(MonotonicNs()) + ".pid";
   std::vector<std::string> argv = {runc_path_, "--root", state_dir_ + "/runc", "exec", "--pid-file",
                                    pid_file,   c.id};
@@ -167,11 +173,9 @@ sdk::Status RuncRuntime::Exec(sdk::Call& call, std::string_view request_json,
 sdk::Status RuncRuntime::ExecWithTerminal(sdk::Call& call, std::string_view request_json,
                                           const sdk::ExecStreams& streams, int32_t* exit_code) {
   Json req;
-  CAPSTAN_SDK_RETURN_IF_ERROR(ParseRequest(request_json, &req));
-  const Json* cmd = sdk::json::GetArray(req, "cmd");
-  if (cmd == nullptr || cmd->empty()) return sdk::Status::Invalid("cmd is required");
+  const Json* cmd = nullptr;
   ContainerRecord c;
-  CAPSTAN_SDK_RETURN_IF_ERROR(RequestedContainer(req, &c));
+  CAPSTAN_SDK_RETURN_IF_ERROR(ExecTarget(request_json, &req, &cmd, &c));
   std::unique_ptr<ConsoleSocket> console;
   CAPSTAN_SDK_RETURN_IF_ERROR(ConsoleSocket::Open(state_dir_, &console));
   std::string pid_file = BundleDir(c.id) + "/exec-" + std::to_string(MonotonicNs()) + ".pid";

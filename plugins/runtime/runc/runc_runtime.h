@@ -129,6 +129,9 @@ class RuncRuntime final : public sdk::RuntimePlugin {
   bool FindContainer(const std::string& id, ContainerRecord* out);
   // The container named by the request's "containerId"; NOT_FOUND when unknown.
   sdk::Status RequestedContainer(const sdk::json::Json& req, ContainerRecord* out);
+  // An exec request: its JSON, its non-empty `cmd` and its container. INVALID without a cmd.
+  sdk::Status ExecTarget(std::string_view request_json, sdk::json::Json* req,
+                         const sdk::json::Json** cmd, ContainerRecord* container);
   // Runs the exec request's "cmd" with `runc exec` under the call's deadline (and the request's
   // "timeout" seconds), killing the exec'd process too when it expires.
   sdk::Status RunExec(sdk::Call& call, std::string_view request_json, CommandOptions options,
