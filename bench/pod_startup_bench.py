@@ -5,14 +5,20 @@ busybox image from a local registry, pulled before timing). Prints JSON:
   serial   create -> Running as seen through a watch, one pod at a time (p50/p99/max ms);
   burst    N pods created at once (default 110, the node's pod capacity): time until all run;
   agent    idle RSS of a separate `capstan agent --runtime runc` process with no pods.
+With --timeline the server logs at debug level and the serial figures gain a breakdown: when the
+pod was seen bound through the watch, and the p50 of each step of the agent's "pod sync
+timeline" records (core/agent/sync_timeline.h); those are ms spent inside one sync, the rest of
+create -> Running is scheduling, watch delivery and the agent's queue.
 Needs root, runc, umoci, skopeo, docker-registry and busybox. Usage:
   CAPSTAN_BIN=build/release/core/cmd/capstan bench/pod_startup_bench.py [--pods 100] [--burst 110]
+      [--timeline] [--skip-burst] [--skip-rss] [--server-arg=--flag ...]
 """
 import argparse
 import base64
 import http.client
 import json
 import os
+import shutil
 import ssl
 import subprocess
 import sys
@@ -78,6 +84,7 @@ class RunningWatch:
 
     def __init__(self, api, namespace, resource_version):
         self.seen = {}
+        self.bound = {}
         self.cond = threading.Condition()
         self.conn = api.connect()
         self.conn.request("GET", "/api/v1/namespaces/%s/pods?watch=1&resourceVersion=%s" %
@@ -91,6 +98,8 @@ class RunningWatch:
                 event = json.loads(line)
                 pod = event.get("object", {})
                 name = pod.get("metadata", {}).get("name")
+                if event.get("type") != "DELETED" and pod.get("spec", {}).get("nodeName"):
+                    self.bound.setdefault(name, time.monotonic())
                 if event.get("type") != "DELETED" and running(pod):
                     with self.cond:
                         self.seen.setdefault(name, time.monotonic())
@@ -121,6 +130,26 @@ def pod(name):
 def percentile(values, p):
     v = sorted(values)
     return v[min(len(v) - 1, int(round(p * (len(v) - 1))))]
+
+
+def timeline_breakdown(log_text, names):
+    """p50 per step (ms) of the agent's debug "pod sync timeline" records of pods `names`."""
+    wanted = set("default/" + n for n in names)
+    steps = {}
+    for line in log_text.splitlines():
+        if 'msg="pod sync timeline"' not in line:
+            continue
+        fields = dict(kv.split("=", 1) for kv in
+                      line.split('msg="pod sync timeline"', 1)[1].replace('"', "").split()
+                      if "=" in kv)
+        if fields.get("pod") not in wanted:
+            continue
+        # steps="a=1.0 b=2.0" was split on spaces: the first step carries the "steps=" prefix.
+        for kv in line.split('steps="', 1)[1].split('"', 1)[0].split() + [
+                "total=" + fields.get("total_ms", "0")]:
+            k, v = kv.split("=", 1)
+            steps.setdefault(k, []).append(float(v))
+    return {k: round(percentile(v, 0.5), 2) for k, v in sorted(steps.items())}
 
 
 def delete_all(api, conn, namespace, names, watch_timeout=120):
@@ -184,6 +213,12 @@ def main():
     parser.add_argument("--pods", type=int, default=100)
     parser.add_argument("--burst", type=int, default=110)
     parser.add_argument("--plugin-dir", default=os.environ.get("CAPSTAN_PLUGIN_DIR", ""))
+    parser.add_argument("--timeline", action="store_true",
+                        help="server at debug level; per-step p50 of the agent's pod syncs")
+    parser.add_argument("--server-arg", action="append", default=[],
+                        help="extra `capstan server` argument (repeatable)")
+    parser.add_argument("--skip-burst", action="store_true")
+    parser.add_argument("--skip-rss", action="store_true")
     args = parser.parse_args()
     if not runc_cluster_available():
         print("pod_startup_bench: needs root, runc, umoci, skopeo, docker-registry, busybox",
@@ -193,7 +228,8 @@ def main():
     plugin_dir = args.plugin_dir or os.path.join(
         os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(binary)))),
         "plugins-out")
-    rc = RuncCluster("podbench")
+    server_args = tuple(args.server_arg) + (("--log-level", "debug") if args.timeline else ())
+    rc = RuncCluster("podbench", extra_args=server_args)
     tmp = tempfile.mkdtemp(prefix="capstan-podbench-")
     result = {"benchmark": "pod_startup_runc", "pods": args.pods, "burst": args.burst}
     try:
@@ -209,33 +245,42 @@ def main():
         watch.wait(["warm"], 180)
         delete_all(api, conn, ns, ["warm"])
 
-        latencies = []
-        for i in range(args.pods):
-            name = "serial-%d" % i
+        latencies, bound = [], []
+        serial = ["serial-%d" % i for i in range(args.pods)]
+        for name in serial:
             start = time.monotonic()
             api.request(conn, "POST", "/api/v1/namespaces/%s/pods" % ns, pod(name))
             latencies.append((watch.wait([name], 60)[0] - start) * 1000)
+            if name in watch.bound:
+                bound.append((watch.bound[name] - start) * 1000)
         result["serial"] = {"count": len(latencies),
                             "p50_ms": round(percentile(latencies, 0.5), 1),
                             "p99_ms": round(percentile(latencies, 0.99), 1),
                             "max_ms": round(max(latencies), 1)}
-        delete_all(api, conn, ns, ["serial-%d" % i for i in range(args.pods)])
+        if bound:
+            result["serial"]["bound_seen_p50_ms"] = round(percentile(bound, 0.5), 1)
+        if args.timeline:
+            result["serial"]["agent_sync_p50_ms"] = timeline_breakdown(c.server_log(), serial)
+        delete_all(api, conn, ns, serial)
 
-        names = ["burst-%d" % i for i in range(args.burst)]
-        start = time.monotonic()
-        for n in names:
-            api.request(conn, "POST", "/api/v1/namespaces/%s/pods" % ns, pod(n))
-        created = time.monotonic()
-        times = watch.wait(names, 300)
-        result["burst"] = {"count": len(names), "create_s": round(created - start, 2),
-                           "all_running_s": round(max(times) - start, 2),
-                           "p50_ms": round(percentile([(t - start) * 1000 for t in times], 0.5),
-                                           1)}
-        delete_all(api, conn, ns, names, watch_timeout=300)
-        result["agent_idle_rss_kb"] = agent_idle_rss(c, tmp, binary, plugin_dir)
+        if not args.skip_burst:
+            names = ["burst-%d" % i for i in range(args.burst)]
+            start = time.monotonic()
+            for n in names:
+                api.request(conn, "POST", "/api/v1/namespaces/%s/pods" % ns, pod(n))
+            created = time.monotonic()
+            times = watch.wait(names, 300)
+            result["burst"] = {"count": len(names), "create_s": round(created - start, 2),
+                               "all_running_s": round(max(times) - start, 2),
+                               "p50_ms": round(percentile([(t - start) * 1000 for t in times],
+                                                          0.5), 1)}
+            delete_all(api, conn, ns, names, watch_timeout=300)
+        if not args.skip_rss:
+            result["agent_idle_rss_kb"] = agent_idle_rss(c, tmp, binary, plugin_dir)
         result["loadavg_1m"] = os.getloadavg()[0]
     finally:
         rc.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(result))
     return 0
 

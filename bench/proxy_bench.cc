@@ -4,8 +4,6 @@
 // i.e. until the kernel has them). Applies into a network namespace it
 // creates and deletes (root and nft required). Prints JSON; results in bench/results/proxy_*.
 // Usage: proxy_bench [services=10000] [endpoints=10] [changes=200]
-#include <fcntl.h>
-#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -18,11 +16,16 @@
 #include <thread>
 #include <vector>
 
+#include "bench/proxy_bench_util.h"
 #include "core/proxy/nft_rules.h"
 #include "core/proxy/nft_runner.h"
 #include "core/proxy/table_loader.h"
 
 namespace {
+
+using capstan::bench::Ip;
+using capstan::bench::Ms;
+using capstan::bench::Percentile;
 
 using Clock = std::chrono::steady_clock;
 using capstan::proxy::ServicePortState;
@@ -33,19 +36,6 @@ double ChildCpuMs() {
   getrusage(RUSAGE_CHILDREN, &u);
   return (static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000.0) +
          (static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1000.0);
-}
-
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-std::string Ip(int a, int i) {
-  return "10." + std::to_string(a) + "." + std::to_string(i / 256) + "." + std::to_string(i % 256);
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  auto i = static_cast<size_t>(std::lround(p * static_cast<double>(v.size() - 1)));
-  return v[std::min(i, v.size() - 1)];
 }
 
 }  // namespace
@@ -59,16 +49,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string netns = "capstan-proxy-bench-" + std::to_string(getpid());
-  if (std::system(("ip netns add " + netns).c_str()) != 0) return 2;
-  // Enter the namespace for the whole (single-threaded) process: nft then runs as the proxy runs
-  // it in production, without `ip netns exec` (~40 ms per call) in the measurement.
-  int fd = open(("/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
-    std::fprintf(stderr, "proxy_bench: cannot enter %s\n", netns.c_str());
-    std::system(("ip netns del " + netns).c_str());
+  if (!capstan::bench::EnterNewNetns(netns)) {
+    std::fprintf(stderr, "proxy_bench: cannot make and enter %s\n", netns.c_str());
     return 2;
   }
-  close(fd);
   capstan::proxy::NftRunner runner;
   capstan::proxy::RulesConfig config;
 

@@ -4,9 +4,12 @@
 // a binder that only records (no API). Prints one JSON object: pods/s, time per extension point
 // per pod, plugin calls per pod and the cost of one ABI crossing. Not a pass/fail test.
 // Usage: scheduler_bench [--quick] [--nodes=N] [--pods=M] [--plugins=default|noop]
-//                        [--anti-affinity] [--parallelism=P] [--without=entry,...]
+//                        [--anti-affinity] [--anti-affinity-apps=A] (A apps: pods refuse
+//                        their own app per hostname; default 200, 1 = all refuse all)
+//                        [--parallelism=P] [--without=entry,...]
 //                        [--min-calls-for-parallel=C] (0: every phase of 32+ nodes fans out)
 //                        [--no-abi-cost] (skip the ABI call timing, e.g. under a profiler)
+//                        [--plugin-dir=D] (plugins from D, e.g. a saved build to compare with)
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -38,11 +41,18 @@ struct Flags {
   size_t pods = 10000;
   std::string plugins = "default";
   bool anti_affinity = false;
+  size_t apps = 200;  // distinct app labels (hence distinct anti-affinity terms)
   int parallelism = 2;
   size_t min_calls_for_parallel = SchedulerOptions{}.min_calls_for_parallel;
   std::vector<std::string> without;  // chain entries to leave out (to see one plugin's cost)
   bool abi_cost = true;              // false: skip the 3M-call ABI timing (profiling runs)
 };
+
+// The directory plugins load from (--plugin-dir); set once by main.
+std::string& PluginDir() {
+  static std::string dir = CAPSTAN_PLUGIN_DIR;
+  return dir;
+}
 
 // The hollow node with the images image-locality scores.
 std::shared_ptr<const json> NodeObject(size_t i) {
@@ -54,8 +64,16 @@ std::shared_ptr<const json> NodeObject(size_t i) {
 }
 
 // A pending pod as the informer would deliver it (uid, creation time, phase set).
-std::shared_ptr<const json> PodObject(size_t i, bool anti_affinity) {
+std::shared_ptr<const json> PodObject(size_t i, bool anti_affinity, size_t apps = 200) {
   json pod = bench::PendingPod(i, "bench", anti_affinity);
+  if (apps != 200) {
+    std::string app = "app-" + std::to_string(i % std::max<size_t>(apps, 1));
+    pod["metadata"]["labels"]["app"] = app;
+    if (anti_affinity) {
+      pod["spec"]["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+         [0]["labelSelector"]["matchLabels"]["app"] = app;
+    }
+  }
   pod["metadata"]["uid"] = "uid-" + std::to_string(i);
   pod["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z";
   pod["status"] = {{"phase", "Pending"}};
@@ -67,7 +85,7 @@ json Entry(const std::string& name, const std::string& library, int weight = 1) 
 }
 
 bool Exists(const std::string& library) {
-  return std::ifstream(std::string(CAPSTAN_PLUGIN_DIR) + "/" + library).good();
+  return std::ifstream(PluginDir() + "/" + library).good();
 }
 
 json Chain(const Flags& f, std::vector<std::string>* missing) {
@@ -95,10 +113,10 @@ std::unique_ptr<plugin::Registry> Load(const json& entries,
                                        const std::shared_ptr<SchedHostServices>& services) {
   json doc = {{"apiVersion", "capstan.io/v1alpha1"},
               {"kind", "PluginConfiguration"},
-              {"pluginDirs", {CAPSTAN_PLUGIN_DIR}},
+              {"pluginDirs", {PluginDir()}},
               {"chains", {{"sched", {{"plugins", entries}}}}}};
   Result<plugin::PluginConfiguration> config =
-      plugin::ParsePluginConfiguration(doc, "bench", CAPSTAN_PLUGIN_DIR);
+      plugin::ParsePluginConfiguration(doc, "bench", PluginDir());
   if (!config.ok()) {
     fprintf(stderr, "%s\n", config.status().ToString().c_str());
     exit(1);
@@ -188,7 +206,7 @@ int Run(const Flags& f) {
   json load_before = LoadAverage();
   for (size_t i = 0; i < f.nodes; ++i) s.OnNodeAdd(NodeObject(i));
   Clock::time_point t_feed = Clock::now();
-  for (size_t i = 0; i < f.pods; ++i) s.OnPodAdd(PodObject(i, f.anti_affinity));
+  for (size_t i = 0; i < f.pods; ++i) s.OnPodAdd(PodObject(i, f.anti_affinity, f.apps));
   Clock::time_point t0 = Clock::now();
   double cpu0 = CpuSeconds();
   size_t cycles = 0;
@@ -207,6 +225,7 @@ int Run(const Flags& f) {
       {"nodes", f.nodes},
       {"pods", f.pods},
       {"anti_affinity", f.anti_affinity},
+      {"anti_affinity_apps", f.apps},
       {"parallelism", f.parallelism},
       {"min_calls_for_parallel", f.min_calls_for_parallel},
       {"plugins", plugin_names},
@@ -269,6 +288,10 @@ int main(int argc, char** argv) {
       f.plugins = value("--plugins=");
     } else if (a == "--no-abi-cost") {
       f.abi_cost = false;
+    } else if (a.rfind("--plugin-dir=", 0) == 0) {
+      capstan::scheduler::PluginDir() = value("--plugin-dir=");
+    } else if (a.rfind("--anti-affinity-apps=", 0) == 0) {
+      f.apps = std::stoul(value("--anti-affinity-apps="));
     } else if (a == "--anti-affinity") {
       f.anti_affinity = true;
     } else if (a.rfind("--without=", 0) == 0) {
@@ -285,8 +308,8 @@ int main(int argc, char** argv) {
     } else {
       fprintf(stderr,
               "usage: scheduler_bench [--quick] [--nodes=N] [--pods=M] [--plugins=default|noop] "
-              "[--anti-affinity] [--parallelism=P] [--without=entry,...] "
-              "[--min-calls-for-parallel=C] [--no-abi-cost]\n");
+              "[--anti-affinity] [--anti-affinity-apps=A] [--parallelism=P] [--without=entry,...] "
+              "[--min-calls-for-parallel=C] [--no-abi-cost] [--plugin-dir=D]\n");
       return 2;
     }
   }

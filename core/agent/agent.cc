@@ -49,6 +49,7 @@ std::string Rfc3339Micro(std::chrono::system_clock::time_point t) {
 Result<std::unique_ptr<Agent>> Agent::Create(AgentOptions options) {
   if (options.client == nullptr) return InvalidError("agent: an API client is required");
   if (options.node_name.empty()) return InvalidError("agent: a node name is required");
+  CAPSTAN_RETURN_IF_ERROR(ValidateImageGcOptions(options.image_gc));
   Result<std::unique_ptr<RuntimeClient>> runtime = RuntimeClient::Create(options.runtime);
   if (!runtime.ok()) return runtime.status();
   return std::unique_ptr<Agent>(new Agent(std::move(options), std::move(runtime).value()));
@@ -57,7 +58,8 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentOptions options) {
 Agent::Agent(AgentOptions options, std::unique_ptr<RuntimeClient> runtime)
     : options_(std::move(options)),
       runtime_(std::move(runtime)),
-      events_(options_.client, options_.node_name) {
+      events_(options_.client, options_.node_name),
+      node_events_(options_.client, options_.node_name) {
   if (options_.data_dir.empty()) {
     options_.data_dir =
         (std::filesystem::temp_directory_path() / ("capstan-agent-" + options_.node_name)).string();
@@ -170,6 +172,7 @@ Status Agent::Start() {
   h.on_delete = [q](const client::ObjectPtr& o) { q->Add(client::ObjectKey(*o)); };
   informer_->AddHandler(std::move(h));
   informer_->Start();
+  StartImageGc();  // before the workers: they read `image_gc_` unlocked
   probe_queue_ = std::make_unique<client::WorkQueue>(qo);
   for (int i = 0; i < std::max(1, options_.probe_workers); ++i)
     probe_workers_.emplace_back([this] { ProbeLoop(); });
@@ -218,7 +221,13 @@ void Agent::HeartbeatLoop() {
 
 void Agent::WorkerLoop() {
   while (std::optional<std::string> key = queue_->Get()) {
+    if (*key == kImageGcKey) {
+      CollectImages();
+      queue_->Done(*key);
+      continue;
+    }
     Status s = SyncPod(*key);
+    RememberPodImages(*key);
     if (s.ok()) {
       queue_->Forget(*key);
     } else {

@@ -2,28 +2,34 @@
 // kube-node-lease, watches the pods bound to it and runs them through a runtime plugin —
 // images (core/image), env, volumes, pod network, init containers, probes — reporting status
 // and events as the kubelet does. Partners: runtime_client.h, pod_status.h, node_status.h,
-// env.h, volumes.h, pod_files.h, events.h, pod_network.h; pod workers in pod_sync.cc,
-// container_start.cc, image_pull.cc, pod_report.cc, prober.cc. Tests: tests/core/agent/.
+// env.h, volumes.h, pod_files.h, events.h, node_events.h, pod_network.h, image_gc_manager.h;
+// pod workers in pod_sync.cc, container_start.cc, image_pull.cc, pod_report.cc, prober.cc.
+// Tests: tests/core/agent/.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/agent/env.h"
 #include "core/agent/events.h"
+#include "core/agent/image_gc_manager.h"
+#include "core/agent/node_events.h"
 #include "core/agent/node_status.h"
 #include "core/agent/pod_files.h"
 #include "core/agent/pod_network.h"
 #include "core/agent/runtime_client.h"
+#include "core/agent/sync_timeline.h"
 #include "core/agent/volumes.h"
 #include "core/client/api_client.h"
 #include "core/client/informer.h"
@@ -78,6 +84,11 @@ struct AgentOptions {
   // The length of one probe "second" (initialDelaySeconds, periodSeconds, timeoutSeconds);
   // tests shorten it.
   std::chrono::milliseconds probe_second{1000};
+  // Image garbage collection by disk usage (image_gc_manager.h), with `images` only;
+  // `image_disk_usage` is the image store's filesystem usage, the source `images` was opened
+  // with (null: statvfs of the store).
+  ImageGcOptions image_gc;
+  std::function<image::DiskUsage()> image_disk_usage;
 };
 
 // Thread-safety: Start/Stop from one owning thread; everything else runs on the agent's own
@@ -85,7 +96,7 @@ struct AgentOptions {
 // holds the pod's key (WorkQueue guarantees one at a time) under `pods_mu_` for the map itself.
 class Agent {
  public:
-  // Errors: kInvalid for a missing client, node name or non-runtime plugin.
+  // Errors: kInvalid for a missing client, node name, non-runtime plugin or bad image GC options.
   static Result<std::unique_ptr<Agent>> Create(AgentOptions options);
   ~Agent();  // Stop()
   Agent(const Agent&) = delete;
@@ -137,6 +148,7 @@ class Agent {
     PodVolumes volumes;
     bool volumes_ready = false;
     std::chrono::steady_clock::time_point volumes_synced{};
+    SyncTimeline timeline;  // of the sync in progress (debug logging)
   };
 
   explicit Agent(AgentOptions options, std::unique_ptr<RuntimeClient> runtime);
@@ -211,6 +223,14 @@ class Agent {
   void CancelProbes(const std::string& container_id);
   ProbeView Probes(const std::string& container_id) const;
   void ProbeLoop();
+  // image_gc_manager.cc: the periodic pass on the pod queue (key `kImageGcKey`), the images the
+  // pods bound here use, and the image IDs a worker's pod record holds (after each sync, which
+  // also queues a pass at once when the sync's pull failed with the disk over the high threshold).
+  void StartImageGc();
+  void CollectImages();
+  std::set<std::string> ImagesInUse();
+  void RememberPodImages(const std::string& key);
+
   // postStart: on failure records FailedPostStartHook and marks the container to be killed.
   void PostStartHook(const nlohmann::json& pod, const nlohmann::json& container,
                      const PodRecord& record, ContainerRecord& rec, const std::string& field);
@@ -220,6 +240,7 @@ class Agent {
   AgentOptions options_;
   std::unique_ptr<RuntimeClient> runtime_;
   EventRecorder events_;
+  NodeEventRecorder node_events_;
   NodeReport report_;
   std::string node_uid_;
   std::string ready_since_;
@@ -236,6 +257,8 @@ class Agent {
 
   std::mutex pods_mu_;  // guards the map `pods_` (each record belongs to its key's worker)
   std::map<std::string, std::shared_ptr<PodRecord>> pods_;
+  std::map<std::string, std::set<std::string>> pod_images_;  // key -> image IDs; by pods_mu_
+  std::unique_ptr<ImageGcManager> image_gc_;                 // set by Start when enabled
 
   std::mutex hb_mu_;
   std::condition_variable hb_cv_;

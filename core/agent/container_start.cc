@@ -187,6 +187,7 @@ Result<json> Agent::ContainerConfig(const json& pod, const json& container, PodR
               {"mounts", *mounts},
               {"logPath", name + "/" + std::to_string(rec.restart_count) + ".log"},
               {"stdin", container.value("stdin", false)},
+              {"stdinOnce", container.value("stdinOnce", false)},
               {"tty", container.value("tty", false)},
               {"labels",
                {{"io.kubernetes.pod.name", meta.value("name", "")},
@@ -202,9 +203,13 @@ Status Agent::StartContainer(const json& pod, const json& container, bool init, 
                              ContainerRecord& rec, milliseconds* requeue_after) {
   std::string name = container.value("name", "");
   std::string field = std::string(init ? "spec.initContainers{" : "spec.containers{") + name + "}";
+  SyncTimeline& timeline = record.timeline;
+  timeline.Noteworthy();
+  timeline.Mark("before_container");
   std::optional<image::ImageRecord> img;
   if (options_.images != nullptr) {
     img = EnsureImage(pod, container, field, rec, requeue_after);
+    timeline.Mark("image");
     if (!img) return Status::Ok();
   }
   auto config_error = [&](const Status& s) {
@@ -215,8 +220,10 @@ Status Agent::StartContainer(const json& pod, const json& container, bool init, 
     return Status::Ok();
   };
   Result<EnvList> env = ContainerEnv(pod, container, record);
+  timeline.Mark("env");
   if (!env.ok()) return config_error(env.status());
   Result<json> config = ContainerConfig(pod, container, record, rec, *env);
+  timeline.Mark("config");
   if (!config.ok()) return config_error(config.status());
   if (img) {
     std::string dir =
@@ -231,11 +238,13 @@ Status Agent::StartContainer(const json& pod, const json& container, bool init, 
                                 {"WorkingDir", img->config.working_dir},
                                 {"User", img->config.user}};
     rec.image_id = img->id;
+    timeline.Mark("rootfs");
   }
   Result<json> created =
       runtime_->Call("CreateContainer", {{"podSandboxId", record.sandbox_id},
                                          {"config", *config},
                                          {"sandboxConfig", SandboxConfig(pod, record)}});
+  timeline.Mark("create");
   if (!created.ok()) {
     rec.waiting_reason = "CreateContainerError";
     rec.waiting_message = created.status().message();
@@ -245,7 +254,9 @@ Status Agent::StartContainer(const json& pod, const json& container, bool init, 
   }
   rec.id = created->value("containerId", "");
   events_.Record(pod, field, false, "Created", "Created container: " + name);
+  timeline.Mark("events");
   Result<json> started = runtime_->Call("StartContainer", {{"containerId", rec.id}});
+  timeline.Mark("start");
   if (!started.ok()) {
     events_.Record(pod, field, true, "Failed", "Error: " + started.status().message());
     return started.status();
@@ -253,9 +264,11 @@ Status Agent::StartContainer(const json& pod, const json& container, bool init, 
   rec.waiting_reason.clear();
   rec.waiting_message.clear();
   events_.Record(pod, field, false, "Started", "Started container " + name);
+  timeline.Mark("events");
   if (!init) {
     StartProbes(pod, container, record, rec);
     PostStartHook(pod, container, record, rec, field);
+    timeline.Mark("probes_hooks");
   }
   return Status::Ok();
 }

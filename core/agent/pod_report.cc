@@ -72,9 +72,11 @@ Status Agent::ReportStatus(const json& pod, PodRecord& record) {
   const json& previous =
       record.last_status.is_object() ? record.last_status : pod.value("status", json::object());
   json status = BuildPodStatus(pod, view, previous, Rfc3339(std::chrono::system_clock::now()));
+  record.timeline.Mark("build_status");
   if (status == record.last_status) return Status::Ok();
   Result<json> r = options_.client->Patch(PodPath(pod) + "/status", "application/merge-patch+json",
                                           {{"status", status}});
+  record.timeline.Mark("status_patch");
   if (!r.ok()) return r.status().WithContext("patching pod status");
   record.last_status = std::move(status);
   return Status::Ok();

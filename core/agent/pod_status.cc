@@ -79,20 +79,18 @@ std::string PodPhase(const std::string& restart_policy, const PodView& view) {
     }
     if (!Completed(c)) return "Pending";
   }
-  int running = 0, waiting = 0, stopped = 0, failed = 0;
+  int running = 0, waiting = 0, failed = 0;
   for (const ContainerView& c : view.containers) {
     switch (c.state) {
       case ContainerState::kRunning:
         ++running;
         break;
       case ContainerState::kTerminated:
-        ++stopped;
         if (c.exit_code != 0) ++failed;
         break;
       case ContainerState::kWaiting:
         // Waiting to restart after a previous run counts as stopped, as upstream.
         if (c.last_state.is_object() && c.last_state.contains("terminated")) {
-          ++stopped;
           if (c.last_state["terminated"].value("exitCode", 0) != 0) ++failed;
         } else {
           ++waiting;

@@ -82,7 +82,9 @@ Status Agent::SyncVolumes(const json& pod, PodRecord& record, bool force) {
 Status Agent::EnsureSandbox(const json& pod, PodRecord& record) {
   const json spec = pod.value("spec", json::object());
   bool host_network = spec.value("hostNetwork", false);
+  SyncTimeline& timeline = record.timeline;
   Result<json> run = runtime_->Call("RunPodSandbox", {{"config", SandboxConfig(pod, record)}});
+  timeline.Mark("run_sandbox");
   if (!run.ok()) {
     events_.Record(pod, "", true, "FailedCreatePodSandBox",
                    "Failed to create pod sandbox: " + run.status().message());
@@ -92,6 +94,7 @@ Status Agent::EnsureSandbox(const json& pod, PodRecord& record) {
   Result<json> sb = runtime_->Call("PodSandboxStatus", {{"podSandboxId", record.sandbox_id}});
   if (!sb.ok()) return sb.status();
   std::string netns = sb->value("info", json::object()).value("netnsPath", "");
+  timeline.Mark("sandbox_status");
   if (host_network) {
     record.pod_ip = report_.machine.internal_ip;
   } else if (!netns.empty() && options_.network != nullptr) {
@@ -117,6 +120,7 @@ Status Agent::EnsureSandbox(const json& pod, PodRecord& record) {
     }
     record.netns_path = netns;
     record.pod_ip = net->ips.front();
+    timeline.Mark("network");
   } else {
     record.pod_ip = (*sb)["status"].value("network", json::object()).value("ip", "");
   }
@@ -140,6 +144,7 @@ Status Agent::EnsureSandbox(const json& pod, PodRecord& record) {
     std::fwrite(f.data.data(), 1, f.data.size(), out);
     std::fclose(out);
   }
+  timeline.Mark("pod_files");
   return Status::Ok();
 }
 
@@ -174,6 +179,7 @@ Status Agent::RunContainers(const json& pod, PodRecord& record, milliseconds* re
       }
       Result<json> st = runtime_->Call("ContainerStatus", {{"containerId", rec.id}});
       if (!st.ok()) return st.status();
+      record.timeline.Mark("container_status");
       const json& s = (*st)["status"];
       if (s.value("state", "") != "CONTAINER_EXITED") {
         if (!init && rec.kill_reason.empty()) {
@@ -271,21 +277,27 @@ Status Agent::SyncPod(const std::string& key) {
     std::lock_guard<std::mutex> lock(pods_mu_);
     pods_[key] = record;
   }
+  SyncTimeline& timeline = record->timeline;
+  timeline.Begin();
   Status setup = Status::Ok();
   if (record->sandbox_id.empty()) {
+    timeline.Noteworthy();
     std::error_code ec;
     std::filesystem::create_directories(record->pod_dir, ec);
     if (ec) return InternalError("creating " + record->pod_dir + ": " + ec.message());
     setup = SyncVolumes(*pod, *record, true);
+    timeline.Mark("volumes");
     if (setup.ok()) setup = EnsureSandbox(*pod, *record);
   } else {
     setup = SyncVolumes(*pod, *record, false);
+    timeline.Mark("volumes");
   }
   milliseconds requeue_after{0};
   if (setup.ok() && !record->sandbox_id.empty()) {
     CAPSTAN_RETURN_IF_ERROR(RunContainers(*pod, *record, &requeue_after));
   }
   CAPSTAN_RETURN_IF_ERROR(ReportStatus(*pod, *record));
+  timeline.End(key);
   if (!setup.ok()) return setup;  // retried with the queue's backoff
   if (record->volumes_ready && (*pod)["spec"].contains("volumes")) {
     LowerRequeue(&requeue_after, options_.volume_resync_period);

@@ -148,6 +148,32 @@ Result<int32_t> RuntimeClient::Exec(const std::string& container_id,
   return exit_code;
 }
 
+Status RuntimeClient::Attach(const std::string& container_id, const ExecStreams& streams,
+                             const plugin::CancelToken* cancel) const {
+  const capstan_runtime_v1* vt = instance_->runtime();
+  if (vt->on_attach == nullptr) {
+    return UnimplementedError(instance_->Describe() + " has no attach (runtime ABI minor 3)");
+  }
+  std::string body = nlohmann::json{{"containerId", container_id}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  capstan_runtime_streams s{};
+  s.struct_size = sizeof(s);
+  s.stdin_fd = streams.stdin_fd;
+  s.stdout_fd = -1;
+  s.stderr_fd = -1;
+  s.tty = streams.tty ? 1 : 0;
+  s.resize_fd = streams.resize_fd;
+  plugin::CallOptions options;  // no deadline: an attached user types as long as they like
+  options.cancel = cancel;
+  plugin::CallOutcome o =
+      instance_->Invoke("Attach", options, [&](capstan_plugin_state* st, capstan_call* c) {
+        capstan_host_buf in{reinterpret_cast<const uint8_t*>(body.data()), body.size()};
+        return vt->on_attach(st, c, in, &s);
+      });
+  if (!o.ok()) return o.ToStatus();
+  return Status::Ok();
+}
+
 Result<std::vector<RuntimeClient::ContainerStats>> RuntimeClient::ListContainerStats() const {
   std::vector<ContainerStats> out;
   if (instance_->runtime()->on_list_container_stats == nullptr) return out;

@@ -52,6 +52,15 @@ class RuntimeClient {
   Result<int32_t> Exec(const std::string& container_id, const std::vector<std::string>& cmd,
                        const ExecStreams& streams, const plugin::CancelToken* cancel) const;
 
+  // Attaches `streams.stdin_fd` (and with `tty` the `resize_fd` sizes) to the stdin of running
+  // container `container_id` (`on_attach`, runtime minor 3) until stdin's EOF, the container
+  // stops taking stdin, or `cancel` (borrowed, may be null). No deadline. Output is not passed:
+  // read the log. Errors: kUnimplemented when the plugin has no `on_attach` (NULL, or built
+  // against an older minor); the plugin's outcome otherwise (kInvalid: no stdin or not
+  // running). Blocks; callers run it on a thread of their own.
+  Status Attach(const std::string& container_id, const ExecStreams& streams,
+                const plugin::CancelToken* cancel) const;
+
   // One container's figures from ListContainerStats (abi/runtime.h, runtime minor 1).
   struct ContainerStats {
     std::string id;

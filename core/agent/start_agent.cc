@@ -63,6 +63,13 @@ Result<std::unique_ptr<RunningAgent>> StartAgent(const AgentLaunchOptions& o) {
                                {c.stdin_fd, c.stdout_fd, c.stderr_fd, c.tty, c.resize_fd},
                                c.cancel);
     };
+    so.attach_stdin = [r](const server::ExecCall& c) -> Result<int32_t> {
+      Agent* a = r->published_.load(std::memory_order_acquire);
+      if (a == nullptr) return UnavailableError("the node agent is starting");
+      CAPSTAN_RETURN_IF_ERROR(
+          a->runtime().Attach(c.container_id, {c.stdin_fd, -1, -1, c.tty, c.resize_fd}, c.cancel));
+      return 0;
+    };
     so.resource_metrics = [r]() -> Result<std::string> {
       Agent* a = r->published_.load(std::memory_order_acquire);
       if (a == nullptr) return UnavailableError("the node agent is starting");
@@ -96,6 +103,7 @@ Result<std::unique_ptr<RunningAgent>> StartAgent(const AgentLaunchOptions& o) {
   ao.dns.cluster_domain = o.cluster_domain;
   ao.labels = o.labels;
   ao.max_pods = o.max_pods;
+  ao.image_gc = o.image_gc;
   if (running->server_ != nullptr) {
     ao.daemon_port = running->server_->port();
     bool any =

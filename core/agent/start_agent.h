@@ -32,6 +32,9 @@ struct AgentLaunchOptions {
   // Registries config file (image/registry_config.h's JSON: mirrors, insecure, CA, auth);
   // empty: none.
   std::string registry_config_file;
+  // Image garbage collection by disk usage of the image store's filesystem (image_gc_manager.h;
+  // validated by Agent::Create).
+  ImageGcOptions image_gc;
   std::vector<std::string> cluster_dns;
   std::string cluster_domain = "cluster.local";
   PodNetwork* network = nullptr;  // borrowed; null: runtime-reported pod IPs

@@ -89,6 +89,19 @@ bool AcceptsJson(std::string_view accept) {
 
 std::string Quoted(const std::string& hash) { return "\"" + hash + "\""; }
 
+// The swagger document `base` with every set of `extra` definitions added to its definitions.
+Result<std::string> WithDefinitions(
+    const std::string& base, const std::map<std::string, nlohmann::json, std::less<>>& extra) {
+  nlohmann::json doc = nlohmann::json::parse(base, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return InvalidError("the OpenAPI v2 document does not parse");
+  nlohmann::json& definitions = doc["definitions"];
+  if (!definitions.is_object()) definitions = nlohmann::json::object();
+  for (const auto& [key, set] : extra) {
+    for (auto it = set.begin(); it != set.end(); ++it) definitions[it.key()] = *it;
+  }
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 // The `api/v1` or `apis/<group>/<version>` key for a group-version.
 std::string V3Key(const GroupVersion& gv) { return gv.Path(); }
 
@@ -184,11 +197,32 @@ Result<ServedDocument> OpenApi::ServeV2(std::string_view accept) const {
   std::lock_guard<std::mutex> lock(mu_);
   Result<std::shared_ptr<const std::string>> bytes = Bytes(v2_);
   if (!bytes.ok()) return bytes.status();
+  const Entry* served = &v2_;
+  if (!v2_definitions_.empty()) {
+    if (!v2_merged_.pinned) {
+      Result<std::string> merged = WithDefinitions(**bytes, v2_definitions_);
+      if (!merged.ok()) return merged.status();
+      v2_merged_.hash = Sha512Hex(*merged);
+      v2_merged_.pinned = std::make_shared<const std::string>(std::move(*merged));
+    }
+    served = &v2_merged_;
+    bytes = served->pinned;
+  }
   ServedDocument doc;
   doc.content_type = "application/json";
   doc.body = std::move(*bytes);
-  doc.etag = Quoted(v2_.hash);
+  doc.etag = Quoted(served->hash);
   return doc;
+}
+
+void OpenApi::SetV2Definitions(const std::string& key, nlohmann::json definitions) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (definitions.is_object() && !definitions.empty()) {
+    v2_definitions_.insert_or_assign(key, std::move(definitions));
+  } else {
+    v2_definitions_.erase(key);
+  }
+  v2_merged_ = Entry();
 }
 
 std::vector<std::string> OpenApi::ServedV3Paths() const {

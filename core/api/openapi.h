@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,10 +49,17 @@ class OpenApi {
   Result<ServedDocument> Serve(std::string_view path, std::string_view hash,
                                std::string_view accept) const;
 
-  // `/openapi/v2` as JSON, with an ETag. kubectl 1.20 asks only for the gnostic protobuf form,
-  // which is not available: then this returns kNotAcceptable (the client falls back or reports
-  // that validation is unavailable) rather than JSON it would misparse.
+  // `/openapi/v2` as JSON, with an ETag: the upstream document plus the definitions set with
+  // `SetV2Definitions`. kubectl 1.20 asks only for the gnostic protobuf form, which
+  // openapi_v2_proto.h serves from this; for other types this returns kNotAcceptable.
+  // Errors: kUnavailable when the file cannot be read, kInvalid when it does not parse (only
+  // parsed when there are definitions to add).
   Result<ServedDocument> ServeV2(std::string_view accept) const;
+
+  // Adds (replaces) the `/openapi/v2` definitions published under `key` (e.g. a CRD
+  // group-version's kinds: {"com.example.v1.Widget": {...}, ...}); an empty or non-object
+  // `definitions` removes them. The merged document is built on its next request.
+  void SetV2Definitions(const std::string& key, nlohmann::json definitions);
 
   // `/openapi/v3`: {"paths":{"api/v1":{"serverRelativeURL":"/openapi/v3/api/v1?hash=<HEX>"},...}}
   // with keys sorted, hashes upper-case hex SHA-512 of each document.
@@ -99,6 +107,8 @@ class OpenApi {
   const Registry* registry_;
   mutable std::mutex mu_;  // guards everything below
   Entry v2_;
+  std::map<std::string, nlohmann::json, std::less<>> v2_definitions_;  // by SetV2Definitions key
+  mutable Entry v2_merged_;  // v2_ plus v2_definitions_; no bytes while stale or unused
   std::map<std::string, Entry, std::less<>> v3_;
   uint64_t documents_generation_ = 1;
   mutable Root root_;

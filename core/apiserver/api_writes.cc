@@ -81,19 +81,31 @@ void AddUnknownFieldWarnings(RequestContext& ctx, const std::vector<std::string>
   }
 }
 
-// Drops unknown fields from a create/update body. Strict: the BadRequest upstream's decoder
-// gives ("Pod in version "v1" cannot be handled as a Pod: strict decoding error: ...").
+// A custom resource's fields that its structural schema does not declare (the strategy prunes
+// them on write); none for built-in kinds, whose `known` fields the API server checks itself.
+void FindCustomUnknownFields(const RequestContext& ctx, const nlohmann::json& obj, bool apply_style,
+                             std::vector<std::string>* paths) {
+  if (!ctx.resource->builtin) ctx.storage->strategy().FindUnknownFields(obj, apply_style, paths);
+}
+
+// Drops unknown fields from a create/update body (custom resources: names them; the strategy
+// drops them). Strict: the BadRequest upstream's decoder gives ("Pod in version "v1" cannot be
+// handled as a Pod: strict decoding error: ...").
 Status DropUnknownFields(RequestContext& ctx, const api::FieldNode* known,
                          FieldValidation validation, nlohmann::json& obj) {
-  if (known == nullptr) return Status::Ok();
   const std::string& kind = ctx.resource->kind;
-  // A value of the wrong type fails upstream's typed decoding whatever the directive.
-  if (Status typed = api::CheckFieldTypes(obj, *known, kind); !typed.ok()) {
-    return BadRequestError(kind + " in version \"" + ctx.resource->version +
-                           "\" cannot be handled as a " + kind + ": " + typed.message());
-  }
   std::vector<std::string> removed;
-  api::PruneUnknownFields(obj, *known, validation == FieldValidation::kIgnore ? nullptr : &removed);
+  if (known != nullptr) {
+    // A value of the wrong type fails upstream's typed decoding whatever the directive.
+    if (Status typed = api::CheckFieldTypes(obj, *known, kind); !typed.ok()) {
+      return BadRequestError(kind + " in version \"" + ctx.resource->version +
+                             "\" cannot be handled as a " + kind + ": " + typed.message());
+    }
+    api::PruneUnknownFields(obj, *known,
+                            validation == FieldValidation::kIgnore ? nullptr : &removed);
+  } else if (validation != FieldValidation::kIgnore) {
+    FindCustomUnknownFields(ctx, obj, /*apply_style=*/false, &removed);
+  }
   if (removed.empty()) return Status::Ok();
   if (validation == FieldValidation::kStrict) {
     return BadRequestError(kind + " in version \"" + ctx.resource->version +
@@ -109,9 +121,12 @@ Status DropUnknownFields(RequestContext& ctx, const api::FieldNode* known,
 // reason (kubectl prints "Error from server: failed to create typed patch object ...").
 bool RejectUnknownAppliedFields(const RequestContext& ctx, const api::FieldNode* known,
                                 const nlohmann::json& applied) {
-  if (known == nullptr) return false;
   std::vector<std::string> paths;
-  api::FindUnknownFieldsForApply(applied, *known, &paths);
+  if (known != nullptr) {
+    api::FindUnknownFieldsForApply(applied, *known, &paths);
+  } else {
+    FindCustomUnknownFields(ctx, applied, /*apply_style=*/true, &paths);
+  }
   if (paths.empty()) return false;
   std::string errors;
   if (paths.size() == 1) {
@@ -267,9 +282,11 @@ void ApiServer::Patch(RequestContext& ctx) {
       if (!typed.ok()) return ApiError{typed, {}};
       // Upstream decodes the patched object strictly: it names, then drops, unknown fields.
       api::PruneUnknownFields(*out, *known, &dropped);
-      if (!dropped.empty() && validation == FieldValidation::kStrict) {
-        return ApiError{BadRequestError(api::StrictDecodingMessage(dropped)), {}};
-      }
+    } else if (!apply && validation != FieldValidation::kIgnore) {
+      FindCustomUnknownFields(ctx, *out, /*apply_style=*/false, &dropped);
+    }
+    if (!dropped.empty() && validation == FieldValidation::kStrict) {
+      return ApiError{BadRequestError(api::StrictDecodingMessage(dropped)), {}};
     }
     if (Status converted = ToStorage(ctx, &*out); !converted.ok()) return ApiError{converted, {}};
     return std::move(*out);

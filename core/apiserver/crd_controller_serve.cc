@@ -14,6 +14,7 @@ using GroupVersionSet = std::set<std::pair<std::string, std::string>>;
 
 std::vector<std::string> SubresourceNames(const api::ResourceInfo& r) {
   std::vector<std::string> out;
+  out.reserve(r.subresources.size());
   for (const api::Subresource& s : r.subresources) out.push_back(s.name);
   std::sort(out.begin(), out.end());
   return out;
@@ -165,6 +166,7 @@ void CrdController::RefreshOpenApi(const GroupVersionSet& group_versions) {
       if (documents_.erase(path) != 0) {
         Status s = server_->openapi().RemoveV3Document(path);
         if (!s.ok()) log::Warn("crd", "removing OpenAPI document failed", {{"path", path}});
+        server_->openapi().SetV2Definitions(path, nlohmann::json::object());
       }
       continue;
     }
@@ -173,6 +175,7 @@ void CrdController::RefreshOpenApi(const GroupVersionSet& group_versions) {
     if (doc != documents_.end() && doc->second == body) continue;
     documents_[path] = body;
     server_->openapi().SetV3Document(path, std::move(body));
+    server_->openapi().SetV2Definitions(path, BuildCrdOpenApiV2Definitions(kinds));
   }
 }
 

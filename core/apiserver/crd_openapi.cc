@@ -148,32 +148,11 @@ Json Operation(const OpSpec& spec, const api::GroupVersionKind& gvk, const std::
 }
 
 Json KindSchema(const CrdOpenApiKind& k) {
-  Json s = k.schema.is_object() ? k.schema : Json::object();
-  s["type"] = "object";
-  Json& props = s["properties"];
-  if (!props.is_object()) props = Json::object();
-  props["apiVersion"] = {{"type", "string"},
-                         {"description", "The versioned schema of this representation."}};
-  props["kind"] = {{"type", "string"}, {"description", "The REST resource this object is."}};
-  props["metadata"] = {{"allOf", Json::array({Ref(kObjectMeta)})},
-                       {"description", "Standard object metadata."}};
-  s["x-kubernetes-group-version-kind"] = Json::array({Json{
-      {"group", k.resource.group}, {"kind", k.resource.kind}, {"version", k.resource.version}}});
-  return s;
+  return CrdKindSchema(k.schema, k.resource, {{"allOf", Json::array({Ref(kObjectMeta)})}});
 }
 
 Json ListSchema(const CrdOpenApiKind& k, const std::string& item) {
-  const api::ResourceInfo& r = k.resource;
-  return {{"description", r.list_kind + " is a list of " + r.kind},
-          {"type", "object"},
-          {"required", Json::array({"items"})},
-          {"properties",
-           {{"apiVersion", {{"type", "string"}}},
-            {"items", {{"type", "array"}, {"items", Ref(item)}}},
-            {"kind", {{"type", "string"}}},
-            {"metadata", {{"allOf", Json::array({Ref(kListMeta)})}}}}},
-          {"x-kubernetes-group-version-kind",
-           Json::array({Json{{"group", r.group}, {"kind", r.list_kind}, {"version", r.version}}})}};
+  return CrdListSchema(k.resource, Ref(item), {{"allOf", Json::array({Ref(kListMeta)})}});
 }
 
 void AddKindPaths(const CrdOpenApiKind& k, const std::string& base, const std::string& tag,
@@ -234,6 +213,34 @@ void AddKindPaths(const CrdOpenApiKind& k, const std::string& base, const std::s
 }
 
 }  // namespace
+
+Json CrdKindSchema(Json schema, const api::ResourceInfo& r, Json metadata) {
+  if (!schema.is_object()) schema = Json::object();
+  schema["type"] = "object";
+  Json& props = schema["properties"];
+  if (!props.is_object()) props = Json::object();
+  props["apiVersion"] = {{"type", "string"},
+                         {"description", "The versioned schema of this representation."}};
+  props["kind"] = {{"type", "string"}, {"description", "The REST resource this object is."}};
+  metadata["description"] = "Standard object metadata.";
+  props["metadata"] = std::move(metadata);
+  schema["x-kubernetes-group-version-kind"] =
+      Json::array({Json{{"group", r.group}, {"kind", r.kind}, {"version", r.version}}});
+  return schema;
+}
+
+Json CrdListSchema(const api::ResourceInfo& r, Json item, Json metadata) {
+  return {{"description", r.list_kind + " is a list of " + r.kind},
+          {"type", "object"},
+          {"required", Json::array({"items"})},
+          {"properties",
+           {{"apiVersion", {{"type", "string"}}},
+            {"items", {{"type", "array"}, {"items", std::move(item)}}},
+            {"kind", {{"type", "string"}}},
+            {"metadata", std::move(metadata)}}},
+          {"x-kubernetes-group-version-kind",
+           Json::array({Json{{"group", r.group}, {"kind", r.list_kind}, {"version", r.version}}})}};
+}
 
 std::string CrdSchemaName(const std::string& group, const std::string& version,
                           const std::string& kind) {

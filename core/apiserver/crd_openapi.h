@@ -27,6 +27,16 @@ struct CrdOpenApiKind {
 nlohmann::json SharedCrdSchemas(const nlohmann::json& meta_source,
                                 const nlohmann::json& scale_source);
 
+// A kind's published schema: `schema` (its openAPIV3Schema, in the document's form) as an object
+// with apiVersion, kind and `metadata` (a reference to ObjectMeta in the document's form) and
+// x-kubernetes-group-version-kind naming `r`.
+nlohmann::json CrdKindSchema(nlohmann::json schema, const api::ResourceInfo& r,
+                             nlohmann::json metadata);
+
+// The list kind's schema: `item` references the kind, `metadata` ListMeta (document's form).
+nlohmann::json CrdListSchema(const api::ResourceInfo& r, nlohmann::json item,
+                             nlohmann::json metadata);
+
 // "com.example.stable.v1.CronTab": upstream's component name for a custom kind.
 std::string CrdSchemaName(const std::string& group, const std::string& version,
                           const std::string& kind);
@@ -35,5 +45,14 @@ std::string CrdSchemaName(const std::string& group, const std::string& version,
 // to components.schemas. Deterministic: equal inputs give equal bytes.
 std::string BuildCrdOpenApiV3(const api::GroupVersion& gv, const std::vector<CrdOpenApiKind>& kinds,
                               const nlohmann::json& shared);
+
+// The `/openapi/v2` definitions of `kinds` (one group-version): each kind and its list kind,
+// named as `CrdSchemaName`, with `#/definitions/` references to the upstream document's ObjectMeta
+// and ListMeta, and the schema narrowed to what swagger 2.0 and kubectl's client-side validation
+// understand, as upstream publishes CRDs there: no `nullable` (a nullable field loses its type),
+// no `anyOf`/`oneOf`/`allOf`/`not`, no type on int-or-string fields, and no properties under
+// `x-kubernetes-preserve-unknown-fields` (so kubectl does not reject the fields it keeps).
+// Implementation: crd_openapi_v2.cc.
+nlohmann::json BuildCrdOpenApiV2Definitions(const std::vector<CrdOpenApiKind>& kinds);
 
 }  // namespace capstan::apiserver

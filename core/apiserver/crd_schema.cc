@@ -1,5 +1,6 @@
-// Parsing, pruning and defaulting of CRD structural schemas (crd_schema.h); validation is in
-// crd_schema_validation.cc. The node type is in crd_schema_node.h.
+// Parsing and defaulting of CRD structural schemas (crd_schema.h); pruning is in
+// crd_schema_prune.cc, validation in crd_schema_validation.cc. The node type is in
+// crd_schema_node.h.
 #include <algorithm>
 #include <array>
 #include <string_view>
@@ -16,22 +17,6 @@ using Node = StructuralSchema::Node;
 
 constexpr std::array<std::string_view, 6> kTypes = {"object",  "array",  "string",
                                                     "integer", "number", "boolean"};
-constexpr std::array<std::string_view, 15> kObjectMetaFields = {"name",
-                                                                "generateName",
-                                                                "namespace",
-                                                                "selfLink",
-                                                                "uid",
-                                                                "resourceVersion",
-                                                                "generation",
-                                                                "creationTimestamp",
-                                                                "deletionTimestamp",
-                                                                "deletionGracePeriodSeconds",
-                                                                "labels",
-                                                                "annotations",
-                                                                "ownerReferences",
-                                                                "finalizers",
-                                                                "managedFields"};
-
 // Where a node sits, which decides the wording of a missing `type`.
 enum class Position : uint8_t { kRoot, kField, kItems, kValueValidation };
 
@@ -240,38 +225,6 @@ class Parser {
   registry::FieldErrors errs_;
 };
 
-bool IsMetaField(std::string_view key) {
-  return key == "apiVersion" || key == "kind" || key == "metadata";
-}
-
-// `keep_meta`: the value is a whole object (root or embedded resource) whose apiVersion, kind
-// and metadata are always kept.
-void PruneNode(const Node& node, Json& value, bool keep_meta) {
-  if (node.int_or_string) return;
-  if (value.is_array()) {
-    if (node.items == nullptr) return;
-    for (Json& item : value) PruneNode(*node.items, item, node.items->embedded_resource);
-    return;
-  }
-  if (!value.is_object()) return;
-  std::vector<std::string> drop;
-  for (auto it = value.begin(); it != value.end(); ++it) {
-    const std::string& key = it.key();
-    if (keep_meta && IsMetaField(key)) {
-      if (key == "metadata" && it->is_object()) PruneObjectMeta(*it);
-      continue;
-    }
-    if (auto p = node.properties.find(key); p != node.properties.end()) {
-      PruneNode(*p->second, *it, p->second->embedded_resource);
-    } else if (node.additional_properties != nullptr) {
-      PruneNode(*node.additional_properties, *it, node.additional_properties->embedded_resource);
-    } else if (!node.additional_properties_any && !node.preserve_unknown) {
-      drop.push_back(key);
-    }
-  }
-  for (const std::string& key : drop) value.erase(key);
-}
-
 void DefaultNode(const Node& node, Json& value, bool skip_meta) {
   if (value.is_array()) {
     if (node.items == nullptr) return;
@@ -304,18 +257,6 @@ bool SchemaPatternMatches(const std::regex& re, const std::string& text) {
   }
 }
 
-void PruneObjectMeta(Json& meta) {
-  if (!meta.is_object()) return;
-  std::vector<std::string> drop;
-  for (auto it = meta.begin(); it != meta.end(); ++it) {
-    if (std::find(kObjectMetaFields.begin(), kObjectMetaFields.end(), it.key()) ==
-        kObjectMetaFields.end()) {
-      drop.push_back(it.key());
-    }
-  }
-  for (const std::string& key : drop) meta.erase(key);
-}
-
 StructuralSchema::StructuralSchema(Json json, std::unique_ptr<Node> root)
     : json_(std::move(json)), root_(std::move(root)) {}
 
@@ -329,8 +270,6 @@ Result<std::shared_ptr<const StructuralSchema>> StructuralSchema::Parse(
   if (!parser.ok()) return InvalidError("invalid schema: " + parser.Summary());
   return std::shared_ptr<const StructuralSchema>(new StructuralSchema(schema, std::move(root)));
 }
-
-void StructuralSchema::Prune(Json& object) const { PruneNode(*root_, object, true); }
 
 void StructuralSchema::Default(Json& object) const { DefaultNode(*root_, object, true); }
 

@@ -35,7 +35,13 @@ class StructuralSchema {
   // `x-kubernetes-preserve-unknown-fields` and `x-kubernetes-int-or-string`. `apiVersion`, `kind`
   // and `metadata` of the object (and of embedded resources) are kept; unknown `metadata` fields
   // are dropped as upstream's ObjectMeta decoding does. Upstream prunes silently on write.
-  void Prune(nlohmann::json& object) const;
+  // `removed_paths` (may be null) gets each removed field's path in strict-decoding form
+  // (`spec.items[0].foo`, `metadata.foo`).
+  void Prune(nlohmann::json& object, std::vector<std::string>* removed_paths = nullptr) const;
+  // What `Prune` would remove, without modifying `object`, for `fieldValidation`: paths as
+  // strict decoding names them, or with `apply_style` as server-side apply does (`.spec.foo`).
+  void FindUnknownFields(const nlohmann::json& object, bool apply_style,
+                         std::vector<std::string>* paths) const;
   // Fills absent (or null and not nullable) properties that declare a `default`, top-down, so
   // defaults inside a defaulted object apply too.
   void Default(nlohmann::json& object) const;

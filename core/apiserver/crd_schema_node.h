@@ -1,5 +1,5 @@
-// Internal to crd_schema.cc (parsing, pruning, defaulting) and crd_schema_validation.cc: one
-// parsed level of a CRD structural schema. Not for use outside those two files.
+// Internal to crd_schema.cc (parsing, defaulting), crd_schema_prune.cc and
+// crd_schema_validation.cc: one parsed level of a CRD structural schema. Not for use elsewhere.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/apiserver/crd_schema.h"
@@ -54,6 +55,12 @@ struct StructuralSchema::Node {
   std::vector<std::unique_ptr<Node>> one_of;
   std::unique_ptr<Node> not_schema;
 };
+
+// `apiVersion`, `kind` and `metadata`: kept whole (not pruned, not defaulted by the schema) at
+// the root of an object and of an embedded resource.
+inline bool IsMetaField(std::string_view key) {
+  return key == "apiVersion" || key == "kind" || key == "metadata";
+}
 
 // True when `text` matches `re` anywhere (JSON Schema `pattern` semantics). A regex engine
 // failure (e.g. too complex) counts as no match.

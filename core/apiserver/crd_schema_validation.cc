@@ -232,6 +232,7 @@ class Validator {
       if (e == v) return;
     }
     std::vector<std::string> supported;
+    supported.reserve(n.enum_values.size());
     for (const Json& e : n.enum_values)
       supported.push_back(e.is_string() ? e.get<std::string>() : e.dump());
     std::string m = "Unsupported value: " + registry::GoValue(v) + ": supported values: ";

@@ -52,6 +52,13 @@ Status CustomResourceStrategy::PrepareForCreate(nlohmann::json& obj) {
   return Status::Ok();
 }
 
+void CustomResourceStrategy::FindUnknownFields(const nlohmann::json& obj, bool apply_style,
+                                               std::vector<std::string>* paths) const {
+  if (std::shared_ptr<const StructuralSchema> schema = SchemaFor(obj)) {
+    schema->FindUnknownFields(obj, apply_style, paths);
+  }
+}
+
 Status CustomResourceStrategy::PrepareForUpdate(nlohmann::json& obj,
                                                 const nlohmann::json& /*old*/) {
   PruneAndDefault(obj);

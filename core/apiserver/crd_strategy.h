@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/apiserver/crd_schema.h"
 #include "core/apiserver/rest_storage.h"
@@ -30,6 +31,8 @@ class CustomResourceStrategy : public ResourceStrategy {
   Status PrepareForCreate(nlohmann::json& obj) override;
   Status PrepareForUpdate(nlohmann::json& obj, const nlohmann::json& old) override;
   void Validate(const nlohmann::json& obj, std::vector<StatusCause>* causes) override;
+  void FindUnknownFields(const nlohmann::json& obj, bool apply_style,
+                         std::vector<std::string>* paths) const override;
 
  private:
   // The schema for `obj`'s apiVersion; null when there is none (then nothing is checked).

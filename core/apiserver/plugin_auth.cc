@@ -90,6 +90,7 @@ Result<UserInfo> PluginAuthenticator::Authenticate(const HttpRequest& request) {
 Status PluginAuthorizer::Authorize(const UserInfo& user, const RequestInfo& info) {
   if (chain_ == nullptr) return ForbiddenError("no authorizer configured");
   std::vector<capstan_host_str> groups;
+  groups.reserve(user.groups.size());
   for (const std::string& g : user.groups) groups.push_back(Str(g));
   std::string extra = user.extra.dump();
   capstan_authz_attributes a{};

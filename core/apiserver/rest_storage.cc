@@ -11,6 +11,7 @@ namespace capstan::apiserver {
 namespace {
 
 constexpr int kMaxConflictRetries = 16;
+constexpr int kMaxGenerateNameAttempts = 8;
 constexpr int64_t kConsistentReadWaitMs = 3000;
 
 ApiError Err(Status s) { return ApiError{std::move(s), {}}; }
@@ -173,9 +174,10 @@ ApiResult<WriteResult> RestStorage::Create(const WriteContext& ctx, std::string_
     return Err(BadRequestError("resourceVersion should not be set on objects to be created"));
   }
   std::string name = meta.value("name", "");
-  std::string generate = meta.value("generateName", "");
-  if (name.empty() && !generate.empty()) {
-    name = generate + RandomSuffix(5);
+  const std::string generate = meta.value("generateName", "");
+  const bool generated = name.empty() && !generate.empty();
+  if (generated) {
+    name = generate + name_suffix_(5);
     meta["name"] = name;
   }
   obj["apiVersion"] = info_.ApiVersion();
@@ -216,6 +218,17 @@ ApiResult<WriteResult> RestStorage::Create(const WriteContext& ctx, std::string_
 
   StoreWrite write = PrepareStore(Key(ns, name), obj);
   Result<store::KeyValue> kv = store_->Create(write.key, write.bytes());
+  // A generated name that is taken is generated again, as upstream (RetryGenerateName) does:
+  // five random characters collide a few times among 10,000 pods of one ReplicaSet.
+  for (int attempt = 1; generated && attempt < kMaxGenerateNameAttempts && !kv.ok() &&
+                        kv.status().code() == StatusCode::kAlreadyExists;
+       ++attempt) {
+    Abandon(write);
+    name = generate + name_suffix_(5);
+    obj["metadata"]["name"] = name;
+    write = PrepareStore(Key(ns, name), obj);
+    kv = store_->Create(write.key, write.bytes());
+  }
   stored = kv.ok();
   if (!kv.ok()) {
     Abandon(write);

@@ -46,6 +46,12 @@ class ResourceStrategy {
     return Status::Ok();
   }
   virtual void Validate(const nlohmann::json& /*obj*/, std::vector<StatusCause>* /*causes*/) {}
+  // Appends the paths of the fields of a write's body that the resource's schema does not know
+  // and the write will drop, for `fieldValidation` (custom resources: crd_schema.h's forms).
+  // Built-in kinds are checked against their upstream schema by the API server instead, so by
+  // default there are none.
+  virtual void FindUnknownFields(const nlohmann::json& /*obj*/, bool /*apply_style*/,
+                                 std::vector<std::string>* /*paths*/) const {}
   virtual void ValidateUpdate(const nlohmann::json& obj, const nlohmann::json& /*old*/,
                               std::vector<StatusCause>* causes) {
     Validate(obj, causes);
@@ -134,6 +140,12 @@ class RestStorage {
               CacheHub* hub, WatchCache* cache, Clock clock = SystemClockMs);
 
   const ResourceInfo& info() const { return info_; }
+  const ResourceStrategy& strategy() const { return *strategy_; }
+  // Replaces the source of generateName suffixes (default: object_meta.h's RandomSuffix), e.g.
+  // so a test makes them collide. Call before the storage is used.
+  void SetNameSuffixSource(std::function<std::string(size_t)> source) {
+    name_suffix_ = std::move(source);
+  }
   WatchCache* cache() const { return cache_; }
   std::string Key(std::string_view ns, std::string_view name) const;
   // The prefix of the collection: the resource, or one namespace of it.
@@ -190,6 +202,7 @@ class RestStorage {
   CacheHub* hub_;
   WatchCache* cache_;
   Clock clock_;
+  std::function<std::string(size_t)> name_suffix_ = RandomSuffix;
 };
 
 }  // namespace capstan::apiserver

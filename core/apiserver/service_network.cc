@@ -1,6 +1,7 @@
 // Service ranges, allocation restore and the `kubernetes` Service (service_network.h).
 #include "core/apiserver/service_network.h"
 
+#include <random>
 #include <vector>
 
 #include "core/common/log.h"
@@ -39,11 +40,14 @@ Status Converge(RestStorage* storage, const json& desired,
 
 Result<registry::ServiceAllocators> MakeServiceAllocators(const ServiceNetworkOptions& options) {
   registry::ServiceAllocators out;
-  Result<std::unique_ptr<registry::ServiceIpAllocator>> ips =
-      registry::ServiceIpAllocator::Create(options.cluster_ip_range);
+  // Random orders, as upstream: servers started alike (several clusters on one host, or a
+  // rebuilt one) must not hand out the same cluster IPs and NodePorts in the same order.
+  std::random_device entropy;
+  Result<std::unique_ptr<registry::ServiceIpAllocator>> ips = registry::ServiceIpAllocator::Create(
+      options.cluster_ip_range, registry::SteadyClockMs(), entropy());
   if (!ips.ok()) return ips.status().WithContext("--service-cluster-ip-range");
-  Result<std::unique_ptr<registry::NodePortAllocator>> ports =
-      registry::NodePortAllocator::Parse(options.node_port_range);
+  Result<std::unique_ptr<registry::NodePortAllocator>> ports = registry::NodePortAllocator::Parse(
+      options.node_port_range, registry::SteadyClockMs(), entropy());
   if (!ports.ok()) return ports.status().WithContext("--service-node-port-range");
   out.ips = std::shared_ptr<registry::ServiceIpAllocator>(std::move(*ips));
   out.ports = std::shared_ptr<registry::NodePortAllocator>(std::move(*ports));

@@ -1,11 +1,44 @@
 // The server's local node agent (local_agent.h).
 #include "core/cmd/local_agent.h"
 
+#include <chrono>
+#include <utility>
+
 #include "capstan/abi/common.h"
 #include "core/client/kubeconfig.h"
 #include "core/common/log.h"
 
 namespace capstan::cmd {
+
+void AddImageGcFlags(flags::FlagSet* fs, ImageGcFlags* f) {
+  fs->Int("image-gc-high-threshold", &f->high_threshold,
+          "percent of the image filesystem in use at which unused images are removed (100: "
+          "never)");
+  fs->Int("image-gc-low-threshold", &f->low_threshold,
+          "percent of the image filesystem in use that image garbage collection frees down to");
+  fs->Duration("image-gc-period", &f->period_ns, "time between image garbage collection passes");
+  fs->Duration("image-minimum-gc-age", &f->minimum_age_ns,
+               "images pulled or used more recently than this are never removed");
+}
+
+Result<agent::ImageGcOptions> ImageGcOptionsFrom(const ImageGcFlags& f) {
+  for (auto [name, v] : {std::pair{"high", f.high_threshold}, std::pair{"low", f.low_threshold}}) {
+    if (v < 0 || v > 100) {
+      return BadRequestError(std::string("--image-gc-") + name + "-threshold wants 0..100, got " +
+                             std::to_string(v));
+    }
+  }
+  agent::ImageGcOptions o;
+  o.high_threshold_percent = static_cast<int>(f.high_threshold);
+  o.low_threshold_percent = static_cast<int>(f.low_threshold);
+  o.period =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(f.period_ns));
+  o.minimum_age =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::nanoseconds(f.minimum_age_ns));
+  if (f.minimum_age_ns < 0) o.minimum_age = std::chrono::seconds(-1);
+  if (Status s = agent::ValidateImageGcOptions(o); !s.ok()) return BadRequestError(s.message());
+  return o;
+}
 
 Result<std::unique_ptr<LocalAgent>> StartLocalAgent(const LocalAgentOptions& options) {
   const plugin::Chain* runtime = options.plugins->chain(CAPSTAN_KIND_RUNTIME);
@@ -21,6 +54,7 @@ Result<std::unique_ptr<LocalAgent>> StartLocalAgent(const LocalAgentOptions& opt
   o.runtime = runtime->entries.front().instance;
   o.data_dir = options.data_dir;
   o.registry_config_file = options.registry_config_file;
+  o.image_gc = options.image_gc;
   o.cluster_dns = options.cluster_dns;
   o.labels = options.labels;
   o.listen_address = options.listen_address;

@@ -1,7 +1,8 @@
 // The node agent `capstan server` runs next to the control plane unless --disable-agent: the
 // runtime plugin of the server's `runtime` chain, pod networking through its `cni` chain
 // (pod_network_cni.h), images from the registries file, all with the admin identity over HTTPS
-// like the other in-process components. Wiring only (core/agent/start_agent.h does the work).
+// like the other in-process components; also the image GC flags it shares with `capstan agent`.
+// Wiring only (core/agent/start_agent.h does the work).
 #pragma once
 
 #include <map>
@@ -9,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "core/agent/image_gc_manager.h"
 #include "core/agent/start_agent.h"
 #include "core/cmd/pod_network_cni.h"
+#include "core/common/flags.h"
 #include "core/netpol/agent_netpol.h"
 #include "core/network/node_routes.h"
 #include "core/plugin/registry.h"
@@ -24,6 +27,7 @@ struct LocalAgentOptions {
   std::string node_name;
   std::string data_dir;              // pods, images
   std::string registry_config_file;  // empty: none
+  agent::ImageGcOptions image_gc;    // validated (ImageGcOptionsFrom)
   std::vector<std::string> cluster_dns;
   std::map<std::string, std::string> labels;
   // Service proxy (core/proxy/agent_proxy.h): "nftables", "none", "" = nftables when nft exists.
@@ -43,6 +47,21 @@ struct LocalAgentOptions {
   std::string listen_address = "127.0.0.1";
   uint16_t listen_port = 0;
 };
+
+// The image GC flags of `capstan agent` and of `capstan server` for its local agent, as the
+// kubelet's imageGCHighThresholdPercent, imageGCLowThresholdPercent and imageMinimumGCAge.
+struct ImageGcFlags {
+  int64_t high_threshold = 85;
+  int64_t low_threshold = 80;
+  int64_t period_ns = int64_t{300} * 1'000'000'000;
+  int64_t minimum_age_ns = int64_t{120} * 1'000'000'000;
+};
+// Registers --image-gc-high-threshold, --image-gc-low-threshold, --image-gc-period and
+// --image-minimum-gc-age on `fs`; `f` must outlive its Parse.
+void AddImageGcFlags(flags::FlagSet* fs, ImageGcFlags* f);
+// The options the flags give. kBadRequest naming the flag unless 0 <= low < high <= 100
+// (100 disables image GC), the period is positive and the minimum age not negative.
+Result<agent::ImageGcOptions> ImageGcOptionsFrom(const ImageGcFlags& f);
 
 // Stops the agent (leaving containers running, as the kubelet does) before releasing the
 // network hook it uses.

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "core/cmd/server_malloc.h"
 #include "core/cmd/subcommands.h"
 
 namespace capstan::cmd {
@@ -31,6 +32,7 @@ void PrintUsage(std::FILE* out) {
 }
 
 int Main(int argc, char** argv) {
+  if (argc >= 2) UseServerAllocator(argv[1], argv);
   // Clients and servers share the process; a peer closing a TLS connection mid-write must be an
   // error on that connection, not SIGPIPE for the whole process.
   std::signal(SIGPIPE, SIG_IGN);

@@ -52,6 +52,8 @@ struct ServerFlags {
   std::string cluster_cidr;  // all nodes' pods: not masqueraded (bridge CNI, service proxy)
   std::string pod_routes;    // "host-gw": routes to other nodes' pod CIDRs (node_routes.h)
   std::string registry_config;
+  ImageGcFlags image_gc;                   // the local agent's image GC
+  agent::ImageGcOptions image_gc_options;  // from `image_gc`, validated after parsing
   std::vector<std::string> cluster_dns;
   std::string proxy_mode;   // the local agent's service proxy; empty: nftables when nft exists
   std::string proxy_table;  // empty: capstan-proxy
@@ -275,6 +277,7 @@ int Serve(const ServerFlags& f) {
     ao.node_name = f.node_name;
     ao.data_dir = agent_dir;
     ao.registry_config_file = f.registry_config;
+    ao.image_gc = f.image_gc_options;
     ao.cluster_dns = f.cluster_dns;
     // kube-dns's ClusterIP works only through the proxy's DNAT.
     if (ao.cluster_dns.empty() && !kube_dns_ip.empty() && f.proxy_mode != "none") {
@@ -339,8 +342,8 @@ int RunServer(const Args& args) {
   fs.StringList("cluster-dns", &f.cluster_dns,
                 "DNS server IP for ClusterFirst pods (default: the kube-dns Service's ClusterIP)");
   fs.String("proxy-mode", &f.proxy_mode,
-            "the local agent's service proxy: nftables or none (default: nftables when nft is "
-            "installed)");
+            "the local agent's service proxy: nftables, iptables, userspace or none (default: "
+            "nftables when nft is installed, else userspace)");
   fs.String("proxy-table", &f.proxy_table, "nftables table of the service proxy (capstan-proxy)");
   fs.String("network-policy", &f.network_policy,
             "the local agent's NetworkPolicy enforcement: nftables or none (default: "
@@ -369,6 +372,7 @@ int RunServer(const Args& args) {
                 "leave this controller out of the default chain (e.g. node-lifecycle); repeatable");
   fs.Bool("disable-controllers", &f.disable_controllers,
           "do not run the controller host in this process");
+  AddImageGcFlags(&fs, &f.image_gc);
   Status parsed = fs.Parse(args);
   if (!parsed.ok()) {
     std::fprintf(stderr, "%s\n%s", parsed.message().c_str(), fs.Usage().c_str());
@@ -396,6 +400,12 @@ int RunServer(const Args& args) {
     std::fprintf(stderr, "capstan server: --secure-port must be in 0..65535\n");
     return kExitUsage;
   }
+  Result<agent::ImageGcOptions> image_gc = ImageGcOptionsFrom(f.image_gc);
+  if (!image_gc.ok()) {
+    std::fprintf(stderr, "capstan server: %s\n", image_gc.status().message().c_str());
+    return kExitUsage;
+  }
+  f.image_gc_options = *image_gc;
   if (f.node_name.empty()) f.node_name = HostName();
   log::Level level;
   if (!log::ParseLevel(f.log_level, &level)) {

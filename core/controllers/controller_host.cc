@@ -59,6 +59,7 @@ void ControllerHost::SetActive(bool active) {
 
 std::vector<std::string> ControllerHost::Controllers() const {
   std::vector<std::string> out;
+  out.reserve(runners_.size());
   for (const auto& r : runners_) out.push_back(r->name());
   return out;
 }

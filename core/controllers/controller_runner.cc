@@ -39,24 +39,28 @@ const nlohmann::json* ControllerRefOf(const nlohmann::json& object) {
 
 capstan_host_str Str(std::string_view s) { return {s.data(), s.size()}; }
 
-// The JSON text of an object the informer thread is delivering. Every runner whose plugin maps
-// the same event serializes the same object: the last two (an update's old and new) are kept per
-// thread, holding their objects so that an address is never reused while cached.
-const std::string& TextOf(const client::ObjectPtr& object) {
+// The JSON text of an object the informer thread is delivering: from the informer's text cache,
+// which its first handler filled for this version. Every runner whose plugin maps the same event
+// asks for the same object: the last two (an update's old and new) are kept per thread, holding
+// their objects so that an address is never reused while remembered; this also covers a deleted
+// object, which the cache has dropped and serializes anew on each call.
+const std::string& TextOf(const client::ObjectPtr& object, const ObjectTextCache* texts) {
   struct Entry {
     client::ObjectPtr object;
-    std::string text;
+    ObjectTextCache::Text text;
   };
   thread_local Entry recent[2];
   thread_local size_t next = 0;
   for (Entry& e : recent) {
-    if (e.object == object) return e.text;
+    if (e.object == object) return *e.text;
   }
   Entry& e = recent[next];
   next = (next + 1) % 2;
   e.object = object;
-  e.text = object->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return e.text;
+  e.text = texts != nullptr
+               ? texts->Get(client::ObjectKey(*object), *object)
+               : std::make_shared<const std::string>(ObjectTextCache::Serialize(*object));
+  return *e.text;
 }
 
 }  // namespace
@@ -173,18 +177,19 @@ Result<std::unique_ptr<ControllerRunner>> ControllerRunner::Create(const plugin:
   Result<client::Informer*> primary = informers.Ensure(runner->spec_.primary);
   if (!primary.ok()) return primary.status();
   runner->primary_ = *primary;
-  runner->AddHandlers(*primary, runner->spec_.primary, true, WatchSpec::Map::kOwner);
+  runner->AddHandlers(*primary, informers.Texts(runner->spec_.primary), runner->spec_.primary, true,
+                      WatchSpec::Map::kOwner);
   for (const WatchSpec::Watch& w : runner->spec_.watches) {
     binding->Allow(w.resource);
     Result<client::Informer*> informer = informers.Ensure(w.resource);
     if (!informer.ok()) return informer.status();
-    runner->AddHandlers(*informer, w.resource, false, w.map);
+    runner->AddHandlers(*informer, informers.Texts(w.resource), w.resource, false, w.map);
   }
   return runner;
 }
 
-void ControllerRunner::AddHandlers(client::Informer* informer, const std::string& resource,
-                                   bool primary, WatchSpec::Map map) {
+void ControllerRunner::AddHandlers(client::Informer* informer, const ObjectTextCache* texts,
+                                   const std::string& resource, bool primary, WatchSpec::Map map) {
   client::EventHandler h;
   if (primary) {
     auto own = [this](const client::ObjectPtr& o) { Enqueue(client::ObjectKey(*o)); };
@@ -199,21 +204,22 @@ void ControllerRunner::AddHandlers(client::Informer* informer, const std::string
     };
     h.on_delete = [this](const client::ObjectPtr& o) { EnqueueOwner(*o); };
   } else {
-    h.on_add = [this, resource](const client::ObjectPtr& o) {
-      MapThroughPlugin(resource, CAPSTAN_EVENT_ADDED, o);
+    h.on_add = [this, resource, texts](const client::ObjectPtr& o) {
+      MapThroughPlugin(resource, CAPSTAN_EVENT_ADDED, o, texts);
     };
-    h.on_update = [this, resource](const client::ObjectPtr& old_o, const client::ObjectPtr& o) {
+    h.on_update = [this, resource, texts](const client::ObjectPtr& old_o,
+                                          const client::ObjectPtr& o) {
       // A changed controller reference: the previous owner must hear of it too.
       const nlohmann::json* before = ControllerRefOf(*old_o);
       const nlohmann::json* after = ControllerRefOf(*o);
       if (before != nullptr &&
           (after == nullptr || StrField(*before, "uid") != StrField(*after, "uid"))) {
-        MapThroughPlugin(resource, CAPSTAN_EVENT_MODIFIED, old_o);
+        MapThroughPlugin(resource, CAPSTAN_EVENT_MODIFIED, old_o, texts);
       }
-      MapThroughPlugin(resource, CAPSTAN_EVENT_MODIFIED, o);
+      MapThroughPlugin(resource, CAPSTAN_EVENT_MODIFIED, o, texts);
     };
-    h.on_delete = [this, resource](const client::ObjectPtr& o) {
-      MapThroughPlugin(resource, CAPSTAN_EVENT_DELETED, o);
+    h.on_delete = [this, resource, texts](const client::ObjectPtr& o) {
+      MapThroughPlugin(resource, CAPSTAN_EVENT_DELETED, o, texts);
     };
   }
   informer->AddHandler(std::move(h));
@@ -234,10 +240,11 @@ void ControllerRunner::EnqueueOwner(const nlohmann::json& object) {
 }
 
 void ControllerRunner::MapThroughPlugin(const std::string& resource, uint32_t event,
-                                        const client::ObjectPtr& object) {
+                                        const client::ObjectPtr& object,
+                                        const ObjectTextCache* texts) {
   plugin::PluginInstance* instance = entry_.instance.get();
   const capstan_controller_v1* vt = instance->controller();
-  const std::string& json = TextOf(object);
+  const std::string& json = TextOf(object, texts);
   capstan_plugin_buf out{nullptr, 0};
   plugin::CallOutcome o = instance->Invoke(
       "on_map_event", entry_.CallOptionsWithin(0), [&](capstan_plugin_state* st, capstan_call* c) {

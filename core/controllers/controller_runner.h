@@ -82,12 +82,13 @@ class ControllerRunner {
 
  private:
   ControllerRunner(const plugin::ChainEntry& entry, WatchSpec spec, plugin::MetricsRegistry& m);
-  void AddHandlers(client::Informer* informer, const std::string& resource, bool primary,
-                   WatchSpec::Map map);
+  // `texts`: the informer's text cache (informer_set.h), for events mapped by the plugin.
+  void AddHandlers(client::Informer* informer, const ObjectTextCache* texts,
+                   const std::string& resource, bool primary, WatchSpec::Map map);
   void Enqueue(const std::string& key);
   void EnqueueOwner(const nlohmann::json& object);
   void MapThroughPlugin(const std::string& resource, uint32_t event,
-                        const client::ObjectPtr& object);
+                        const client::ObjectPtr& object, const ObjectTextCache* texts);
   void Worker();
   void ReconcileOne(const std::string& key);
   void ResyncLoop();

@@ -38,24 +38,44 @@ Result<client::Informer*> InformerSet::Ensure(const std::string& resource) {
   if (!path.ok()) return path.status();
   std::lock_guard<std::mutex> lock(mu_);
   auto it = informers_.find(resource);
-  if (it != informers_.end()) return it->second.get();
+  if (it != informers_.end()) return it->second.informer.get();
   client::InformerOptions options;
   options.path = *path;
-  auto informer = std::make_unique<client::Informer>(client_, std::move(options));
-  client::Informer* raw = informer.get();
-  informers_.emplace(resource, std::move(informer));
+  Watched w{std::make_unique<ObjectTextCache>(),
+            std::make_unique<client::Informer>(client_, std::move(options))};
+  // The first handler, so the texts are ready when the controllers' handlers map the event.
+  ObjectTextCache* texts = w.texts.get();
+  client::EventHandler h;
+  h.on_add = [texts](const client::ObjectPtr& o) { texts->Put(client::ObjectKey(*o), *o); };
+  h.on_update = [texts](const client::ObjectPtr&, const client::ObjectPtr& o) {
+    texts->Put(client::ObjectKey(*o), *o);
+  };
+  h.on_delete = [texts](const client::ObjectPtr& o) { texts->Forget(client::ObjectKey(*o)); };
+  w.informer->AddHandler(std::move(h));
+  client::Informer* raw = w.informer.get();
+  informers_.emplace(resource, std::move(w));
   return raw;
 }
 
-client::Informer* InformerSet::Find(std::string_view resource) const {
+const InformerSet::Watched* InformerSet::FindWatched(std::string_view resource) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = informers_.find(resource);
-  return it == informers_.end() ? nullptr : it->second.get();
+  return it == informers_.end() ? nullptr : &it->second;
+}
+
+client::Informer* InformerSet::Find(std::string_view resource) const {
+  const Watched* w = FindWatched(resource);
+  return w == nullptr ? nullptr : w->informer.get();
+}
+
+const ObjectTextCache* InformerSet::Texts(std::string_view resource) const {
+  const Watched* w = FindWatched(resource);
+  return w == nullptr ? nullptr : w->texts.get();
 }
 
 void InformerSet::StartAll() {
   std::lock_guard<std::mutex> lock(mu_);
-  for (auto& [resource, informer] : informers_) informer->Start();
+  for (auto& [resource, w] : informers_) w.informer->Start();
 }
 
 bool InformerSet::WaitForSync(std::chrono::milliseconds timeout) const {
@@ -63,7 +83,7 @@ bool InformerSet::WaitForSync(std::chrono::milliseconds timeout) const {
   std::vector<client::Informer*> all;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [resource, informer] : informers_) all.push_back(informer.get());
+    for (const auto& [resource, w] : informers_) all.push_back(w.informer.get());
   }
   for (client::Informer* informer : all) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -75,33 +95,42 @@ bool InformerSet::WaitForSync(std::chrono::milliseconds timeout) const {
 
 void InformerSet::StopAll() {
   std::lock_guard<std::mutex> lock(mu_);
-  for (auto& [resource, informer] : informers_) informer->Stop();
+  for (auto& [resource, w] : informers_) w.informer->Stop();
 }
 
 Result<std::string> InformerSet::GetJson(std::string_view resource, const std::string& key) const {
-  client::Informer* informer = Find(resource);
-  if (informer == nullptr || !informer->HasSynced()) {
+  const Watched* w = FindWatched(resource);
+  if (w == nullptr || !w->informer->HasSynced()) {
     return UnavailableError(std::string(resource) + " is not cached");
   }
-  client::ObjectPtr object = informer->Get(key);
+  client::ObjectPtr object = w->informer->Get(key);
   if (object == nullptr) return NotFoundError(std::string(resource) + " " + key + " not found");
-  return object->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return *w->texts->Get(key, *object);
 }
 
 Result<std::string> InformerSet::ListJson(std::string_view resource, const std::string& ns,
                                           std::string_view label_selector) const {
-  client::Informer* informer = Find(resource);
-  if (informer == nullptr || !informer->HasSynced()) {
+  const Watched* w = FindWatched(resource);
+  if (w == nullptr || !w->informer->HasSynced()) {
     return UnavailableError(std::string(resource) + " is not cached");
   }
   Result<selector::LabelSelector> selector = selector::LabelSelector::Parse(label_selector);
   if (!selector.ok()) return selector.status();
-  std::vector<client::ObjectPtr> objects = ns.empty() ? informer->List() : informer->List(ns);
-  std::string out = "[";
+  std::vector<client::ObjectPtr> objects = ns.empty() ? w->informer->List() : w->informer->List(ns);
+  std::vector<ObjectTextCache::Text> texts;
+  texts.reserve(objects.size());
+  size_t size = 2;
   for (const client::ObjectPtr& o : objects) {
     if (!selector->Empty() && !selector->MatchesObject(*o)) continue;
+    texts.push_back(w->texts->Get(client::ObjectKey(*o), *o));
+    size += texts.back()->size() + 1;
+  }
+  std::string out;
+  out.reserve(size);
+  out += '[';
+  for (const ObjectTextCache::Text& t : texts) {
     if (out.size() > 1) out += ',';
-    out += o->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out += *t;
   }
   out += ']';
   return out;

@@ -15,6 +15,7 @@
 #include "core/client/api_client.h"
 #include "core/client/informer.h"
 #include "core/common/status.h"
+#include "core/controllers/object_text_cache.h"
 
 namespace capstan::controllers {
 
@@ -23,7 +24,9 @@ namespace capstan::controllers {
 Result<std::string> ResourcePath(std::string_view resource);
 
 // Thread-safe: Ensure/Find under one mutex; informers themselves are thread-safe. Informers are
-// created before Start and never removed until the set is destroyed.
+// created before Start and never removed until the set is destroyed. Each informer's first
+// handler keeps an `ObjectTextCache` of its objects, so cache reads and event maps serialize
+// each object version once.
 class InformerSet {
  public:
   // `client` is borrowed and must outlive the set.
@@ -36,6 +39,8 @@ class InformerSet {
   Result<client::Informer*> Ensure(const std::string& resource);
   // NULL when no controller watches `resource`.
   client::Informer* Find(std::string_view resource) const;
+  // The text cache of `resource`'s informer; NULL when not watched. Lives as long as the set.
+  const ObjectTextCache* Texts(std::string_view resource) const;
 
   void StartAll();
   // True when every informer synced within `timeout`.
@@ -52,7 +57,13 @@ class InformerSet {
  private:
   client::ApiClient* client_;
   mutable std::mutex mu_;
-  std::map<std::string, std::unique_ptr<client::Informer>, std::less<>> informers_;
+  struct Watched {
+    std::unique_ptr<ObjectTextCache> texts;  // declared first: handlers of the informer use it
+    std::unique_ptr<client::Informer> informer;
+  };
+  const Watched* FindWatched(std::string_view resource) const;
+
+  std::map<std::string, Watched, std::less<>> informers_;
 };
 
 }  // namespace capstan::controllers

@@ -147,9 +147,9 @@ struct DnsServer::Impl {
         break;
     }
     if (upstreams.empty()) return reply(BuildResponse(*q, Rcode::kServFail, false, {}));
-    Query query = *q;
     auto fwd = std::make_shared<Forward>(
-        io, upstreams, options.upstream_timeout, std::string(wire), [query, reply](std::string r) {
+        io, upstreams, options.upstream_timeout, std::string(wire),
+        [query = *q, reply](std::string r) {
           reply(r.empty() ? BuildResponse(query, Rcode::kServFail, false, {}) : std::move(r));
         });
     fwd->Next();

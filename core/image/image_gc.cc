@@ -82,9 +82,14 @@ Result<GcResult> ImageService::GarbageCollect(const GcPolicy& policy,
     int64_t low = usage.capacity_bytes * policy.low_threshold_percent / 100;
     if (used >= high) {
       int64_t to_free = used - low;
+      const int64_t now = policy.now_seconds != 0 ? policy.now_seconds : Now();
+      const int64_t cutoff = now - policy.min_age_seconds;
       std::vector<size_t> order;
       for (size_t i = 0; i < records_.size(); ++i) {
-        if (!Named(records_[i], in_use)) order.push_back(i);
+        const ImageRecord& r = records_[i];
+        const bool young =
+            policy.min_age_seconds > 0 && std::max(r.pulled_at, r.last_used) > cutoff;
+        if (!young && !Named(r, in_use)) order.push_back(i);
       }
       std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
         return records_[a].last_used < records_[b].last_used;

@@ -63,6 +63,11 @@ struct ImageSummary {
 struct GcPolicy {
   int high_threshold_percent = 85;  // GC runs when usage is at or above this
   int low_threshold_percent = 80;   // and frees images until usage falls to this
+  // Images pulled or used less than this long before `now_seconds` are kept (kubelet's
+  // imageMinimumGCAge): checked under the store's lock, so a pull that finishes during a pass
+  // is never collected before its container exists.
+  int64_t min_age_seconds = 0;
+  int64_t now_seconds = 0;  // unix seconds; 0: the service's clock (ImageServiceOptions::now)
 };
 
 struct GcResult {

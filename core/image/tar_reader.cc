@@ -133,7 +133,10 @@ Result<std::unique_ptr<LayerSource>> LayerSource::Open(const std::string& path) 
   if (f == nullptr) return NotFoundError("cannot open layer " + path);
   unsigned char magic[4] = {0, 0, 0, 0};
   size_t got = std::fread(magic, 1, sizeof(magic), f);
-  std::rewind(f);
+  if (std::fseek(f, 0, SEEK_SET) != 0) {
+    std::fclose(f);
+    return InternalError("cannot rewind layer " + path);
+  }
   if (got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
     return std::unique_ptr<LayerSource>(new GzipSource(f));
   }

@@ -347,7 +347,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 };
 
 template <class Stream>
-void Spawn(ProxyServer::Impl* impl, Stream stream, Strand strand, bool tls) {
+void Spawn(ProxyServer::Impl* impl, Stream stream, const Strand& strand, bool tls) {
   auto session = std::make_shared<Session<Stream>>(impl, std::move(stream), strand, tls);
   asio::co_spawn(strand, Session<Stream>::Run(std::move(session)),
                  [](const std::exception_ptr&) {});

@@ -76,6 +76,7 @@ std::vector<std::string> RenderRules(const std::vector<AllowRule>& rules, bool i
     }
     if (r.ip_ports.empty()) continue;
     std::vector<std::string> tuples;
+    tuples.reserve(r.ip_ports.size());
     for (const auto& [ip, proto, port] : r.ip_ports) {
       tuples.push_back(ip + " . " + proto + " . " + std::to_string(port));
     }

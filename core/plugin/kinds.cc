@@ -85,6 +85,7 @@ constexpr EntryInfo kRuntimeEntries[] = {
     CAPSTAN_ENTRY(capstan_runtime_v1, on_exec, false),
     CAPSTAN_ENTRY(capstan_runtime_v1, on_update_container_resources, false),
     CAPSTAN_ENTRY(capstan_runtime_v1, on_list_container_stats, false),
+    CAPSTAN_ENTRY(capstan_runtime_v1, on_attach, false),
 };
 
 #undef CAPSTAN_ENTRY

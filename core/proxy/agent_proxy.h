@@ -1,5 +1,6 @@
 // The service proxy as a node agent starts it (`capstan agent` in core/cmd/agent_cmd.cc, the
-// local agent of `capstan server` in core/cmd/local_agent.cc): `--proxy-mode` resolution and a
+// local agent of `capstan server` in core/cmd/local_agent.cc): `--proxy-mode` resolution to a
+// data plane (nft_data_plane.h, iptables_data_plane.h, userspace_data_plane.h) and a
 // `ServiceProxy` (service_proxy.h) with its own API client.
 #pragma once
 
@@ -14,7 +15,8 @@
 namespace capstan::proxy {
 
 struct AgentProxyOptions {
-  // "nftables", "none", or "" (auto: nftables when nft is installed, else none with a log line).
+  // "nftables", "iptables", "userspace", "none", or "" (auto: nftables when nft is installed,
+  // else userspace; a plane that cannot start in auto mode means no proxy and a log line).
   std::string mode;
   std::string node_name;
   std::string table;         // empty: "capstan-proxy"
@@ -38,9 +40,9 @@ class AgentProxy {
   std::unique_ptr<ServiceProxy> proxy_;
 };
 
-// Null (no error) when the mode resolves to none, or in auto mode when the proxy cannot start
-// (logged). Errors: kBadRequest for an unknown mode; with mode nftables, kUnavailable without
-// nft and ServiceProxy::Start's errors; the client's errors.
+// Null (no error) when the mode is none, or in auto mode when the proxy cannot start (logged).
+// Errors: kBadRequest for an unknown mode; kUnavailable when the mode's tool (nft,
+// iptables-restore) is missing; ServiceProxy::Start's and the client's errors.
 Result<std::unique_ptr<AgentProxy>> StartAgentProxy(const client::ClientConfig& client,
                                                     const AgentProxyOptions& options);
 

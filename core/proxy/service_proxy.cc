@@ -1,10 +1,11 @@
 // The service proxy's informer handlers and sync thread (service_proxy.h).
 #include "core/proxy/service_proxy.h"
 
-#include <algorithm>
 #include <utility>
 
 #include "core/common/log.h"
+#include "core/proxy/nft_data_plane.h"
+#include "core/proxy/nft_runner.h"
 
 namespace capstan::proxy {
 namespace {
@@ -15,8 +16,8 @@ std::string Key(const std::string& ns, const std::string& name) { return ns + "/
 
 }  // namespace
 
-ServiceProxy::ServiceProxy(ProxyOptions options)
-    : options_(std::move(options)), runner_(options_.nft_path, options_.netns) {}
+ServiceProxy::ServiceProxy(ProxyOptions options, std::unique_ptr<DataPlane> plane)
+    : options_(std::move(options)), plane_(std::move(plane)) {}
 
 ServiceProxy::~ServiceProxy() { Stop(); }
 
@@ -25,7 +26,15 @@ Result<std::unique_ptr<ServiceProxy>> ServiceProxy::Start(client::ApiClient* cli
   if (options.nft_path.empty() && NftRunner::FindNft().empty()) {
     return Status(StatusCode::kUnavailable, "service proxy: nft is not installed");
   }
-  std::unique_ptr<ServiceProxy> p(new ServiceProxy(std::move(options)));
+  auto plane = std::make_unique<NftDataPlane>(
+      NftPlaneOptions{options.rules, options.nft_path, options.netns, options.load_parallelism});
+  return Start(client, std::move(options), std::move(plane));
+}
+
+Result<std::unique_ptr<ServiceProxy>> ServiceProxy::Start(client::ApiClient* client,
+                                                          ProxyOptions options,
+                                                          std::unique_ptr<DataPlane> plane) {
+  std::unique_ptr<ServiceProxy> p(new ServiceProxy(std::move(options), std::move(plane)));
   client::InformerOptions services;
   services.path = "/api/v1/services";
   client::InformerOptions slices;
@@ -54,7 +63,7 @@ Result<std::unique_ptr<ServiceProxy>> ServiceProxy::Start(client::ApiClient* cli
     p->started_ = true;
   }
   p->thread_ = std::thread([self] { self->Run(); });
-  log::Info(kLog, "nftables service proxy running", {{"table", p->options_.rules.table}});
+  log::Info(kLog, "service proxy running", {{"mode", p->plane_->Name()}});
   return p;
 }
 
@@ -68,10 +77,9 @@ void ServiceProxy::Stop() {
   if (services_informer_) services_informer_->Stop();
   if (slices_informer_) slices_informer_->Stop();
   if (thread_.joinable()) thread_.join();
-  if (table_loaded_) {
-    Status s = runner_.Apply(DeleteTableScript(options_.rules));
-    if (!s.ok()) log::Warn(kLog, "deleting the table failed", {{"error", s.ToString()}});
-    table_loaded_ = false;
+  if (plane_loaded_) {
+    plane_->Clear();
+    plane_loaded_ = false;
   }
 }
 
@@ -183,15 +191,8 @@ Status ServiceProxy::FullSync() {
     free_groups_.push_back(it->second);
     it = groups_.erase(it);
   }
-  if (all.size() >= kMaxGroups) return Status(StatusCode::kInternal, "too many service ports");
-  SharedCounts shared;
-  const int parallelism = options_.load_parallelism > 0
-                              ? options_.load_parallelism
-                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  Status s = LoadTable(runner_, options_.rules, all, &shared, parallelism);
-  if (!s.ok()) return s;
-  table_loaded_ = true;
-  shared_ = std::move(shared);
+  plane_loaded_ = true;  // a failed Full may have left parts: Stop clears them too
+  if (Status s = plane_->Full(all); !s.ok()) return s;
   applied_state_ = std::move(desired);
   std::lock_guard<std::mutex> lock(mu_);
   ++stats_.full_syncs;
@@ -205,7 +206,7 @@ Status ServiceProxy::DeltaSync(const std::set<std::string>& keys, uint64_t seen)
     std::lock_guard<std::mutex> lock(mu_);
     for (const std::string& key : keys) desired[key] = Desired(key);
   }
-  RulesDelta delta(options_.rules, &shared_);
+  std::vector<PortChange> changes;
   for (auto& [key, ports] : desired) {
     AssignGroups(&ports);
     std::map<std::string, const ServicePortState*> before, after;
@@ -215,20 +216,19 @@ Status ServiceProxy::DeltaSync(const std::set<std::string>& keys, uint64_t seen)
     for (const ServicePortState& p : ports) after[p.id] = &p;
     for (const auto& [id, p] : before) {
       auto a = after.find(id);
-      delta.Add(p, a == after.end() ? nullptr : a->second);
+      const ServicePortState* next = a == after.end() ? nullptr : a->second;
+      if (next == nullptr || !(*next == *p)) changes.push_back({p, next});
       if (a == after.end()) {  // the port is gone: its group is free again
         free_groups_.push_back(groups_[id]);
         groups_.erase(id);
       }
     }
     for (const auto& [id, p] : after) {
-      if (before.count(id) == 0) delta.Add(nullptr, p);
+      if (before.count(id) == 0) changes.push_back({nullptr, p});
     }
   }
-  std::string script = delta.Script();
-  if (!script.empty()) {
-    if (Status s = runner_.Apply(script); !s.ok()) return s;
-    delta.Commit(&shared_);
+  if (!changes.empty()) {
+    if (Status s = plane_->Delta(changes); !s.ok()) return s;
   }
   for (auto& [key, ports] : desired) {
     if (ports.empty()) {
@@ -238,7 +238,7 @@ Status ServiceProxy::DeltaSync(const std::set<std::string>& keys, uint64_t seen)
     }
   }
   std::lock_guard<std::mutex> lock(mu_);
-  if (!script.empty()) ++stats_.delta_syncs;
+  if (!changes.empty()) ++stats_.delta_syncs;
   applied_ = seen;
   return Status::Ok();
 }

@@ -1,8 +1,8 @@
 // `ServiceProxy`: the node's service proxy — informers of Services and EndpointSlices
 // (core/client) feed the typed model (service_model.h); one sync thread turns changed services
-// into nftables deltas (nft_rules.h) applied in one `nft -f -` transaction each (nft_runner.h).
-// Full table on start and after any nft error; deletes its table on Stop. Wired by
-// core/cmd/local_agent.cc and core/cmd/agent_cmd.cc. Tests: tests/core/proxy/service_proxy_test.cc.
+// into port changes for its data plane (data_plane.h: nftables by default, iptables or
+// userspace). Full sync on start and after any data-plane error; clears the data plane on Stop.
+// Wired by core/proxy/agent_proxy.h. Tests: tests/core/proxy/service_proxy_test.cc.
 #pragma once
 
 #include <chrono>
@@ -19,18 +19,18 @@
 #include "core/client/api_client.h"
 #include "core/client/informer.h"
 #include "core/common/status.h"
+#include "core/proxy/data_plane.h"
 #include "core/proxy/nft_rules.h"
-#include "core/proxy/nft_runner.h"
 #include "core/proxy/service_model.h"
-#include "core/proxy/table_loader.h"
 
 namespace capstan::proxy {
 
 struct ProxyOptions {
   std::string node_name;  // marks local endpoints (externalTrafficPolicy: Local)
-  RulesConfig rules;      // table name, cluster CIDR, masquerade mark
-  std::string nft_path;   // empty: nft from PATH
-  std::string netns;      // empty: this process's network namespace (tests use their own)
+  // The nftables data plane's settings (nft_data_plane.h), used by the Start without a plane.
+  RulesConfig rules;     // table name, cluster CIDR, masquerade mark
+  std::string nft_path;  // empty: nft from PATH
+  std::string netns;     // empty: this process's network namespace (tests use their own)
   // nft runs at once for a first load (table_loader.h); 0: one per core.
   int load_parallelism = 0;
   // Waited for the informers' first lists in Start.
@@ -42,7 +42,7 @@ struct ProxyOptions {
 struct ProxyStats {
   int64_t full_syncs = 0;   // successful full table loads
   int64_t delta_syncs = 0;  // successful incremental transactions
-  int64_t errors = 0;       // nft failures (each followed by a full sync)
+  int64_t errors = 0;       // data-plane failures (each followed by a full sync)
   std::string last_error;
 };
 
@@ -51,16 +51,20 @@ struct ProxyStats {
 // into the next transaction, so a burst costs one nft run, not one per event.
 class ServiceProxy {
  public:
-  // Starts the informers, waits for their first lists, loads the full table, then follows
-  // changes. `client` is borrowed and must outlive the proxy. Errors: kUnavailable when nft is
-  // missing or the informers do not sync in time; nft's error when the first load fails.
+  // Starts the informers, waits for their first lists, gives `plane` every port (Full), then
+  // follows changes. `client` is borrowed and must outlive the proxy. Errors: kUnavailable when
+  // the informers do not sync in time; the plane's error when the first Full fails.
+  static Result<std::unique_ptr<ServiceProxy>> Start(client::ApiClient* client,
+                                                     ProxyOptions options,
+                                                     std::unique_ptr<DataPlane> plane);
+  // The same with the nftables data plane of `options`; also kUnavailable when nft is missing.
   static Result<std::unique_ptr<ServiceProxy>> Start(client::ApiClient* client,
                                                      ProxyOptions options);
   ~ServiceProxy();  // Stop()s
   ServiceProxy(const ServiceProxy&) = delete;
   ServiceProxy& operator=(const ServiceProxy&) = delete;
 
-  // Stops the informers and the sync thread, then deletes the table. Idempotent.
+  // Stops the informers and the sync thread, then clears the data plane. Idempotent.
   void Stop();
 
   // Events (service or slice changes) seen so far / included in the data plane. Tests wait for
@@ -70,7 +74,7 @@ class ServiceProxy {
   ProxyStats Stats() const;
 
  private:
-  explicit ServiceProxy(ProxyOptions options);
+  ServiceProxy(ProxyOptions options, std::unique_ptr<DataPlane> plane);
   void OnService(const client::ObjectPtr& object, bool deleted);
   void OnSlice(const client::ObjectPtr& object, bool deleted);
   void MarkDirty(const std::string& key);  // requires mu_
@@ -83,7 +87,7 @@ class ServiceProxy {
   Status DeltaSync(const std::set<std::string>& keys, uint64_t seen);
 
   const ProxyOptions options_;
-  NftRunner runner_;
+  const std::unique_ptr<DataPlane> plane_;
   std::unique_ptr<client::Informer> services_informer_, slices_informer_;
 
   mutable std::mutex mu_;  // guards the members up to `thread_`
@@ -100,10 +104,9 @@ class ServiceProxy {
   // Sync thread only.
   std::map<std::string, std::vector<ServicePortState>> applied_state_;  // by service key
   std::map<std::string, uint32_t> groups_;                              // port id -> group
-  SharedCounts shared_;                                                 // of the loaded table
   std::vector<uint32_t> free_groups_;
   uint32_t next_group_ = 1;
-  bool table_loaded_ = false;
+  bool plane_loaded_ = false;
 };
 
 }  // namespace capstan::proxy

@@ -108,7 +108,8 @@ Json WithClaimTemplateVolumes(const Json& spec, const Json& tmpl) {
     const Json* name = meta != nullptr && meta->is_object() ? Find(*meta, "name") : nullptr;
     if (name == nullptr || !name->is_string()) continue;
     bool named = false;
-    for (const Json& v : volumes) named |= v.is_object() && v.value("name", "") == *name;
+    for (const Json& v : volumes)
+      named |= v.is_object() && v.value("name", "") == name->get_ref<const std::string&>();
     if (!named) {
       volumes.push_back({{"name", *name}, {"persistentVolumeClaim", {{"claimName", *name}}}});
     }

@@ -2,10 +2,21 @@
 #include "core/scheduler/cache.h"
 
 #include <algorithm>
+#include <atomic>
 #include <set>
 
 namespace capstan::scheduler {
 namespace {
+
+// Snapshot change tokens come from one process-wide sequence, so a token handed out by one
+// snapshot is never mistaken for a state of another.
+uint64_t NextChangeToken() {
+  static std::atomic<uint64_t> next{0};
+  return next.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+// The change log keeps at least this many node indices, and about two snapshots' worth.
+constexpr size_t kMinLoggedIndices = 4096;
 
 std::set<std::string_view> DistinctImages(const NodeInfo* node) {
   std::set<std::string_view> out;
@@ -16,6 +27,47 @@ std::set<std::string_view> DistinctImages(const NodeInfo* node) {
 }
 
 }  // namespace
+
+Snapshot::Snapshot() : log_base_(NextChangeToken()), token_(log_base_) {}
+
+void Snapshot::LogChanges(std::vector<uint32_t> indices) {
+  if (indices.empty()) return;  // nothing re-copied: the token still describes the contents
+  token_ = NextChangeToken();
+  logged_indices_ += indices.size();
+  changes_.push_back(Change{token_, std::move(indices)});
+  size_t limit = std::max(kMinLoggedIndices, 2 * nodes_.size());
+  while (logged_indices_ > limit && changes_.size() > 1) {
+    logged_indices_ -= changes_.front().indices.size();
+    log_base_ = changes_.front().token;
+    changes_.pop_front();
+  }
+}
+
+void Snapshot::ResetChangeLog() {
+  changes_.clear();
+  logged_indices_ = 0;
+  token_ = NextChangeToken();
+  log_base_ = token_;
+}
+
+bool Snapshot::ChangedSince(uint64_t since, std::vector<uint32_t>* out) const {
+  out->clear();
+  if (since == 0) return false;
+  if (since == token_) return true;
+  auto first = changes_.begin();  // the first change after `since`
+  if (since != log_base_) {
+    auto it = std::lower_bound(changes_.begin(), changes_.end(), since,
+                               [](const Change& c, uint64_t t) { return c.token < t; });
+    if (it == changes_.end() || it->token != since) return false;
+    first = std::next(it);
+  }
+  for (auto it = first; it != changes_.end(); ++it) {
+    out->insert(out->end(), it->indices.begin(), it->indices.end());
+  }
+  std::sort(out->begin(), out->end());
+  out->erase(std::unique(out->begin(), out->end()), out->end());
+  return true;
+}
 
 int64_t Snapshot::Find(std::string_view name) const {
   auto it = index_.find(std::string(name));
@@ -215,11 +267,13 @@ void Cache::UpdateSnapshot(Snapshot* snapshot) {
     structure_changed_ = false;
     dirty_.clear();
     snapshot->IndexPodFlags();
+    snapshot->ResetChangeLog();
     ++snapshot->generation_;
     return;
   }
   if (dirty_.empty()) return;
   bool flags_changed = false;
+  std::vector<uint32_t> copied;
   for (const std::string& name : dirty_) {
     auto e = nodes_.find(name);
     auto idx = snapshot->index_.find(name);
@@ -228,10 +282,12 @@ void Cache::UpdateSnapshot(Snapshot* snapshot) {
     if (node.generation == e->second.generation) continue;
     uint32_t old_flags = node.pod_flags;
     CopyNode(e->second, idx->second, node);
+    copied.push_back(idx->second);
     flags_changed = flags_changed || node.pod_flags != old_flags;
   }
   dirty_.clear();
   if (flags_changed) snapshot->IndexPodFlags();
+  snapshot->LogChanges(std::move(copied));
   ++snapshot->generation_;
 }
 

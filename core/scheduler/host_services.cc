@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "capstan/abi/sched.h"
 #include "core/plugin/call.h"
@@ -83,6 +84,35 @@ capstan_rc AffinityNodes(capstan_host_ctx*, capstan_sched_cycle* cycle, uint32_t
                                                         : pod_flags);
   *out_indices = nodes->empty() ? nullptr : nodes->data();
   *out_count = static_cast<uint32_t>(nodes->size());
+  return CAPSTAN_RC_OK;
+}
+
+// "capstan_host_sched_changed_nodes_v1" (capstan/abi/sched.h): the snapshot's change log, so
+// inter-pod-affinity keeps its index across cycles and revisits only changed nodes. The indices
+// live in a per-thread buffer (valid until the thread's next call, as the ABI says).
+capstan_rc ChangedNodes(capstan_host_ctx*, capstan_sched_cycle* cycle, uint64_t since,
+                        uint64_t* out_token, int32_t* out_full, const uint32_t** out_indices,
+                        uint32_t* out_count) {
+  if (cycle == nullptr || out_token == nullptr || out_full == nullptr || out_indices == nullptr ||
+      out_count == nullptr) {
+    return CAPSTAN_RC_INVALID;
+  }
+  *out_token = 0;
+  *out_full = 1;
+  *out_indices = nullptr;
+  *out_count = 0;
+  const Snapshot* snapshot = CycleState::FromHandle(cycle)->snapshot();
+  if (snapshot == nullptr) return CAPSTAN_RC_UNAVAILABLE;
+  thread_local std::vector<uint32_t> changed;
+  try {
+    *out_token = snapshot->change_token();
+    if (!snapshot->ChangedSince(since, &changed)) return CAPSTAN_RC_OK;
+  } catch (...) {
+    return CAPSTAN_RC_ERROR;
+  }
+  *out_full = 0;
+  *out_indices = changed.empty() ? nullptr : changed.data();
+  *out_count = static_cast<uint32_t>(changed.size());
   return CAPSTAN_RC_OK;
 }
 
@@ -170,6 +200,8 @@ void RegisterSchedHostServices(plugin::HostContext& ctx, SchedHostServices* serv
   ctx.RegisterProc("capstan_host_sched_node_view_v1", Proc<NodeViewFn>(&NodeView));
   ctx.RegisterProc("capstan_host_sched_affinity_nodes_v1",
                    Proc<capstan_host_sched_affinity_nodes_v1_fn>(&AffinityNodes));
+  ctx.RegisterProc("capstan_host_sched_changed_nodes_v1",
+                   Proc<capstan_host_sched_changed_nodes_v1_fn>(&ChangedNodes));
   ctx.RegisterProc("capstan_host_sched_cycle_write_v1",
                    Proc<capstan_host_sched_cycle_write_v1_fn>(&CycleWrite));
   ctx.RegisterProc("capstan_host_sched_cycle_read_v1",

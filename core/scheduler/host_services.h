@@ -1,6 +1,7 @@
 // The scheduler's host services on sched plugin contexts: "capstan_host_sched_object_json_v1",
 // "capstan_host_sched_node_pods_v1", "capstan_host_sched_node_view_v1",
-// "capstan_host_sched_affinity_nodes_v1", "capstan_host_sched_cycle_write_v1" / "..._read_v1" and
+// "capstan_host_sched_affinity_nodes_v1", "capstan_host_sched_changed_nodes_v1",
+// "capstan_host_sched_cycle_write_v1" / "..._read_v1" and
 // "capstan_host_api_request_v1" (through a `SchedulerApi`, api.h). Install them with
 // `SchedHostConfigurer` as `plugin::RegistryOptions::configure_host` before loading the chains.
 // Tests in tests/core/scheduler/host_services_test.cc.

@@ -6,6 +6,7 @@ kubectl on PATH.
 """
 import json
 import os
+import select
 import shutil
 import subprocess
 import tempfile
@@ -69,6 +70,19 @@ class Cluster:
             time.sleep(0.1)
         raise AssertionError("timed out waiting for " + what)
 
+    def create_crd(self, group, plural, kind, schema):
+        """Creates a namespaced CRD serving `group`/v1 with the openAPIV3Schema `schema` (a
+        dict) and waits until it is Established."""
+        crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+               "metadata": {"name": plural + "." + group},
+               "spec": {"group": group, "scope": "Namespaced",
+                        "names": {"plural": plural, "singular": kind.lower(), "kind": kind},
+                        "versions": [{"name": "v1", "served": True, "storage": True,
+                                      "schema": {"openAPIV3Schema": schema}}]}}
+        self.kubectl("create", "-f", "-", input=json.dumps(crd))
+        self.kubectl("wait", "--for=condition=Established", "--timeout=30s",
+                     "crd/%s.%s" % (plural, group))
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -80,6 +94,52 @@ class Cluster:
             self.proc.stdout.close()
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def read_until(proc, want, poke, timeout=30):
+    """Reads `proc.stdout` (bytes) until `want` shows or `timeout` seconds pass, calling `poke()`
+    first and then every 2 s (what a stream sends before its session is up may be missed).
+    Returns everything read."""
+    seen = b""
+    fd = proc.stdout.fileno()
+    deadline = time.time() + timeout
+    next_poke = 0
+    while time.time() < deadline and want not in seen:
+        if time.time() >= next_poke:
+            poke()
+            next_poke = time.time() + 2
+        ready, _, _ = select.select([fd], [], [], 0.3)
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            seen += chunk
+    return seen
+
+
+def attach_and_type(kubectl, pod, container, env, line, want):
+    """`kubectl attach -i POD -c CONTAINER` with a pipe as stdin: types `line` (bytes) until
+    `want` shows in the output, then closes stdin, which ends the session. Returns (output,
+    exit code, stderr)."""
+    proc = subprocess.Popen([kubectl, "attach", "-i", pod, "-c", container],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+
+    def send_line():
+        proc.stdin.write(line + b"\n")
+        proc.stdin.flush()
+    try:
+        seen = read_until(proc, want, send_line)
+        proc.stdin.close()
+        code = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        err = proc.stderr.read()
+        proc.stdout.close()
+        proc.stderr.close()
+    return seen, code, err
 
 
 class ClusterTestCase(unittest.TestCase):

@@ -1,7 +1,8 @@
 """End-to-end: kubectl's fieldValidation (Strict / Warn / Ignore) against a real `capstan server`.
 
-Unknown fields of built-in kinds fail under Strict (what kubectl sends by default), are dropped
-with a warning under Warn, and are dropped silently under Ignore; they are never stored.
+Unknown fields of built-in kinds and of custom resources (fields their CRD's structural schema
+does not declare) fail under Strict (what kubectl sends by default), are dropped with a warning
+under Warn, and are dropped silently under Ignore; they are never stored.
 """
 import json
 import os
@@ -33,8 +34,34 @@ data:
   a: "1"
 """
 
+WIDGET_SCHEMA = {"type": "object", "properties": {"spec": {"type": "object", "properties": {
+    "size": {"type": "integer"},
+    "parts": {"type": "array",
+              "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
+    "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}}}
+
+WIDGET = """
+apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: %s
+spec:
+  size: 3
+  bogus: 1
+  parts: [{name: a, colour: red}]
+  free: {anything: 1}
+"""
+
 
 class FieldValidationTest(ClusterTestCase):
+    widget_crd = False
+
+    def widgets(self):
+        """Creates the Widget CRD once per cluster and waits until it is served."""
+        if not FieldValidationTest.widget_crd:
+            self.c.create_crd("example.com", "widgets", "Widget", WIDGET_SCHEMA)
+            FieldValidationTest.widget_crd = True
+
     def test_create_with_unknown_fields_fails_under_strict_with_upstreams_message(self):
         r = self.c.kubectl("create", "-f", "-", input=POD % "strict", check=False)
         self.assertNotEqual(r.returncode, 0)
@@ -101,6 +128,43 @@ class FieldValidationTest(ClusterTestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict '
                       'decoding error: unknown field "zzz"', r.stderr)
+
+    def test_custom_resource_with_unknown_fields_fails_under_strict(self):
+        self.widgets()
+        r = self.c.kubectl("create", "-f", "-", input=WIDGET % "w-strict", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('Widget in version "v1" cannot be handled as a Widget: strict decoding '
+                      'error: unknown field "spec.bogus", unknown field "spec.parts[0].colour"',
+                      r.stderr)
+        self.assertNotEqual(self.c.kubectl("get", "widget", "w-strict", check=False).returncode, 0)
+
+    def test_custom_resource_under_warn_is_pruned_with_warnings(self):
+        self.widgets()
+        r = self.c.kubectl("create", "--validate=warn", "-f", "-", input=WIDGET % "w-warn",
+                           check=False)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('Warning: unknown field "spec.bogus"', r.stderr)
+        self.assertIn('Warning: unknown field "spec.parts[0].colour"', r.stderr)
+        self.assertNotIn("anything", r.stderr)  # preserved by x-kubernetes-preserve-unknown-fields
+        spec = self.get_json("widget", "w-warn")["spec"]
+        self.assertEqual(spec, {"size": 3, "parts": [{"name": "a"}], "free": {"anything": 1}})
+        # A merge patch adding an unknown field (kubectl patch asks for no directive: Warn).
+        r = self.c.kubectl("patch", "widget", "w-warn", "--type", "merge",
+                           "-p", '{"spec":{"size":4,"nope":1}}', check=False)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('Warning: unknown field "spec.nope"', r.stderr)
+        self.assertEqual(self.get_json("widget", "w-warn")["spec"]["size"], 4)
+        self.assertNotIn("nope", self.get_json("widget", "w-warn")["spec"])
+
+    def test_custom_resource_server_side_apply_with_an_unknown_field_fails(self):
+        self.widgets()
+        r = self.c.kubectl("apply", "--server-side", "-f", "-", input=WIDGET % "w-ssa",
+                           check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("failed to create typed patch object (default/w-ssa; example.com/v1, "
+                      "Kind=Widget): errors:", r.stderr)
+        self.assertIn(".spec.bogus: field not declared in schema", r.stderr)
+        self.assertIn(".spec.parts[0].colour: field not declared in schema", r.stderr)
 
     def test_known_objects_are_unaffected(self):
         out = self.c.kubectl("create", "-f", "-", input=CONFIGMAP % "cm-ok")

@@ -106,12 +106,62 @@ def remove_masquerade_rules(bridge):
                             "handle", handle], capture_output=True)
 
 
+# Pod subnets of the RuncClusters running on this host, one directory each (atomic mkdir), so
+# tests started side by side never share a subnet: two bridges with one subnet would route one
+# cluster's service traffic to the other's pods.
+SUBNET_LEASES = "/run/capstan-e2e-subnets"
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def lease_subnet(start):
+    """Returns ("10.x.y.", lease dir) for a /24 no other running test holds, trying from
+    `start`; a lease whose owner process is gone is taken over. Release with release_subnet."""
+    os.makedirs(SUBNET_LEASES, exist_ok=True)
+    for i in range(5000):
+        k = (start + i) % 5000
+        prefix = "10.%d.%d." % (200 + k % 50, 100 + k // 50)
+        lease = os.path.join(SUBNET_LEASES, prefix.rstrip("."))
+        try:
+            os.mkdir(lease)
+        except FileExistsError:
+            try:
+                with open(os.path.join(lease, "pid")) as f:
+                    owner = int(f.read())
+            except (OSError, ValueError):
+                continue  # being written, or unreadable: leave it
+            if _pid_alive(owner):
+                continue
+            shutil.rmtree(lease, ignore_errors=True)
+            try:
+                os.mkdir(lease)
+            except FileExistsError:
+                continue
+        with open(os.path.join(lease, "pid"), "w") as f:
+            f.write(str(os.getpid()))
+        return prefix, lease
+    raise RuntimeError("no free pod subnet under " + SUBNET_LEASES)
+
+
+def release_subnet(lease):
+    shutil.rmtree(lease, ignore_errors=True)
+
+
 class RuncCluster:
     """A registry plus a `capstan server` with its local runc agent. `name` makes the node name
-    and temp dir distinct; `salt` (0-9) keeps the bridge and subnet apart from other tests
-    running in parallel. Attributes: cluster (capstan_cluster.Cluster), registry, tmp,
-    subnet_prefix ("10.x.y."), bridge, proxy_table (the agent's nftables table). Call stop()
-    once, also after a failed test."""
+    and temp dir distinct; `salt` (0-9) keeps the bridge apart from other tests running in
+    parallel, and the pod subnet is leased (lease_subnet), so no two running clusters share one.
+    Attributes: cluster (capstan_cluster.Cluster), registry, tmp, subnet_prefix ("10.x.y."),
+    bridge, proxy_table (the agent's nftables table). Call stop() once, also after a failed
+    test."""
 
     def __init__(self, name, salt=0, extra_args=()):
         self.tmp = tempfile.mkdtemp(prefix="capstan-%s-" % name)
@@ -122,7 +172,7 @@ class RuncCluster:
                 "mirrors": ["http://127.0.0.1:%d" % self.registry.port], "mirrorsOnly": True}}},
                 f)
         pid = os.getpid()
-        self.subnet_prefix = "10.%d.%d." % (200 + (pid + salt) % 50, 100 + (pid + salt) % 100)
+        self.subnet_prefix, self.subnet_lease = lease_subnet(pid * 10 + salt)
         self.bridge = "cape2e%d" % ((pid * 10 + salt) % 1000000)
         self.proxy_table = "capstan-proxy-" + self.bridge
         # Likewise their NetworkPolicy tables (unless the test names its own).
@@ -138,11 +188,17 @@ class RuncCluster:
                 agent=True)
         except Exception:
             self.registry.stop()
+            release_subnet(self.subnet_lease)
             shutil.rmtree(self.tmp, ignore_errors=True)
             raise
 
     def stop(self):
         try:
+            # Workload controllers first: a Deployment's pods deleted alone come back, and their
+            # containers would outlive the server.
+            self.cluster.kubectl("delete", "deployments,replicasets,statefulsets,daemonsets,jobs,"
+                                 "cronjobs", "--all", "-A", "--wait=false", check=False,
+                                 timeout=60)
             self.cluster.kubectl("delete", "pods", "--all", "-A", "--wait=true", "--timeout=60s",
                                  check=False, timeout=90)
         finally:
@@ -151,6 +207,7 @@ class RuncCluster:
             self.registry.stop()
             subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)
             remove_masquerade_rules(self.bridge)
+            release_subnet(self.subnet_lease)
             shutil.rmtree(self.tmp, ignore_errors=True)
             if os.environ.get("CAPSTAN_E2E_LOG"):
                 print(log)

@@ -2,7 +2,8 @@
 
 kubectl 1.32 falls back to the protobuf v2 document for a group-version missing from /openapi/v3
 and must then report the unknown kind as upstream does; kubectl 1.20 (legacy discovery) validates
-every `create -f`/`apply` with it and reads it for `explain`.
+every `create -f`/`apply` with it and reads it for `explain`. Custom resources join the document
+once their CRD is established, so kubectl 1.20 explains and validates them too.
 """
 import json
 import os
@@ -11,7 +12,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from capstan_cluster import Cluster  # noqa: E402
+from capstan_cluster import ClusterTestCase  # noqa: E402
 
 KUBECTL_120 = "/opt/capstan/kubectl-1.20/usr/bin/kubectl"
 
@@ -62,16 +63,21 @@ spec:
         - containerPort: 80
 """
 
+GADGET_SCHEMA = {"type": "object", "properties": {"spec": {
+    "type": "object", "description": "What the gadget should be.",
+    "properties": {"size": {"type": "integer", "description": "How big the gadget is."}}}}}
 
-class OpenApiV2Test(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.c = Cluster()
+GADGET = """
+apiVersion: example.com/v1
+kind: Gadget
+metadata:
+  name: %s
+spec:
+  size: 3
+"""
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.c.stop()
 
+class OpenApiV2Test(ClusterTestCase):
     def kubectl_120(self, *args, input=None):
         return subprocess.run([KUBECTL_120, *args], input=input, capture_output=True, text=True,
                               env=self.c.env, timeout=60)
@@ -139,6 +145,28 @@ class OpenApiV2Test(unittest.TestCase):
         self.assertIn("KIND:     Pod", r.stdout)
         self.assertIn("RESOURCE: containers <[]Object>", r.stdout)
         self.assertIn("image\t<string>", r.stdout)
+
+    @unittest.skipUnless(os.path.exists(KUBECTL_120), "kubectl 1.20 is not installed")
+    def test_kubectl_120_explains_and_validates_custom_resources(self):
+        self.c.create_crd("example.com", "gadgets", "Gadget", GADGET_SCHEMA)
+        # The published document follows the CRD; poll until kubectl 1.20 sees the kind.
+        r = None
+        for _ in range(50):
+            r = self.kubectl_120("explain", "gadgets.spec")
+            if r.returncode == 0:
+                break
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("KIND:     Gadget", r.stdout)
+        self.assertIn("What the gadget should be.", r.stdout)
+        self.assertIn("size\t<integer>", r.stdout)
+
+        r = self.kubectl_120("create", "-f", "-", input=GADGET % "g-bad" + "  colour: red\n")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('ValidationError(Gadget.spec): unknown field "colour" in '
+                      'com.example.v1.Gadget.spec', r.stderr)
+        r = self.kubectl_120("create", "-f", "-", input=GADGET % "g-ok")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.c.kubectl("get", "gadget", "g-ok")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""End-to-end: the nftables service proxy of the server's local agent with real runc pods.
+"""End-to-end: the service proxy of the server's local agent with real runc pods, in its default
+nftables mode (proxy_iptables_e2e_test.py and proxy_userspace_e2e_test.py run it in the others).
 
 A Deployment of busybox pods serving their hostname is exposed as a Service; a client pod runs
 busybox httpd with a CGI script that fetches a URL given in its query string, so the test drives
@@ -37,20 +38,26 @@ def table_exists(table):
 @unittest.skipUnless(runc_cluster_available() and shutil.which("nft"),
                      "needs root, nft and " + ", ".join(TOOLS))
 class ProxyTest(unittest.TestCase):
+    NAME, SALT, EXTRA_ARGS = "proxy-e2e", 7, ()
+
     @classmethod
     def setUpClass(cls):
-        cls.node = RuncCluster("proxy-e2e", salt=7)
+        cls.node = RuncCluster(cls.NAME, salt=cls.SALT, extra_args=cls.EXTRA_ARGS)
         cls.c = cls.node.cluster
 
     @classmethod
     def tearDownClass(cls):
         cls.node.stop()
-        # The proxy deletes its table when the server stops.
+        # The proxy removes its data plane when the server stops.
         deadline = time.time() + 20
-        while time.time() < deadline and table_exists(cls.node.proxy_table):
+        while time.time() < deadline and cls.plane_exists():
             time.sleep(0.2)
-        table = cls.node.proxy_table
-        assert not table_exists(table), "table %s left behind" % table
+        assert not cls.plane_exists(), "%s: data plane left behind" % cls.__name__
+
+    @classmethod
+    def plane_exists(cls):
+        """Whether the proxy's data plane is installed (here: its nftables table)."""
+        return table_exists(cls.node.proxy_table)
 
     def json(self, *args):
         return json.loads(self.c.kubectl(*args, "-o", "json"))
@@ -104,7 +111,9 @@ class ProxyTest(unittest.TestCase):
 
         # A deleted backend: the service keeps answering, from the remaining and new pods.
         victim = sorted(names)[0]
-        self.c.kubectl("delete", "pod", victim, "--wait=true", "--timeout=60s", timeout=90)
+        # httpd as PID 1 ignores SIGTERM: without a short grace period the delete waits 30 s.
+        self.c.kubectl("delete", "pod", victim, "--grace-period=3", "--wait=true",
+                       "--timeout=60s", timeout=90)
         self.c.wait_for(lambda: len(self.ready_pods("app=web")) == 2, timeout=120,
                         what="the replacement web pod running")
         names = {p["metadata"]["name"] for p in self.ready_pods("app=web")}
@@ -133,7 +142,7 @@ class ProxyTest(unittest.TestCase):
             last = self.through_client(cluster_ip)
             time.sleep(0.2)
         self.assertIn("refused", last)
-        self.assertTrue(table_exists(self.node.proxy_table))
+        self.assertTrue(self.plane_exists())
 
 
 if __name__ == "__main__":

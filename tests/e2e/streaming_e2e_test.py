@@ -20,6 +20,7 @@ import termios
 import time
 import unittest
 
+from capstan_cluster import read_until
 from node_fixture import RuncCluster, TOOLS, runc_cluster_available
 
 KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"  # 1.32: exec over WebSocket
@@ -183,26 +184,14 @@ class StreamingTest(unittest.TestCase):
         self.exec_in_a_terminal(KUBECTL_120)
 
     def attach_sees_new_output(self, kubectl):
-        """`kubectl attach` (output only: the runtime ABI has no attach to stdin) shows what the
-        container prints after the attach began."""
+        """`kubectl attach` (output only; stdin: attach_e2e_test.py) shows what the container
+        prints after the attach began."""
         proc = subprocess.Popen([kubectl, "attach", "talker", "-c", "main"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env=self.cluster.env)
-        seen = b""
         try:
-            fd = proc.stdout.fileno()
-            deadline = time.time() + 30
-            next_poke = 0
-            while time.time() < deadline and b"later-line" not in seen:
-                if time.time() >= next_poke:  # until the attach is up, a line may be missed
-                    self.kubectl("exec", "talker", "-c", "main", "--", "touch", "/more")
-                    next_poke = time.time() + 2
-                ready, _, _ = select.select([fd], [], [], 0.3)
-                if ready:
-                    chunk = os.read(fd, 65536)
-                    if not chunk:
-                        break
-                    seen += chunk
+            seen = read_until(proc, b"later-line", lambda: self.kubectl(
+                "exec", "talker", "-c", "main", "--", "touch", "/more"))
         finally:
             proc.kill()
             proc.wait()

@@ -218,6 +218,11 @@ class EchoRuntime : public RuntimePlugin {
     *exit_code = streams.stdout_fd + (streams.tty ? 1000 : 0) + (streams.resize_fd + 1) * 10000;
     return Status::Ok();
   }
+  Status Attach(Call&, std::string_view request, const ExecStreams& streams) override {
+    if (request != R"({"containerId":"c"})") return Status::Invalid("request");
+    return streams.stdin_fd == 3 && streams.resize_fd == 6 && streams.tty ? Status::Ok()
+                                                                          : Status::NotFound("x");
+  }
 };
 
 TEST(RuntimeTest, EverySlotReachesTheMethodOfTheSameName) {
@@ -271,6 +276,31 @@ TEST(RuntimeTest, ExecReceivesTheStreamsAndReturnsTheExitCode) {
               CAPSTAN_RC_OK);
     EXPECT_EQ(exit_code, c.want) << c.struct_size;
   }
+}
+
+TEST(RuntimeTest, AttachReceivesTheStreamsAndIsNullUnlessOverridden) {
+  FakeHost host;
+  TestPlugin<EchoRuntime> p(host);
+  auto* vt = p.Vtable<capstan_runtime_v1>(CAPSTAN_KIND_RUNTIME);
+  ASSERT_NE(vt->on_attach, nullptr);
+  capstan_runtime_streams streams{sizeof(capstan_runtime_streams), 3, -1, -1, 1, 0, 6, 0};
+  FakeCall call;
+  std::string req = R"({"containerId":"c"})";
+  EXPECT_EQ(vt->on_attach(p.state(), call.get(), ToHostBuf(req), &streams), CAPSTAN_RC_OK);
+  class Plain : public RuntimePlugin {
+   public:
+    Status RunPodSandbox(Call&, std::string_view, std::string*) override { return Status::Ok(); }
+    Status StopPodSandbox(Call&, std::string_view, std::string*) override { return Status::Ok(); }
+    Status RemovePodSandbox(Call&, std::string_view, std::string*) override { return Status::Ok(); }
+    Status PodSandboxStatus(Call&, std::string_view, std::string*) override { return Status::Ok(); }
+    Status CreateContainer(Call&, std::string_view, std::string*) override { return Status::Ok(); }
+    Status StartContainer(Call&, std::string_view, std::string*) override { return Status::Ok(); }
+    Status StopContainer(Call&, std::string_view, std::string*) override { return Status::Ok(); }
+    Status RemoveContainer(Call&, std::string_view, std::string*) override { return Status::Ok(); }
+    Status ContainerStatus(Call&, std::string_view, std::string*) override { return Status::Ok(); }
+  };
+  TestPlugin<Plain> plain(host);
+  EXPECT_EQ(plain.Vtable<capstan_runtime_v1>(CAPSTAN_KIND_RUNTIME)->on_attach, nullptr);
 }
 
 }  // namespace

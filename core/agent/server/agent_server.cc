@@ -135,6 +135,7 @@ void Handle(const std::shared_ptr<State>& st, const std::shared_ptr<HttpExchange
   params.target = std::move(*target);
   params.attach = attach;
   params.exec = st->options.exec;
+  params.attach_stdin = st->options.attach_stdin;
   params.get_pod = st->options.get_pod;
   params.registry = st->execs;
   params.first_frame_delay = st->options.first_frame_delay;

@@ -35,6 +35,9 @@ struct AgentServerOptions {
   std::string pods_dir;
   PodLookup get_pod;
   ExecFunction exec;  // null: exec answers 501
+  // The runtime's attach to a container's stdin (ExecSessionParams::attach_stdin); null:
+  // attach with stdin answers 400.
+  ExecFunction attach_stdin;
   // Port-forward finds a pod's network namespace through the runtime (null: 501).
   RuntimeCall runtime_call;
   // The body of `GET /metrics/resource` (Prometheus text, core/agent/resource_metrics.h);

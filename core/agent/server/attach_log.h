@@ -1,7 +1,7 @@
-// Attach output for both transports (exec_session.cc over WebSocket, spdy_attach.cc over
-// SPDY): the runtime ABI has no attach to a running process, so an attach session follows the
-// container's current CRI log file from where it ended when the session began. Tests:
-// tests/core/agent/server/attach_log_test.cc.
+// Attach output for both transports (exec_session.cc over WebSocket, spdy_exec.cc over
+// SPDY): the runtime's attach (abi/runtime.h `on_attach`) passes stdin only, so an attach
+// session follows the container's current CRI log file from where it ended when the session
+// began. Tests: tests/core/agent/server/attach_log_test.cc.
 #pragma once
 
 #include <functional>

@@ -26,8 +26,14 @@ Result<ContainerTarget> ResolveContainer(const PodLookup& get_pod, const std::st
   if (obj == nullptr) return NotFoundError("pods \"" + pod + "\" not found");
   bool found = false;
   const json spec = obj->value("spec", json::object());
+  json spec_container;
   for (const char* key : {"containers", "initContainers", "ephemeralContainers"}) {
-    for (const json& c : spec.value(key, json::array())) found |= c.value("name", "") == container;
+    for (const json& c : spec.value(key, json::array())) {
+      if (c.is_object() && c.value("name", "") == container) {
+        found = true;
+        spec_container = c;
+      }
+    }
   }
   if (!found) {
     return NotFoundError("container \"" + container + "\" not found in pod \"" + pod + "\"");
@@ -38,6 +44,9 @@ Result<ContainerTarget> ResolveContainer(const PodLookup& get_pod, const std::st
   t.container = container;
   t.uid = obj->value("metadata", json::object()).value("uid", "");
   t.log_dir = pods_dir + "/" + t.uid + "/logs/" + container;
+  t.stdin = spec_container.value("stdin", false);
+  t.stdin_once = spec_container.value("stdinOnce", false);
+  t.tty = spec_container.value("tty", false);
   t.status = FindContainerStatus(*obj, container);
   if (t.status.is_object()) {
     std::string id = t.status.value("containerID", "");

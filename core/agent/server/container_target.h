@@ -28,6 +28,10 @@ struct ContainerTarget {
   nlohmann::json status;     // the container's entry of status.*containerStatuses, or null
   std::string container_id;  // the runtime's ID without its scheme; empty when none yet
   bool running = false;      // status.state.running is set
+  // The container's spec: its stdin is kept open for attach; stdinOnce; a terminal.
+  bool stdin = false;
+  bool stdin_once = false;
+  bool tty = false;
 };
 
 // Errors: kNotFound `pods "p" not found` / `container "c" not found in pod "p"`.

@@ -92,17 +92,21 @@ Status LaunchExec(const ExecFunction& exec, ExecCall call, std::array<int, 4> ch
   return Status::Ok();
 }
 
-Result<StartedExec> StartExecCommand(const ExecRequest& request, const ExecSessionParams& params,
-                                     const std::shared_ptr<plugin::CancelToken>& token,
-                                     const boost::asio::any_io_executor& ex,
-                                     std::function<void(Result<int32_t>)> on_exit) {
+namespace {
+
+// Pipes for `request`'s streams, then `fn` on its own thread (LaunchExec).
+Result<StartedExec> StartCall(const ExecFunction& fn, const ExecRequest& request,
+                              const ExecSessionParams& params,
+                              const std::shared_ptr<plugin::CancelToken>& token,
+                              const boost::asio::any_io_executor& ex,
+                              std::function<void(Result<int32_t>)> on_exit) {
   Result<ExecFds> fds = OpenExecFds(request.in, request.out, request.err, request.tty);
   if (!fds.ok()) return fds.status();
   ExecCall call = fds->call;
   call.container_id = params.target.container_id;
   call.cmd = request.cmd;
   Status launched = LaunchExec(
-      params.exec, std::move(call), fds->child, params.registry, token,
+      fn, std::move(call), fds->child, params.registry, token,
       [ex, on_exit = std::move(on_exit)](Result<int32_t> r) {
         boost::asio::post(ex, [on_exit, r = std::move(r)]() mutable { on_exit(std::move(r)); });
       });
@@ -120,6 +124,29 @@ Result<StartedExec> StartExecCommand(const ExecRequest& request, const ExecSessi
   s.out_fd = fds->out_fd;
   s.resize_fd = fds->resize_fd;
   return s;
+}
+
+}  // namespace
+
+Result<StartedExec> StartExecCommand(const ExecRequest& request, const ExecSessionParams& params,
+                                     const std::shared_ptr<plugin::CancelToken>& token,
+                                     const boost::asio::any_io_executor& ex,
+                                     std::function<void(Result<int32_t>)> on_exit) {
+  return StartCall(params.exec, request, params, token, ex, std::move(on_exit));
+}
+
+Result<StartedExec> StartAttachInput(bool tty, const ExecSessionParams& params,
+                                     const std::shared_ptr<plugin::CancelToken>& token,
+                                     const boost::asio::any_io_executor& ex,
+                                     std::function<void(Result<int32_t>)> on_end) {
+  ExecRequest input;
+  input.in = true;
+  input.tty = tty;
+  return StartCall(params.attach_stdin, input, params, token, ex, std::move(on_end));
+}
+
+bool AttachOutputOutlivesStdin(const ContainerTarget& target, bool tty) {
+  return target.stdin_once && !tty;
 }
 
 void ResizeTerminal(int resize_fd, std::string_view size_json) {

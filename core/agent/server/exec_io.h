@@ -1,7 +1,8 @@
 // The command side of an exec session, shared by the WebSocket (exec_session.cc) and SPDY
 // (spdy_exec.cc) transports: pipes for the command (`OpenExecFds`), the blocking runtime call
 // on a thread of its own (`LaunchExec`), queued writes to its stdin (`StdinWriter`) and
-// terminal sizes passed on to the runtime, which owns the terminal (`ResizeTerminal`). Tests:
+// terminal sizes passed on to the runtime, which owns the terminal (`ResizeTerminal`); the
+// same for the stdin of an attach session (`StartAttachInput`). Tests:
 // through agent_server_test.cc and spdy_exec_test.cc in tests/core/agent/server/.
 #pragma once
 
@@ -72,6 +73,22 @@ Result<StartedExec> StartExecCommand(const ExecRequest& request, const ExecSessi
                                      const std::shared_ptr<plugin::CancelToken>& token,
                                      const boost::asio::any_io_executor& ex,
                                      std::function<void(Result<int32_t>)> on_exit);
+
+// Attach with stdin (the container's spec has `stdin: true`): a stdin pipe (with `tty` also a
+// sizes pipe), then `params.attach_stdin` (the runtime's attach) on a thread of its own;
+// `on_end` is posted to `ex` when it returned (its value is meaningless: attach has no exit
+// code). The output is not part of it: the session follows the log. Errors: as
+// StartExecCommand's.
+Result<StartedExec> StartAttachInput(bool tty, const ExecSessionParams& params,
+                                     const std::shared_ptr<plugin::CancelToken>& token,
+                                     const boost::asio::any_io_executor& ex,
+                                     std::function<void(Result<int32_t>)> on_end);
+
+// Whether an attach session keeps showing output after its stdin ended. As with containerd:
+// for a container with `stdinOnce` and no terminal the end of stdin closes the container's
+// stdin and the session lasts until the container ends; otherwise the session ends with its
+// stdin.
+bool AttachOutputOutlivesStdin(const ContainerTarget& target, bool tty);
 
 // Passes `{"Width":W,"Height":H}` on to the runtime as the line "W H\n" on `resize_fd` (the
 // session's end from StartedExec); anything else is ignored, and so is a size the runtime has

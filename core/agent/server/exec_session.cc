@@ -95,6 +95,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnAccepted() {
     if (params_.attach) {
       if (!attach_status_.ok()) return Finish(ErrorStatusJsonFor(attach_status_));
+      if (Status s = StartAttachStdin(); !s.ok()) return Finish(ErrorStatusJsonFor(s));
     } else if (Status s = StartCommand(); !s.ok()) {
       return Finish(ErrorStatusJsonFor(s));
     }
@@ -123,6 +124,38 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     outputs_open_ = (out_[0] ? 1 : 0) + (out_[1] ? 1 : 0);
     return Status::Ok();
+  }
+
+  // attach: stdin (and terminal sizes) to the runtime, for a container that keeps stdin open;
+  // without `stdin: true` in its spec the client's input is dropped, as containerd does.
+  Status StartAttachStdin() {
+    if (!spec_.in || !params_.target.stdin) return Status::Ok();
+    Result<StartedExec> started =
+        StartAttachInput(spec_.tty && params_.target.tty, params_, cancel_, ws_.get_executor(),
+                         [self = shared_from_this()](const Result<int32_t>& r) {
+                           self->OnAttachStdinEnded(r.status());
+                         });
+    if (!started.ok()) return started.status();
+    resize_fd_ = started->resize_fd;
+    stdin_ = started->stdin;
+    return Status::Ok();
+  }
+
+  void OnAttachStdinEnded(const Status& s) {
+    if (finishing_ || client_gone_) return;
+    CloseStdin();
+    if (!s.ok()) {  // e.g. a runtime without attach: the output goes on
+      log::Warn(kLog, "attach stdin: " + s.message());
+      return;
+    }
+    if (AttachOutputOutlivesStdin(params_.target, spec_.tty)) return;  // until the container ends
+    // The session ends with its stdin; the log's new lines go out first.
+    attach_log_.Poll([this](bool is_stderr, std::string text) { SendLog(is_stderr, text); });
+    Finish(ExitStatusJson(0));
+  }
+
+  void SendLog(bool is_stderr, std::string& text) {
+    Send(is_stderr && !spec_.tty ? kStderr : kStdout, std::move(text));
   }
 
   void ReadOutput(int i) {
@@ -162,7 +195,9 @@ class Session : public std::enable_shared_from_this<Session> {
     } else if (channel == kClose && spec_.protocol[1] == '5' && !msg.empty() &&
                static_cast<uint8_t>(msg[0]) == kStdin) {
       stdin_eof_ = true;
-      if (stdin_ && !spec_.tty) stdin_->End();  // EOF for the command
+      // EOF for the command; a terminal's user ends it with its own keys, an attach's input ends
+      // the attach.
+      if (stdin_ && (!spec_.tty || params_.attach)) stdin_->End();
     }
   }
 
@@ -237,6 +272,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Shutdown() {
+    if (params_.attach) cancel_->Cancel();  // the runtime's attach, if it still runs
     start_timer_.cancel();
     timer_.cancel();
     for (auto& o : out_) o.reset();
@@ -254,9 +290,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void PollAttach() {
     if (finishing_ || client_gone_) return;
     bool done = ContainerRunEnded(params_.get_pod, params_.target, attach_log_.attempt());
-    bool grew = attach_log_.Poll([this](bool is_stderr, std::string text) {
-      Send(is_stderr && !spec_.tty ? kStderr : kStdout, std::move(text));
-    });
+    bool grew =
+        attach_log_.Poll([this](bool is_stderr, std::string text) { SendLog(is_stderr, text); });
     if (done && !grew) return Finish(ExitStatusJson(0));
     timer_.expires_after(params_.poll);
     timer_.async_wait([self = shared_from_this()](const beast::error_code& ec) {
@@ -342,10 +377,10 @@ Status StartExecSession(const std::shared_ptr<apiserver::HttpExchange>& exchange
   static_cast<ExecRequest&>(spec) = std::move(*parsed);
   const ContainerTarget& t = params.target;
   if (params.attach) {
-    if (spec.in) {
+    if (spec.in && !params.attach_stdin) {
       return BadRequestError("attaching to the stdin of container \"" + t.container +
-                             "\" is not supported by this node's runtime (no attach in the "
-                             "runtime ABI); attach without -i, or use exec");
+                             "\" is not supported by this node's runtime; attach without -i, "
+                             "or use exec");
     }
   } else {
     if (spec.cmd.empty()) {

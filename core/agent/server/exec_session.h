@@ -3,8 +3,9 @@
 // 1 stdout, 2 stderr, 3 the final metav1.Status, 4 terminal resize, 255 stream close (v5).
 // Exec runs the runtime's `on_exec` (ExecFunction) on a thread of its own with pipe
 // descriptors (the runtime makes the terminal); attach streams the container's log
-// (attach_log.h: the runtime ABI has no attach to a running process). Used by
-// agent_server.cc; tests in tests/core/agent/server/.
+// (attach_log.h) and, for a container with `stdin: true`, passes stdin and terminal sizes to
+// the runtime's `on_attach` (ExecSessionParams::attach_stdin). Used by agent_server.cc; tests
+// in tests/core/agent/server/.
 #pragma once
 
 #include <chrono>
@@ -62,6 +63,10 @@ struct ExecSessionParams {
   ContainerTarget target;
   bool attach = false;
   ExecFunction exec;
+  // attach with stdin: the runtime's attach (an ExecCall without `cmd`, stdout/stderr -1;
+  // the value is meaningless). Null: attach refuses stdin. kUnimplemented from it (a runtime
+  // without attach): the session goes on with the output only.
+  ExecFunction attach_stdin;
   PodLookup get_pod;  // attach: to see the container end
   std::shared_ptr<ExecRegistry> registry;
   std::chrono::milliseconds first_frame_delay{20};
@@ -72,7 +77,9 @@ struct ExecSessionParams {
 // `command` and a running container), then takes the socket over and runs the session on the
 // connection's strand. Errors, for the caller to answer as HTTP (nothing was sent then):
 // kBadRequest (not a WebSocket upgrade, no supported subprotocol, no command, no stream
-// requested, container not running, stdin with attach), kUnimplemented (no exec function).
+// requested, container not running, stdin with attach but no `attach_stdin`),
+// kUnimplemented (no exec function). Attach with stdin to a container without `stdin: true`
+// drops the input, as containerd does.
 Status StartExecSession(const std::shared_ptr<apiserver::HttpExchange>& exchange,
                         ExecSessionParams params);
 

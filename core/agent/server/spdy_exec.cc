@@ -101,7 +101,10 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
     if (all && !started_) {
       started_ = true;
       wait_timer_.cancel();
-      if (params_.attach) return PollAttach();
+      if (params_.attach) {
+        if (Status s = StartAttachStdin(); !s.ok()) return Finish(s);
+        return PollAttach();
+      }
       if (Status s = StartCommand(); !s.ok()) Finish(s);
     }
   }
@@ -110,15 +113,50 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
   void PollAttach() {
     if (finished_ || cancel_->cancelled()) return;
     bool done = ContainerRunEnded(params_.get_pod, params_.target, attach_log_->attempt());
-    bool grew = attach_log_->Poll([this](bool is_stderr, std::string text) {
-      uint32_t id = Id(is_stderr && Id("stderr") != 0 ? "stderr" : "stdout");
-      if (id != 0) session_->Data(id, std::move(text), false);
-    });
+    bool grew =
+        attach_log_->Poll([this](bool is_stderr, std::string text) { SendLog(is_stderr, text); });
     if (done && !grew) return Finish(Status::Ok());
     drain_timer_.expires_after(params_.poll);
     drain_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
       if (!ec) self->PollAttach();
     });
+  }
+
+  // attach: stdin (and terminal sizes) to the runtime for a container that keeps stdin open;
+  // without `stdin: true` in its spec the client's input is dropped, as containerd does.
+  Status StartAttachStdin() {
+    if (!spec_.in || !params_.target.stdin) return Status::Ok();
+    Result<StartedExec> started =
+        StartAttachInput(spec_.tty && params_.target.tty, params_, cancel_, ex_,
+                         [self = shared_from_this()](const Result<int32_t>& r) {
+                           self->OnAttachStdinEnded(r.status());
+                         });
+    if (!started.ok()) return started.status();
+    resize_fd_ = started->resize_fd;
+    stdin_ = started->stdin;
+    for (std::string& data : early_stdin_) stdin_->Push(std::move(data));
+    early_stdin_.clear();
+    if (stdin_eof_) EndStdin();
+    return Status::Ok();
+  }
+
+  void OnAttachStdinEnded(const Status& s) {
+    if (finished_ || cancel_->cancelled()) return;
+    if (stdin_) stdin_->Close();
+    stdin_.reset();
+    if (!s.ok()) {  // e.g. a runtime without attach: the output goes on
+      log::Warn(kLog, "attach stdin: " + s.message());
+      return;
+    }
+    if (AttachOutputOutlivesStdin(params_.target, spec_.tty)) return;  // until the container ends
+    // The session ends with its stdin; the log's new lines go out first.
+    attach_log_->Poll([this](bool is_stderr, std::string text) { SendLog(is_stderr, text); });
+    Finish(Status::Ok());
+  }
+
+  void SendLog(bool is_stderr, std::string& text) {
+    uint32_t id = Id(is_stderr && Id("stderr") != 0 ? "stderr" : "stdout");
+    if (id != 0) session_->Data(id, std::move(text), false);
   }
 
   Status StartCommand() {
@@ -184,7 +222,9 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
   }
 
   void EndStdin() {
-    if (!spec_.tty) stdin_->End();  // EOF for the command
+    // EOF for the command; a terminal's user ends it with its own keys, an attach's input ends
+    // the attach.
+    if (!spec_.tty || params_.attach) stdin_->End();
   }
 
   void OnExited(Result<int32_t> result) {
@@ -214,6 +254,7 @@ class SpdyExec : public std::enable_shared_from_this<SpdyExec> {
   void Finish(const Status& s, int32_t exit_code = 0) {
     if (finished_) return;
     finished_ = true;
+    if (params_.attach) cancel_->Cancel();  // the runtime's attach, if it still runs
     wait_timer_.cancel();
     drain_timer_.cancel();
     for (const char* name : {"stdout", "stderr"}) {
@@ -290,10 +331,10 @@ Status StartSpdyExecSession(const std::shared_ptr<apiserver::HttpExchange>& exch
   static_cast<ExecRequest&>(spec) = std::move(*parsed);
   std::shared_ptr<AttachLog> attach_log;
   if (params.attach) {
-    if (spec.in) {
+    if (spec.in && !params.attach_stdin) {
       return BadRequestError("attaching to the stdin of container \"" + params.target.container +
-                             "\" is not supported by this node's runtime (no attach in the "
-                             "runtime ABI); attach without -i, or use exec");
+                             "\" is not supported by this node's runtime; attach without -i, "
+                             "or use exec");
     }
     // Fixed before the 101, so everything written after the client's handshake reaches it.
     attach_log = std::make_shared<AttachLog>();

@@ -89,6 +89,21 @@ class BridgeCniTest : public ::testing::Test {
   const capstan_cni_request* Req(const std::string& ns, const std::string& id) {
     return req_.ContainerId(id).Netns("/var/run/netns/" + ns).get();
   }
+  // A configuration that masquerades through a table of this test (deleted at tear-down).
+  sdk::json::Json MasqConfig() {
+    masq_table_ = "capstan_test_" + std::to_string(getpid()) + "_" + std::to_string(index_);
+    return {{"subnet", prefix_ + "0/24"},
+            {"bridge", bridge_},
+            {"stateDir", dir_},
+            {"ipMasq", true},
+            {"ipMasqTable", masq_table_}};
+  }
+  // The test's masquerade table as `nft list` prints it.
+  std::string MasqRules() {
+    std::string rules;
+    EXPECT_EQ(Shell("nft list table ip " + masq_table_, &rules), 0) << rules;
+    return rules;
+  }
   std::string In(const std::string& ns, const std::string& command) {
     std::string out;
     Shell("ip netns exec " + ns + " " + command, &out);
@@ -162,19 +177,13 @@ TEST_F(BridgeCniTest, AddIntoAMissingNamespaceFailsAndLeavesNoLease) {
 }
 
 TEST_F(BridgeCniTest, IpMasqAddsOneMasqueradeRuleForTheSubnet) {
-  masq_table_ = "capstan_test_" + std::to_string(getpid()) + "_" + std::to_string(index_);
-  std::string config = sdk::json::Dump(sdk::json::Json{{"subnet", prefix_ + "0/24"},
-                                                       {"bridge", bridge_},
-                                                       {"stateDir", dir_},
-                                                       {"ipMasq", true},
-                                                       {"ipMasqTable", masq_table_}});
+  std::string config = sdk::json::Dump(MasqConfig());
   FakeHost host;
   TestPlugin<BridgeCni> masq(host, config);
   ASSERT_TRUE(masq.init().ok()) << masq.init().error;
   ASSERT_TRUE(masq.CniAdd(Req(NewNetns(), "pod-1")).ok());
   ASSERT_TRUE(masq.CniAdd(Req(NewNetns(), "pod-2")).ok());
-  std::string rules;
-  ASSERT_EQ(Shell("nft list table ip " + masq_table_, &rules), 0) << rules;
+  std::string rules = MasqRules();
   std::string rule = "ip saddr " + prefix_ + "0/24 ip daddr != " + prefix_ + "0/24 masquerade";
   size_t first = rules.find(rule);
   ASSERT_NE(first, std::string::npos) << rules;
@@ -182,12 +191,7 @@ TEST_F(BridgeCniTest, IpMasqAddsOneMasqueradeRuleForTheSubnet) {
 }
 
 TEST_F(BridgeCniTest, ClusterCidrIsNotMasqueradedAndReplacesTheRuleWithoutIt) {
-  masq_table_ = "capstan_test_" + std::to_string(getpid()) + "_" + std::to_string(index_);
-  sdk::json::Json config{{"subnet", prefix_ + "0/24"},
-                         {"bridge", bridge_},
-                         {"stateDir", dir_},
-                         {"ipMasq", true},
-                         {"ipMasqTable", masq_table_}};
+  sdk::json::Json config = MasqConfig();
   FakeHost host;
   TestPlugin<BridgeCni> plain(host, sdk::json::Dump(config));
   ASSERT_TRUE(plain.init().ok()) << plain.init().error;
@@ -198,8 +202,7 @@ TEST_F(BridgeCniTest, ClusterCidrIsNotMasqueradedAndReplacesTheRuleWithoutIt) {
   ASSERT_TRUE(clustered.init().ok()) << clustered.init().error;
   ASSERT_TRUE(clustered.CniAdd(Req(NewNetns(), "pod-2")).ok());
   ASSERT_TRUE(clustered.CniAdd(Req(NewNetns(), "pod-3")).ok());
-  std::string rules;
-  ASSERT_EQ(Shell("nft list table ip " + masq_table_, &rules), 0) << rules;
+  std::string rules = MasqRules();
   std::string rule = "ip saddr " + prefix_ + "0/24 ip daddr != " + prefix_ +
                      "0/24 ip daddr != 10.98.0.0/16 masquerade";
   size_t first = rules.find(rule);
@@ -209,6 +212,27 @@ TEST_F(BridgeCniTest, ClusterCidrIsNotMasqueradedAndReplacesTheRuleWithoutIt) {
   TestPlugin<BridgeCni> bad(host, sdk::json::Dump(sdk::json::Json{{"subnet", prefix_ + "0/24"},
                                                                   {"clusterCIDR", "nope"}}));
   EXPECT_FALSE(bad.init().ok());
+}
+
+// The rule an ADD ensured is remembered per network (no nft run on each ADD), so a configuration
+// changed back must still replace the rule of the one in between.
+TEST_F(BridgeCniTest, MasqueradeRuleFollowsAConfigurationChangedBack) {
+  sdk::json::Json config = MasqConfig();
+  FakeHost host;
+  TestPlugin<BridgeCni> plain(host, sdk::json::Dump(config));
+  ASSERT_TRUE(plain.init().ok()) << plain.init().error;
+  ASSERT_TRUE(plain.CniAdd(Req(NewNetns(), "pod-1")).ok());
+  config["clusterCIDR"] = "10.98.0.0/16";
+  TestPlugin<BridgeCni> clustered(host, sdk::json::Dump(config));
+  ASSERT_TRUE(clustered.init().ok()) << clustered.init().error;
+  ASSERT_TRUE(clustered.CniAdd(Req(NewNetns(), "pod-2")).ok());
+  ASSERT_TRUE(plain.CniAdd(Req(NewNetns(), "pod-3")).ok());  // the first configuration again
+  std::string rules = MasqRules();
+  EXPECT_EQ(rules.find("10.98.0.0/16"), std::string::npos) << rules;
+  std::string rule = "ip saddr " + prefix_ + "0/24 ip daddr != " + prefix_ + "0/24 masquerade";
+  size_t first = rules.find(rule);
+  ASSERT_NE(first, std::string::npos) << rules;
+  EXPECT_EQ(rules.find("masquerade", first + rule.size()), std::string::npos) << rules;
 }
 
 }  // namespace

@@ -3,7 +3,10 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <map>
 #include <mutex>
+#include <utility>
 
 #include "plugins/cni/cni-exec/child_process.h"
 
@@ -29,17 +32,37 @@ SpawnResult Nft(const std::string& nft, std::vector<std::string> args, std::stri
   return Spawn(r);
 }
 
+// How long a rule this process ensured is trusted without listing the chain again: the check
+// execs nft (~2 ms) and would otherwise run on every pod's ADD. A rule removed by hand comes
+// back within this time.
+constexpr std::chrono::seconds kRecheckAfter{60};
+
+struct Ensured {
+  std::string comment;
+  std::chrono::steady_clock::time_point at;
+};
+
 }  // namespace
 
 sdk::Status EnsureMasquerade(const std::string& table, const std::string& subnet,
                              const std::string& cluster_cidr, const std::string& network,
                              int64_t deadline_mono_ns) {
   static std::mutex mu;
+  // (table, network) -> the rule last ensured; one entry per network, so a configuration
+  // changed back and forth is always checked. Guarded by `mu`.
+  static std::map<std::pair<std::string, std::string>, Ensured> ensured;
   std::lock_guard<std::mutex> lock(mu);
-  std::string nft = FindNft();
-  if (nft.empty()) return sdk::Status::Error("ipMasq: the nft binary is not installed");
   std::string prefix = "capstan-cni:" + network;
   std::string comment = cluster_cidr.empty() ? prefix : prefix + ":" + cluster_cidr;
+  auto now = std::chrono::steady_clock::now();
+  auto key = std::make_pair(table, network);
+  if (auto it = ensured.find(key);
+      it != ensured.end() && it->second.comment == comment && now - it->second.at < kRecheckAfter) {
+    return sdk::Status::Ok();
+  }
+  ensured.erase(key);
+  std::string nft = FindNft();
+  if (nft.empty()) return sdk::Status::Error("ipMasq: the nft binary is not installed");
   SpawnResult listed =
       Nft(nft, {"-a", "list", "chain", "ip", table, "postrouting"}, "", deadline_mono_ns);
   std::string script;
@@ -50,7 +73,10 @@ sdk::Status EnsureMasquerade(const std::string& table, const std::string& subnet
       if (end == std::string::npos) end = listed.out.size();
       std::string line = listed.out.substr(start, end - start);
       start = end + 1;
-      if (line.find("\"" + comment + "\"") != std::string::npos) return sdk::Status::Ok();
+      if (line.find("\"" + comment + "\"") != std::string::npos) {
+        ensured[key] = {comment, now};
+        return sdk::Status::Ok();
+      }
       size_t handle = line.rfind("# handle ");
       bool ours = line.find("\"" + prefix + "\"") != std::string::npos ||
                   line.find("\"" + prefix + ":") != std::string::npos;
@@ -71,6 +97,7 @@ sdk::Status EnsureMasquerade(const std::string& table, const std::string& subnet
   if (!added.started || added.exit_code != 0) {
     return sdk::Status::Error("ipMasq: nft failed: " + added.error + added.err + added.out);
   }
+  ensured[key] = {comment, now};
   return sdk::Status::Ok();
 }
 

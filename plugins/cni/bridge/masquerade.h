@@ -16,8 +16,9 @@ namespace capstan::cni {
 // exactly once; with a `cluster_cidr`, also `ip daddr != <cluster_cidr>` (pod-to-pod traffic
 // across nodes keeps its source address) and the comment "capstan-cni:<network>:<cluster_cidr>".
 // A rule of the same network with another comment (an earlier configuration) is replaced.
-// Idempotent and serialized within the process. Errors: ERROR with nft's output (nft missing,
-// no permission), DEADLINE_EXCEEDED.
+// Idempotent and serialized within the process; a rule this process ensured is trusted for 60 s
+// without running nft again (it runs on every pod's ADD). Errors: ERROR with nft's output (nft
+// missing, no permission), DEADLINE_EXCEEDED.
 sdk::Status EnsureMasquerade(const std::string& table, const std::string& subnet,
                              const std::string& cluster_cidr, const std::string& network,
                              int64_t deadline_mono_ns);

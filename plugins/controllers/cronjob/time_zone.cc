@@ -130,8 +130,12 @@ bool TimeZone::ParseRule(std::string_view s, Rule* rule) {
     if (i < s.size() && s[i] == 'M') {
       ++i;
       date->kind = 'M';
-      if (!Number(s, &i, &date->month) || i >= s.size() || s[i++] != '.' ||
-          !Number(s, &i, &date->week) || i >= s.size() || s[i++] != '.' ||
+      auto dot = [&] {
+        if (i >= s.size() || s[i] != '.') return false;
+        ++i;
+        return true;
+      };
+      if (!Number(s, &i, &date->month) || !dot() || !Number(s, &i, &date->week) || !dot() ||
           !Number(s, &i, &date->day) || date->month < 1 || date->month > 12 || date->week < 1 ||
           date->week > 5 || date->day > 6) {
         return false;

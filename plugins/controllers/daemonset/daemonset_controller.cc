@@ -7,6 +7,7 @@
 
 #include "plugins/controllers/kit/api.h"
 #include "plugins/controllers/kit/history.h"
+#include "plugins/controllers/kit/json_subset.h"
 
 namespace capstan::controllers {
 namespace {
@@ -97,7 +98,9 @@ sdk::Status DaemonSetController::MapEvent(sdk::Call& call, std::string_view reso
                                           std::string* keys_json) {
   (void)call;
   *keys_json = "[]";
-  std::optional<Json> object = sdk::json::Parse(object_json);
+  // Pods are mapped by their metadata alone; nodes by labels, taints and conditions.
+  std::optional<Json> object =
+      resource == kPods ? ParseObjectMeta(object_json) : ParseJsonFast(object_json);
   if (!object || !object->is_object()) return sdk::Status::Invalid("event without a JSON object");
   Json keys = Json::array();
   if (resource == kNodes) {

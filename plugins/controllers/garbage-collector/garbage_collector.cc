@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "plugins/controllers/kit/api.h"
+#include "plugins/controllers/kit/json_subset.h"
 
 namespace capstan::controllers {
 namespace {
@@ -82,7 +83,8 @@ sdk::Status GarbageCollector::MapEvent(sdk::Call& call, std::string_view resourc
                                        std::string* keys_json) {
   (void)call;
   *keys_json = "[]";
-  std::optional<Json> object = sdk::json::Parse(object_json);
+  // The graph reads only identity, owners, finalizers and deletion: the metadata.
+  std::optional<Json> object = ParseObjectMeta(object_json);
   if (!object || !object->is_object()) return sdk::Status::Invalid("event without a JSON object");
   Json keys = Json::array();
   for (const std::string& uid : graph_.Observe(std::string(resource), type, *object)) {

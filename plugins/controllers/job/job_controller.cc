@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "plugins/controllers/kit/api.h"
+#include "plugins/controllers/kit/json_subset.h"
 
 namespace capstan::controllers {
 namespace {
@@ -51,7 +52,7 @@ sdk::Status JobController::MapEvent(sdk::Call& call, std::string_view resource, 
   (void)call, (void)type;
   *keys_json = "[]";
   if (resource != "/v1/pods") return sdk::Status::Ok();
-  std::optional<Json> pod = sdk::json::Parse(object_json);
+  std::optional<Json> pod = ParseObjectMeta(object_json);
   if (!pod || !pod->is_object()) return sdk::Status::Invalid("pod event without a JSON object");
   const Json* ref = ControllerRef(*pod);
   if (ref == nullptr || GetStr(*ref, {"kind"}) != "Job" ||
@@ -206,8 +207,7 @@ sdk::Status JobController::Reconcile(sdk::Call& call, std::string_view key,
   if (failing || succeeding) {
     // The outcome is decided: the rest of the pods go; the terminal condition follows once
     // none is left running (v1.32 delays Complete/Failed until then).
-    std::vector<Json> running;
-    for (const Json& p : pods.active) running.push_back(p);
+    std::vector<Json> running(pods.active.begin(), pods.active.end());
     manage = DeletePods(call, k, job, running);
     if (manage.ok() && pods.active.empty() && pods.terminating == 0) {
       int i = FindCondition(conditions, failing ? "FailureTarget" : "SuccessCriteriaMet");

@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "plugins/controllers/kit/json_subset.h"
+
 namespace capstan::controllers {
 
 std::optional<Selector> ServiceSelector(const Json& service) {
@@ -89,7 +91,7 @@ sdk::Status SelectedPods(const sdk::Host& host, const Json& service, const Selec
 sdk::Status PodServiceMap::Map(const sdk::Host& host, sdk::EventType type,
                                std::string_view pod_json, std::string* keys_json) {
   *keys_json = "[]";
-  std::optional<Json> pod = sdk::json::Parse(pod_json);
+  std::optional<Json> pod = ParseObjectMeta(pod_json);  // key and labels
   if (!pod || !pod->is_object()) return sdk::Status::Invalid("pod event without a JSON object");
   std::set<std::string> now;
   if (type != sdk::EventType::kDeleted) {

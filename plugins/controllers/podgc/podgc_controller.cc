@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "plugins/controllers/kit/api.h"
+#include "plugins/controllers/kit/json_subset.h"
 
 namespace capstan::controllers {
 namespace {
@@ -189,7 +190,7 @@ sdk::Status PodGcController::Reconcile(sdk::Call& call, std::string_view key,
     return sdk::Status::Ok();
   }
   if (!s.ok()) return sdk::Status::RetryLater(s.message(), 1000);
-  std::optional<Json> pod = sdk::json::Parse(cached);
+  std::optional<Json> pod = PodStatusSubset().ParseObject(cached);
   if (!pod || !pod->is_object()) return sdk::Status::Error("cache returned a non-object");
   Index(k, &*pod);
   const bool scheduled = !GetStr(*pod, {"spec", "nodeName"}).empty();

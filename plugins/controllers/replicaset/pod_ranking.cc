@@ -90,6 +90,7 @@ std::vector<const Json*> PodsToDelete(const std::vector<const Json*>& pods, int6
     return DeleteBefore(*pods[x], rank(x), *pods[y], rank(y), now);
   });
   std::vector<const Json*> out;
+  out.reserve(static_cast<size_t>(std::max<int64_t>(count, 0)));
   for (int64_t i = 0; i < count; ++i) out.push_back(pods[order[static_cast<size_t>(i)]]);
   return out;
 }

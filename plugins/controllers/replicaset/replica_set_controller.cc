@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "plugins/controllers/kit/api.h"
+#include "plugins/controllers/kit/json_subset.h"
 #include "plugins/controllers/replicaset/lean_pods.h"
 #include "plugins/controllers/replicaset/pod_ranking.h"
 #include "plugins/controllers/replicaset/replica_set_status.h"
@@ -78,22 +79,29 @@ sdk::Status ReplicaSetController::MapEvent(sdk::Call& call, std::string_view res
   (void)call;
   *keys_json = "[]";
   if (resource != "/v1/pods") return sdk::Status::Ok();
-  std::optional<Json> pod = ParsePodMetadata(object_json);
+  std::optional<Json> pod = PodStatusSubset().ParseObject(object_json);
   if (!pod || !pod->is_object()) return sdk::Status::Invalid("pod event without a JSON object");
   std::string ns = Namespace(*pod);
   Json keys = Json::array();
-  if (const Json* ref = ControllerRef(*pod)) {
-    if (GetStr(*ref, {"kind"}) == kind_.kind && GetStr(*ref, {"apiVersion"}) == kind_.api_version) {
-      keys.push_back(ns + "/" + GetStr(*ref, {"name"}));
-    }
+  const Json* ref = ControllerRef(*pod);
+  std::string owner;
+  if (ref != nullptr && GetStr(*ref, {"kind"}) == kind_.kind &&
+      GetStr(*ref, {"apiVersion"}) == kind_.api_version) {
+    owner = ns + "/" + GetStr(*ref, {"name"});
+  }
+  std::string previous_owner;
+  if (!changes_.Relevant(*pod, type, owner, &previous_owner)) return sdk::Status::Ok();
+  if (!previous_owner.empty()) keys.push_back(previous_owner);
+  if (ref != nullptr) {
+    if (!owner.empty()) keys.push_back(owner);
   } else if (type != sdk::EventType::kDeleted && !Deleting(*pod)) {
     // An orphan: every object whose selector matches may adopt it.
     std::string list;
     if (host_->CacheList(kind_.Resource(), ns, {}, &list).ok()) {
-      std::optional<Json> owners = sdk::json::Parse(list);
-      for (const Json& owner : owners && owners->is_array() ? *owners : Json::array()) {
-        std::optional<Selector> s = SelectorOf(owner);
-        if (s && s->Matches(Labels(*pod))) keys.push_back(KeyOf(owner));
+      std::optional<Json> owners = ParseJsonFast(list);
+      for (const Json& candidate : owners && owners->is_array() ? *owners : Json::array()) {
+        std::optional<Selector> s = SelectorOf(candidate);
+        if (s && s->Matches(Labels(*pod))) keys.push_back(KeyOf(candidate));
       }
     }
   }
@@ -113,7 +121,7 @@ sdk::Status ReplicaSetController::Reconcile(sdk::Call& call, std::string_view ke
     return sdk::Status::Ok();
   }
   if (!s.ok()) return sdk::Status::RetryLater(s.message(), 1000);
-  std::optional<Json> owner = sdk::json::Parse(cached);
+  std::optional<Json> owner = ParseJsonFast(cached);
   if (!owner || !owner->is_object()) return sdk::Status::Error("cache returned a non-object");
   std::optional<Selector> selector = SelectorOf(*owner);
   if (!selector) {

@@ -20,6 +20,7 @@
 #include "plugins/controllers/kit/object_util.h"
 #include "plugins/controllers/replicaset/event_spam_filter.h"
 #include "plugins/controllers/replicaset/pending_creates.h"
+#include "plugins/controllers/replicaset/pod_change_filter.h"
 
 namespace capstan::controllers {
 
@@ -61,6 +62,7 @@ class ReplicaSetController final : public sdk::ControllerPlugin {
 
   // Primary: the configured kind; pods are mapped by the plugin (owner, or orphans to every
   // object of the namespace whose selector matches them, as upstream's getPodReplicaSets).
+  // Pod updates that change nothing a sync reads map to no key (pod_change_filter.h).
   sdk::Status Describe(sdk::Call& call, std::string* watch_json) override;
   sdk::Status MapEvent(sdk::Call& call, std::string_view resource, sdk::EventType type,
                        std::string_view object_json, std::string* keys_json) override;
@@ -100,6 +102,7 @@ class ReplicaSetController final : public sdk::ControllerPlugin {
   Expectations expectations_;
   EventSpamFilter events_;
   PendingCreates pending_;
+  PodChangeFilter changes_;
   sdk::Metric pods_created_;
   sdk::Metric pods_deleted_;
 };

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "plugins/controllers/kit/api.h"
+#include "plugins/controllers/kit/json_subset.h"
 
 namespace capstan::controllers {
 namespace {
@@ -55,7 +56,7 @@ sdk::Status ResourceQuotaController::MapEvent(sdk::Call& call, std::string_view 
                                               std::string* keys_json) {
   (void)call, (void)type;
   *keys_json = "[]";
-  std::optional<Json> object = sdk::json::Parse(object_json);
+  std::optional<Json> object = ParseObjectMeta(object_json);  // only its namespace matters
   if (!object || !object->is_object()) return sdk::Status::Invalid("event without a JSON object");
   QuotaTarget target{"", std::string(resource.substr(resource.rfind('/') + 1))};
   std::string list;

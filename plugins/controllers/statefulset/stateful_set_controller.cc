@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "plugins/controllers/kit/history.h"
+#include "plugins/controllers/kit/json_subset.h"
 #include "plugins/controllers/statefulset/stateful_pod.h"
 
 namespace capstan::controllers {
@@ -89,7 +90,7 @@ sdk::Status StatefulSetController::MapEvent(sdk::Call& call, std::string_view re
   (void)call;
   *keys_json = "[]";
   if (resource != kPods) return sdk::Status::Ok();
-  std::optional<Json> pod = sdk::json::Parse(object_json);
+  std::optional<Json> pod = ParseObjectMeta(object_json);
   if (!pod || !pod->is_object()) return sdk::Status::Invalid("pod event without a JSON object");
   std::string ns = Namespace(*pod);
   Json keys = Json::array();

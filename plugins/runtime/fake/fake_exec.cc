@@ -12,11 +12,7 @@
 #include "fake_runtime.h"
 
 namespace capstan::plugins::fake_runtime {
-namespace {
-
-using sdk::json::Json;
-
-bool WriteAll(int fd, const std::string& data) {
+bool WriteAll(int fd, std::string_view data) {
   if (fd < 0) return true;
   size_t done = 0;
   while (done < data.size()) {
@@ -27,6 +23,10 @@ bool WriteAll(int fd, const std::string& data) {
   }
   return true;
 }
+
+namespace {
+
+using sdk::json::Json;
 
 // `cat`: stdin to stdout until EOF, checking for cancellation every 50 ms.
 sdk::Status Cat(sdk::Call& call, const sdk::ExecStreams& streams) {

@@ -169,13 +169,15 @@ sdk::Status FakeRuntime::RunPodSandbox(sdk::Call&, std::string_view request_json
     return sdk::Status::RetryLater("no free address in " + cidr_prefix_ + "0/24", 1000);
   ip_used_[host] = true;
   std::string id = "sandbox-" + std::to_string(next_id_++);
-  sandboxes_[id] = Sandbox{metadata,
-                           ObjectOrEmpty(config, "labels"),
-                           ObjectOrEmpty(config, "annotations"),
-                           true,
-                           NowNs(),
-                           host,
-                           HostNetwork(config)};
+  sandboxes_[id] =
+      Sandbox{metadata,
+              ObjectOrEmpty(config, "labels"),
+              ObjectOrEmpty(config, "annotations"),
+              true,
+              NowNs(),
+              host,
+              HostNetwork(config),
+              config != nullptr ? sdk::json::GetString(*config, "logDirectory").value_or("") : ""};
   *response_json = sdk::json::Dump(Json{{"podSandboxId", id}});
   return sdk::Status::Ok();
 }
@@ -253,6 +255,9 @@ sdk::Status FakeRuntime::CreateContainer(sdk::Call&, std::string_view request_js
   c.log_path = config != nullptr ? sdk::json::GetString(*config, "logPath").value_or("") : "";
   c.created_at = NowNs();
   c.config = config != nullptr ? *config : Json::object();
+  if (!sb->second.log_directory.empty() && !c.log_path.empty()) {
+    c.log_file = sb->second.log_directory + "/" + c.log_path;
+  }
   containers_[id] = std::move(c);
   *response_json = sdk::json::Dump(Json{{"containerId", id}});
   return sdk::Status::Ok();
@@ -277,6 +282,8 @@ sdk::Status FakeRuntime::StartContainer(sdk::Call& call, std::string_view reques
   }
   it->second.state = "CONTAINER_RUNNING";
   it->second.started_at = NowNs();
+  // A running container has its log, as with a real runtime (simulated ones print nothing).
+  if (!it->second.log_file.empty()) CreateLogFile(it->second.log_file);
   *response_json = "{}";
   return sdk::Status::Ok();
 }

@@ -63,6 +63,9 @@ inline constexpr char kFakeRuntimeSchema[] = R"({
 // With `netnsDir`, PodSandboxStatus reports `info.netnsPath` = <netnsDir>/<sandbox id> (a name
 // only; no namespace exists) unless the sandbox asked for the host network.
 // Thread-safe: one mutex guards all state; the start latency is waited outside it.
+// Writes all of `data` to `fd` (nothing for fd -1); false when the descriptor fails.
+bool WriteAll(int fd, std::string_view data);
+
 class FakeRuntime final : public sdk::RuntimePlugin {
  public:
   // INVALID when the config is not a JSON object or `podCidr` is not an a.b.c.0/24.
@@ -111,6 +114,14 @@ class FakeRuntime final : public sdk::RuntimePlugin {
   // DEADLINE_EXCEEDED when cancelled while `cat` or `fake-terminal-size` waits.
   sdk::Status Exec(sdk::Call& call, std::string_view request_json, const sdk::ExecStreams& streams,
                    int32_t* exit_code) override;
+  // A container created with config.stdin behaves as `cat` (fake_attach.cc): what an attach
+  // sends to its stdin appears in its CRI log as stdout records, until stdin's EOF, the
+  // container stopping, or cancellation (DEADLINE_EXCEEDED). With config.stdinOnce and no tty,
+  // the end of the attach is EOF on its stdin: the container exits 0, as `cat` would. INVALID
+  // when it was created without stdin, is not running, or a stdinOnce container's stdin is
+  // already closed; NOT_FOUND for an unknown container.
+  sdk::Status Attach(sdk::Call& call, std::string_view request_json,
+                     const sdk::ExecStreams& streams) override;
   // Running containers only (filters: id, podSandboxId), with usage from the sandbox's
   // `kCpuMillicoresAnnotation` / `kMemoryBytesAnnotation` (fake_stats.cc) and config.labels.
   sdk::Status ListContainerStats(sdk::Call& call, std::string_view request_json,
@@ -130,6 +141,7 @@ class FakeRuntime final : public sdk::RuntimePlugin {
     int64_t created_at = 0;
     int ip_host = 0;  // last octet within `podCidr`
     bool host_network = false;
+    std::string log_directory;  // config.logDirectory: containers' logPath is relative to it
   };
   struct Container {
     std::string sandbox_id;
@@ -141,7 +153,9 @@ class FakeRuntime final : public sdk::RuntimePlugin {
     int64_t started_at = 0;
     int64_t finished_at = 0;
     int32_t exit_code = 0;
-    sdk::json::Json config;  // as CreateContainer received it
+    sdk::json::Json config;     // as CreateContainer received it
+    std::string log_file;       // <sandbox logDirectory>/<logPath>; empty without either
+    bool stdin_closed = false;  // a stdinOnce container's attach has ended
   };
 
   sdk::json::Json SandboxJson(const std::string& id, const Sandbox& s) const;
@@ -150,6 +164,8 @@ class FakeRuntime final : public sdk::RuntimePlugin {
   // Applies the exit rules: a running container past its rule's delay becomes EXITED.
   void AdvanceLocked(Container* c, int64_t now_ns) const;
   std::string PodIp(int host) const;
+  // Creates `path` (and its directory) if absent, empty; failures are ignored (no log to read).
+  static void CreateLogFile(const std::string& path);
   // Wall-clock nanoseconds, the unit of CRI timestamps.
   static int64_t NowNs();
 

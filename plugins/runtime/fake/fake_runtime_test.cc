@@ -1,11 +1,15 @@
 // Tests for the `fake` runtime plugin (fake_runtime.h) through its C vtable with the SDK harness:
-// lifecycle, exit rules, start latency, pod IPs from the CIDR, concurrent calls.
+// lifecycle, exit rules, start latency, pod IPs from the CIDR, concurrent calls, attach.
 #include "fake_runtime.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -75,6 +79,90 @@ TEST_F(FakeRuntimeTest, ContainersExitAsTheirImageRuleSays) {
     EXPECT_EQ(st["exitCode"], c.exit_code) << c.image;
     EXPECT_EQ(st["image"]["image"], c.image);
   }
+}
+
+// A sandbox with a log directory and a container created with stdin (attach tests).
+class FakeRuntimeAttachTest : public FakeRuntimeTest {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(plugin_.init().ok());
+    dir_ = std::filesystem::temp_directory_path() /
+           ("capstan-fake-attach-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string StartWith(const Json& extra_config) {
+    Json sb = {{"config",
+                {{"metadata", {{"name", "p"}, {"namespace", "default"}}},
+                 {"logDirectory", dir_.string()}}}};
+    std::string sandbox = Call(&Rt::on_run_pod_sandbox, sb)["podSandboxId"];
+    Json config = {{"metadata", {{"name", "main"}}},
+                   {"image", {{"image", "busybox"}}},
+                   {"logPath", "main/0.log"}};
+    config.update(extra_config);
+    std::string id = Call(&Rt::on_create_container,
+                          {{"podSandboxId", sandbox}, {"config", config}})["containerId"];
+    Call(&Rt::on_start_container, {{"containerId", id}});
+    return id;
+  }
+  // Runs on_attach with `input` then EOF on stdin.
+  capstan_rc Attach(const std::string& id, const std::string& input) {
+    int fds[2];
+    EXPECT_EQ(pipe(fds), 0);
+    EXPECT_EQ(write(fds[1], input.data(), input.size()), static_cast<ssize_t>(input.size()));
+    close(fds[1]);
+    capstan_runtime_streams streams{sizeof(capstan_runtime_streams), fds[0], -1, -1, 0, 0, -1, 0};
+    sdk::testing::FakeCall call;
+    std::string req = Json{{"containerId", id}}.dump();
+    auto* vt = plugin_.Vtable<Rt>(CAPSTAN_KIND_RUNTIME);
+    capstan_rc rc = vt->on_attach(plugin_.state(), call.get(), sdk::ToHostBuf(req), &streams);
+    close(fds[0]);
+    return rc;
+  }
+  std::string Log() {
+    std::ifstream in(dir_ / "main" / "0.log");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(FakeRuntimeAttachTest, ARunningContainerHasAnEmptyLog) {
+  StartWith(Json::object());
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "main" / "0.log"));
+  EXPECT_EQ(Log(), "");
+}
+
+TEST_F(FakeRuntimeAttachTest, StdinIsEchoedIntoTheLogAsCriRecords) {
+  std::string id = StartWith({{"stdin", true}});
+  ASSERT_EQ(Attach(id, "hello\nwor"), CAPSTAN_RC_OK);
+  std::string log = Log();
+  EXPECT_NE(log.find(" stdout F hello\n"), std::string::npos) << log;
+  EXPECT_NE(log.find(" stdout P wor\n"), std::string::npos) << log;
+  EXPECT_EQ(log.find('Z'), 29u) << "RFC 3339 with nanoseconds: " << log;
+  EXPECT_EQ(Status(id)["state"], "CONTAINER_RUNNING") << "without stdinOnce stdin stays open";
+  ASSERT_EQ(Attach(id, "again\n"), CAPSTAN_RC_OK);
+  EXPECT_NE(Log().find(" stdout F again\n"), std::string::npos);
+}
+
+TEST_F(FakeRuntimeAttachTest, StdinOnceEndsTheContainerLikeCatAtEof) {
+  std::string id = StartWith({{"stdin", true}, {"stdinOnce", true}});
+  ASSERT_EQ(Attach(id, "bye\n"), CAPSTAN_RC_OK);
+  Json st = Status(id);
+  EXPECT_EQ(st["state"], "CONTAINER_EXITED");
+  EXPECT_EQ(st["exitCode"], 0);
+  EXPECT_EQ(Attach(id, "late\n"), CAPSTAN_RC_INVALID);
+}
+
+TEST_F(FakeRuntimeAttachTest, RefusesContainersWithoutStdinAndUnknownOnes) {
+  std::string id = StartWith(Json::object());
+  EXPECT_EQ(Attach(id, "x"), CAPSTAN_RC_INVALID);
+  EXPECT_EQ(Attach("container-999", "x"), CAPSTAN_RC_NOT_FOUND);
+  EXPECT_EQ(Log(), "");
 }
 
 TEST_F(FakeRuntimeTest, StoppingARunningContainerEndsItLikeSigterm) {

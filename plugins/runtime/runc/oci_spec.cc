@@ -332,7 +332,7 @@ sdk::Status BuildSpec(const Json& config, const SandboxNamespaces& sandbox,
   }
   *spec = Json{{"ociVersion", "1.0.2"},
                {"process",
-                {{"terminal", false},
+                {{"terminal", sdk::json::GetBool(config, "tty").value_or(false)},
                  {"user", user},
                  {"args", argv},
                  {"env", MergeEnv(Strings(image, "Env"), envs != nullptr ? *envs : Json::array())},

@@ -126,6 +126,12 @@ TEST_F(BuildSpecTest, ProcessGetsArgsEnvAndWorkingDirectory) {
             CAPSTAN_RC_INVALID);
 }
 
+TEST_F(BuildSpecTest, OnlyATtyContainerGetsATerminal) {
+  EXPECT_EQ(Build(Config())["process"]["terminal"], false);
+  EXPECT_EQ(Build(Config({{"stdin", true}}))["process"]["terminal"], false);
+  EXPECT_EQ(Build(Config({{"stdin", true}, {"tty", true}}))["process"]["terminal"], true);
+}
+
 TEST_F(BuildSpecTest, PodNamespacesAreJoinedByPathAndHostOnesOmitted) {
   Json pod = Build(Config(), {"/s/net", "/s/ipc", "/s/uts", "web-0"});
   EXPECT_EQ(Types(pod), (Strings{"mount", "network", "ipc", "uts", "pid"}));

@@ -103,7 +103,6 @@ sdk::Status WriteFileAtomic(const std::string& path, const std::string& text) {
     }
     off += static_cast<size_t>(w);
   }
-  fsync(fd);
   close(fd);
   if (rename(tmp.c_str(), path.c_str()) != 0) {
     return sdk::Status::Error("rename " + tmp + ": " + std::strerror(errno));

@@ -55,6 +55,8 @@ sdk::Status ParseRequest(std::string_view request_json, sdk::json::Json* out);
 sdk::json::Json ObjectOrEmpty(const sdk::json::Json* parent, std::string_view key);
 
 // Writes `text` to `path` through a temporary file and rename (readers never see half a file).
+// Not fsynced: these files describe processes that a power loss ends too, and an fsync costs
+// milliseconds on every container start (a record lost in a crash is skipped by LoadRecords).
 sdk::Status WriteFileAtomic(const std::string& path, const std::string& text);
 
 // Every parseable `<dir>/*/<file>` document, keyed by subdirectory name; unreadable entries are

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "cgroups.h"
+#include "exec_fifo.h"
 #include "oci_spec.h"
 #include "process.h"
 #include "shim.h"
@@ -344,8 +345,18 @@ sdk::Status RuncRuntime::CreateContainer(sdk::Call& call, std::string_view reque
   ShimInfo shim;
   if (st.ok()) {
     c.created_at = WallNs();
-    st = StartShim(ShimRequest{runc_path_, state_dir_ + "/runc", bundle, c.id, c.log_path},
-                   Deadline(call, kDefaultRuncTimeoutNs), &shim);
+    ShimRequest shim_request;
+    shim_request.runc_path = runc_path_;
+    shim_request.runc_root = state_dir_ + "/runc";
+    shim_request.bundle_dir = bundle;
+    shim_request.container_id = c.id;
+    shim_request.log_path = c.log_path;
+    shim_request.stdin_open = sdk::json::GetBool(*config, "stdin").value_or(false);
+    shim_request.stdin_once = sdk::json::GetBool(*config, "stdinOnce").value_or(false);
+    shim_request.tty = sdk::json::GetBool(*config, "tty").value_or(false);
+    // The bundle path is too long for a socket name runc dials (108 bytes).
+    shim_request.console_socket = state_dir_ + "/tty-" + c.id.substr(0, 16) + ".sock";
+    st = StartShim(shim_request, Deadline(call, kDefaultRuncTimeoutNs), &shim);
   }
   if (st.ok()) {
     c.init_pid = shim.init_pid;
@@ -374,7 +385,14 @@ sdk::Status RuncRuntime::StartContainer(sdk::Call& call, std::string_view reques
   if (o.state != "CONTAINER_CREATED")
     return sdk::Status::Invalid("container " + id + " is " + o.state);
   int64_t started = WallNs();
-  CAPSTAN_SDK_RETURN_IF_ERROR(Runc({"start", id}, Deadline(call, kDefaultRuncTimeoutNs)));
+  int64_t deadline = Deadline(call, kDefaultRuncTimeoutNs);
+  sdk::Status fifo =
+      StartThroughExecFifo(state_dir_ + "/runc/" + id + "/exec.fifo", c.init_pid, deadline);
+  if (fifo.code() == CAPSTAN_RC_UNAVAILABLE) {
+    CAPSTAN_SDK_RETURN_IF_ERROR(Runc({"start", id}, deadline));
+  } else if (!fifo.ok()) {
+    return sdk::Status(fifo.code(), "starting container " + id + ": " + fifo.message());
+  }
   std::lock_guard<std::mutex> lock(mu_);
   auto it = containers_.find(id);
   if (it == containers_.end()) return sdk::Status::NotFound("container " + id + " was removed");

@@ -98,6 +98,12 @@ class RuncRuntime final : public sdk::RuntimePlugin {
   sdk::Status Exec(sdk::Call& call, std::string_view request_json, const sdk::ExecStreams& streams,
                    int32_t* exit_code) override;
 
+  // Attach to the stdin of a container created with "stdin": connects to the shim's attach
+  // socket (attach_frame.h, shim_attach.h) and copies stdin and terminal sizes to it
+  // (runc_attach.cc). INVALID without stdin or when not running.
+  sdk::Status Attach(sdk::Call& call, std::string_view request_json,
+                     const sdk::ExecStreams& streams) override;
+
   // Running containers' CPU time and memory working set from their cgroups (runc_stats.cc,
   // cgroup_stats.h). Filters: id, podSandboxId. A container whose cgroup files cannot be read is
   // left out.

@@ -1,10 +1,12 @@
 // Integration tests of the `runc` runtime (runc_runtime.h) with the real /usr/sbin/runc and a
 // busybox rootfs built from /bin/busybox: exit codes and CRI logs, graceful stop, shared pod
-// network namespace, ExecSync, adoption by a restarted plugin, memory limits in the cgroup,
-// and the measured create+start latency. Skipped only when runc or busybox is absent.
+// network namespace, ExecSync, exec with a terminal, attach to stdin (pipe and terminal,
+// stdinOnce), adoption by a restarted plugin, memory limits in the cgroup, start through the exec
+// FIFO, and the measured create+start latency. Skipped only when runc or busybox is absent.
 #include "runc_runtime.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -345,6 +347,107 @@ TEST_F(RuncRuntimeTest, ExecWithATerminalRunsOnAPtySizedByTheResizePipe) {
   EXPECT_NE(got.find("12 50"), std::string::npos) << got;
 }
 
+// Attach (runtime minor 3) to the container's stdin through the shim's attach socket.
+TEST_F(RuncRuntimeTest, AttachFeedsStdinOfAContainerCreatedWithStdinAndKeepsItOpen) {
+  std::string sb = RunSandbox("attach");
+  std::string id = Run(sb, "cat", {"/bin/cat"}, {{"stdin", true}});
+  const auto* rt = plugin_->Vtable<capstan_runtime_v1>(CAPSTAN_KIND_RUNTIME);
+  ASSERT_NE(rt->on_attach, nullptr);
+  std::string req = Json{{"containerId", id}}.dump();
+  for (const char* line : {"ping\n", "pong\n"}) {  // two sessions: stdin outlives the first
+    int in[2];
+    ASSERT_EQ(pipe(in), 0);
+    ASSERT_EQ(write(in[1], line, 5), 5);
+    close(in[1]);  // EOF ends the session once the bytes went through
+    capstan_runtime_streams streams{sizeof(capstan_runtime_streams), in[0], -1, -1, 0, 0, -1, 0};
+    sdk::testing::FakeCall call;
+    EXPECT_EQ(rt->on_attach(plugin_->state(), call.get(), sdk::ToHostBuf(req), &streams),
+              CAPSTAN_RC_OK)
+        << call.error();
+    close(in[0]);
+    std::string want = std::string(" stdout F ") + std::string(line, 4);
+    EXPECT_TRUE(WaitFor([&] { return Log("attach", "cat").find(want) != std::string::npos; }))
+        << Log("attach", "cat");
+  }
+  EXPECT_EQ(Status(id)["state"], "CONTAINER_RUNNING");
+  // A container without stdin has nothing to attach to.
+  std::string plain = Run(sb, "plain", {"/bin/sleep", "60"});
+  capstan_runtime_streams none{sizeof(capstan_runtime_streams), -1, -1, -1, 0, 0, -1, 0};
+  sdk::testing::FakeCall call;
+  std::string plain_req = Json{{"containerId", plain}}.dump();
+  EXPECT_EQ(rt->on_attach(plugin_->state(), call.get(), sdk::ToHostBuf(plain_req), &none),
+            CAPSTAN_RC_INVALID);
+}
+
+TEST_F(RuncRuntimeTest, StdinOnceClosesStdinWhenTheFirstAttachEnds) {
+  std::string sb = RunSandbox("once");
+  std::string id = Run(sb, "main", {"/bin/sh", "-c", "cat; echo stdin-closed; exit 5"},
+                       {{"stdin", true}, {"stdinOnce", true}});
+  const auto* rt = plugin_->Vtable<capstan_runtime_v1>(CAPSTAN_KIND_RUNTIME);
+  int in[2];
+  ASSERT_EQ(pipe(in), 0);
+  ASSERT_EQ(write(in[1], "only\n", 5), 5);
+  close(in[1]);
+  capstan_runtime_streams streams{sizeof(capstan_runtime_streams), in[0], -1, -1, 0, 0, -1, 0};
+  sdk::testing::FakeCall call;
+  std::string req = Json{{"containerId", id}}.dump();
+  EXPECT_EQ(rt->on_attach(plugin_->state(), call.get(), sdk::ToHostBuf(req), &streams),
+            CAPSTAN_RC_OK)
+      << call.error();
+  close(in[0]);
+  ASSERT_TRUE(WaitFor([&] { return Exited(id); }));
+  EXPECT_EQ(Status(id)["exitCode"], 5);
+  std::string log = Log("once", "main");
+  EXPECT_NE(log.find("stdout F only\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("stdout F stdin-closed\n"), std::string::npos) << log;
+}
+
+TEST_F(RuncRuntimeTest, AttachToATtyContainerResizesItsTerminalAndLogsTheTerminalOutput) {
+  std::string sb = RunSandbox("ttyattach");
+  std::string id =
+      Run(sb, "main", {"/bin/sh", "-c", "while read l; do echo line-$l; stty size; done"},
+          {{"stdin", true}, {"stdinOnce", true}, {"tty", true}});
+  const auto* rt = plugin_->Vtable<capstan_runtime_v1>(CAPSTAN_KIND_RUNTIME);
+  int in[2], resize[2];
+  ASSERT_EQ(pipe(in), 0);
+  ASSERT_EQ(pipe(resize), 0);
+  capstan_runtime_streams streams{
+      sizeof(capstan_runtime_streams), in[0], -1, -1, 1, 0, resize[0], 0};
+  std::string req = Json{{"containerId", id}}.dump();
+  capstan_rc rc = -1;
+  std::thread attach([&] {
+    sdk::testing::FakeCall call;
+    rc = rt->on_attach(plugin_->state(), call.get(), sdk::ToHostBuf(req), &streams);
+  });
+  ASSERT_EQ(write(resize[1], "77 21\n", 6), 6);
+  // Each line makes the shell print the size it sees; the first may predate the resize.
+  EXPECT_TRUE(WaitFor([&] {
+    if (write(in[1], "x\n", 2) != 2) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return Log("ttyattach", "main").find("21 77") != std::string::npos;
+  })) << Log("ttyattach", "main");
+  close(in[1]);
+  attach.join();
+  EXPECT_EQ(rc, CAPSTAN_RC_OK);
+  for (int fd : {in[0], resize[0], resize[1]}) close(fd);
+  // The terminal's output, as stdout records; a terminal's unfinished line is logged at once
+  // as a partial record, so the text is the records joined.
+  std::string log = Log("ttyattach", "main");
+  std::string text;
+  std::istringstream records(log);
+  for (std::string rec; std::getline(records, rec);) {
+    std::istringstream fields(rec);
+    std::string stamp, stream, tag;
+    fields >> stamp >> stream >> tag;
+    EXPECT_EQ(stream, "stdout") << rec;
+    text += rec.substr(std::min(rec.size(), stamp.size() + stream.size() + tag.size() + 3));
+    if (tag == "F") text += "\n";
+  }
+  EXPECT_NE(text.find("line-x\r\n"), std::string::npos) << log;
+  // With a terminal, stdinOnce does not close stdin (as containerd): the shell still runs.
+  EXPECT_EQ(Status(id)["state"], "CONTAINER_RUNNING");
+}
+
 TEST_F(RuncRuntimeTest, LongLinesBecomePartialRecordsAndRotatedLogsAreReopened) {
   std::string sb = RunSandbox("logs");
   std::string id = Run(sb, "main",
@@ -417,6 +520,34 @@ TEST_F(RuncRuntimeTest, MemoryLimitLandsInTheContainersCgroup) {
 }
 
 // Not asserted: prints the median time of CreateContainer + StartContainer.
+// StartContainer hands over through runc's exec FIFO (exec_fifo.h) instead of `runc start`:
+// runc itself must then see the container running, and its program must run.
+TEST_F(RuncRuntimeTest, StartedContainerIsRunningForRuncItself) {
+  std::string sb = RunSandbox("fifo");
+  std::string id = Create(sb, "main", {"/bin/sh", "-c", "echo started; exec sleep 30"});
+  fs::path fifo = root_ / "state/runc" / id / "exec.fifo";
+  ASSERT_TRUE(fs::exists(fifo));  // created, waiting
+  Call(&Rt::on_start_container, {{"containerId", id}});
+  EXPECT_FALSE(fs::exists(fifo));
+  CommandResult state;
+  ASSERT_TRUE(
+      RunCommand({kRunc, "--root", (root_ / "state/runc").string(), "state", id}, {}, &state).ok());
+  EXPECT_EQ(Json::parse(state.out).value("status", ""), "running") << state.out << state.err;
+  EXPECT_EQ(Status(id)["state"], "CONTAINER_RUNNING");
+  EXPECT_TRUE(
+      WaitFor([&] { return Log("fifo", "main").find("stdout F started") != std::string::npos; }));
+}
+
+TEST_F(RuncRuntimeTest, StartingAContainerWhoseInitDiedFails) {
+  std::string sb = RunSandbox("dead");
+  std::string id = Create(sb, "main", {"/bin/sleep", "30"});
+  pid_t init = std::stoi(ReadFile(plugin_->plugin().BundleDir(id) + "/init.pid"));
+  ASSERT_EQ(kill(init, SIGKILL), 0);
+  Outcome o = plugin_->Runtime(&Rt::on_start_container, Json{{"containerId", id}}.dump());
+  EXPECT_NE(o.rc, 0);
+  EXPECT_NE(Status(id)["state"], "CONTAINER_RUNNING");
+}
+
 TEST_F(RuncRuntimeTest, MeasuresCreateAndStartLatency) {
   std::string sb = RunSandbox("bench");
   std::vector<double> ms;

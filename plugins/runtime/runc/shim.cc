@@ -16,13 +16,19 @@
 // "<exit code> <finish ns>" to `exit.tmp`, renames it to `exit` and _exit()s. Only syscalls
 // (read, write, poll, waitpid, open, rename, clock_gettime, prctl, sigaction, close_range,
 // execve) run in A, B and C; nothing allocates. SIGUSR1 makes B reopen the log (rotation).
+// Stdin (CRI "stdin"): C gets the read end of a pipe whose write end B keeps; with "tty" runc
+// gets `--console-socket` and B receives the terminal's master after `runc create`, logs what
+// it reads from it as stdout and writes stdin to it. B's poll loop also serves the bundle's
+// attach socket (shim_attach.h) on an AttachServer the parent allocated before the fork.
 #include "shim.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,9 +37,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <vector>
 
+#include "attach_client.h"
 #include "process.h"
+#include "shim_attach.h"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX global
 
@@ -62,7 +71,12 @@ struct ShimPlan {
   const char* pid_file;
   const char* exit_tmp;
   const char* exit_file;
+  const char* attach_path;   // unlinked when B exits; null without stdin
+  const char* console_path;  // unlinked once the master arrived; null without tty
   int out_r, out_w, err_r, err_w, ready_w, devnull, log_fd;
+  int stdin_r;           // C's stdin; -1: /dev/null
+  int console_fd;        // listening console socket; -1 without tty
+  AttachServer* attach;  // null without stdin; holds the listening socket and stdin's write end
 };
 
 struct Stream {
@@ -70,6 +84,9 @@ struct Stream {
   const char* name;
   size_t len;
   char buf[kLineMax];
+  // A terminal: an unfinished line (a prompt, echoed typing) is logged at once as a partial
+  // record, so that an attached user sees it.
+  bool flush_partial = false;
 };
 
 int64_t ClockNs(clockid_t id) {
@@ -177,8 +194,9 @@ void Pump(Stream* s, int log_fd) {
     EmitRecord(log_fd, s->name, s->buf + start, i - start, false);
     start = i + 1;
   }
-  if (start == 0 && s->len == kLineMax) {  // a line longer than the buffer: a partial record
-    EmitRecord(log_fd, s->name, s->buf, s->len, true);
+  if ((start == 0 && s->len == kLineMax) || (s->flush_partial && start < s->len)) {
+    // A line longer than the buffer, or a terminal's unfinished line: a partial record.
+    EmitRecord(log_fd, s->name, s->buf + start, s->len - start, true);
     start = s->len;
   }
   memmove(s->buf, s->buf + start, s->len - start);
@@ -191,8 +209,13 @@ int DecodeWait(int status) {
   return -1;
 }
 
-// Closes every descriptor except `keep` (ascending, 0..2 are always closed-or-kept as given).
+// Closes every descriptor except `keep`'s non-negative entries (0..2 too unless kept).
 void CloseAllExcept(int* keep, int n) {
+  int m = 0;
+  for (int i = 0; i < n; ++i) {
+    if (keep[i] >= 0) keep[m++] = keep[i];
+  }
+  n = m;
   for (int i = 1; i < n; ++i) {  // insertion sort: tiny array, no library calls
     for (int j = i; j > 0 && keep[j - 1] > keep[j]; --j) {
       int t = keep[j];
@@ -242,8 +265,19 @@ void WriteExitFile(const ShimPlan& p, int exit_code) {
   prctl(PR_SET_NAME, "capstan-shim", 0, 0, 0);
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   ResetSignals();
-  int keep[] = {p.out_r, p.out_w, p.err_r, p.err_w, p.ready_w, p.devnull, p.log_fd};
-  CloseAllExcept(keep, 7);
+  AttachServer* attach = p.attach;
+  int keep[] = {p.out_r,
+                p.out_w,
+                p.err_r,
+                p.err_w,
+                p.ready_w,
+                p.devnull,
+                p.log_fd,
+                p.stdin_r,
+                p.console_fd,
+                attach != nullptr ? attach->listen_fd : -1,
+                attach != nullptr ? attach->stdin_fd : -1};
+  CloseAllExcept(keep, static_cast<int>(sizeof(keep) / sizeof(keep[0])));
   if (chdir("/") != 0) _exit(120);
   pid_t runc = _Fork();
   if (runc == 0) {
@@ -252,14 +286,19 @@ void WriteExitFile(const ShimPlan& p, int exit_code) {
     dfl.sa_handler = SIG_DFL;
     sigaction(SIGPIPE, &dfl, nullptr);
     sigaction(SIGHUP, &dfl, nullptr);
-    if (dup2(p.devnull, 0) < 0 || dup2(p.out_w, 1) < 0 || dup2(p.err_w, 2) < 0) _exit(126);
+    if (dup2(p.stdin_r >= 0 ? p.stdin_r : p.devnull, 0) < 0 || dup2(p.out_w, 1) < 0 ||
+        dup2(p.err_w, 2) < 0) {
+      _exit(126);
+    }
     execve(p.runc_argv[0], const_cast<char* const*>(p.runc_argv), p.envp);
     _exit(127);
   }
   close(p.out_w);
   close(p.err_w);
   close(p.devnull);
+  if (p.stdin_r >= 0) close(p.stdin_r);
   ShimReport report{-ECHILD, -1, getpid()};
+  int master = -1;
   if (runc < 0) {
     report.create_status = -errno;
   } else {
@@ -268,6 +307,14 @@ void WriteExitFile(const ShimPlan& p, int exit_code) {
     }
     report.create_status = DecodeWait(st);
     report.init_pid = ReadPidFile(p.pid_file);
+    if (report.create_status == 0 && p.console_fd >= 0) {
+      master = ReceiveTerminalMaster(p.console_fd);
+      if (master < 0) report.create_status = -EPROTO;
+    }
+  }
+  if (p.console_fd >= 0) {
+    close(p.console_fd);
+    unlink(p.console_path);
   }
   WriteAll(p.ready_w, reinterpret_cast<const char*>(&report), sizeof(report));
   close(p.ready_w);
@@ -275,6 +322,17 @@ void WriteExitFile(const ShimPlan& p, int exit_code) {
 
   Stream out{p.out_r, "stdout", 0, {}};
   Stream err{p.err_r, "stderr", 0, {}};
+  if (master >= 0) {
+    // The container writes to its terminal; the pipe only ever carried runc's own output.
+    fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+    close(out.fd);
+    out.fd = master;
+    out.flush_partial = true;
+    if (attach != nullptr) {
+      attach->stdin_fd = fcntl(master, F_DUPFD_CLOEXEC, 3);
+      attach->tty = true;
+    }
+  }
   int log_fd = p.log_fd;
   bool init_done = false;
   int exit_code = -1;
@@ -288,28 +346,37 @@ void WriteExitFile(const ShimPlan& p, int exit_code) {
         close(fd);
       }
     }
-    struct pollfd fds[2] = {{out.fd, POLLIN, 0}, {err.fd, POLLIN, 0}};
-    int ready = poll(fds, 2, init_done ? 20 : 200);
+    struct pollfd fds[2 + kAttachPollSlots] = {{out.fd, POLLIN, 0}, {err.fd, POLLIN, 0}};
+    int nfds = 2;
+    if (attach != nullptr) {
+      AttachPollFds(*attach, fds + 2);
+      nfds += kAttachPollSlots;
+    }
+    int ready = poll(fds, static_cast<nfds_t>(nfds), init_done ? 20 : 200);
     if (ready > 0) {
       if (out.fd >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) Pump(&out, log_fd);
       if (err.fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) Pump(&err, log_fd);
+      if (attach != nullptr) AttachHandle(attach, fds + 2);
     }
     int st = 0;
     pid_t w;
     while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
       if (w == report.init_pid) {
         init_done = true;
+        if (attach != nullptr) AttachCloseStdin(attach);  // attach clients see their end
         exit_code = DecodeWait(st);
         drain_until = ClockNs(CLOCK_MONOTONIC) + kDrainNs;
       }
     }
     if (!init_done && w < 0 && errno == ECHILD) {  // init vanished without being ours
       init_done = true;
+      if (attach != nullptr) AttachCloseStdin(attach);
       drain_until = ClockNs(CLOCK_MONOTONIC) + kDrainNs;
     }
     bool streams_closed = out.fd < 0 && err.fd < 0;
     if (init_done && (streams_closed || ClockNs(CLOCK_MONOTONIC) >= drain_until)) break;
   }
+  if (attach != nullptr) unlink(p.attach_path);
   WriteExitFile(p, exit_code);
   _exit(0);
 }
@@ -340,6 +407,25 @@ class Fds {
   std::vector<int> fds_;
 };
 
+// A listening, non-blocking, close-on-exec unix socket at `path` (a stale file is replaced).
+sdk::Status ListenUnix(const std::string& path, int* out) {
+  *out = -1;
+  std::string address;
+  int dir_fd = -1;
+  CAPSTAN_SDK_RETURN_IF_ERROR(UnixSocketAddress(path, &address, &dir_fd));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, address.c_str(), address.size() + 1);
+  unlink(path.c_str());
+  *out = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  bool ok = *out >= 0 && bind(*out, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+            listen(*out, 8) == 0;
+  int e = errno;
+  if (dir_fd >= 0) close(dir_fd);
+  if (!ok) return sdk::Status::Error("socket " + path + ": " + std::strerror(e));
+  return sdk::Status::Ok();
+}
+
 }  // namespace
 
 sdk::Status StartShim(const ShimRequest& request, int64_t deadline_mono_ns, ShimInfo* info) {
@@ -350,10 +436,17 @@ sdk::Status StartShim(const ShimRequest& request, int64_t deadline_mono_ns, Shim
   std::string exit_file = request.bundle_dir + "/" + kExitFile;
   std::string exit_tmp = exit_file + ".tmp";
   std::string runc_log = request.bundle_dir + "/" + kRuncLogFile;
+  std::string attach_path = request.bundle_dir + "/" + kAttachSocketFile;
+  // runc dials the console socket by name: it must fit sun_path (see ShimRequest).
+  std::string console_path = request.console_socket;
   std::vector<std::string> args = {
-      request.runc_path, "--root", request.runc_root,   "--log",
-      runc_log,          "create", "--bundle",          request.bundle_dir,
-      "--pid-file",      pid_file, request.container_id};
+      request.runc_path, "--root",   request.runc_root,  "--log",      runc_log,
+      "create",          "--bundle", request.bundle_dir, "--pid-file", pid_file};
+  if (request.tty) {
+    args.push_back("--console-socket");
+    args.push_back(console_path);
+  }
+  args.push_back(request.container_id);
   std::vector<const char*> argv;
   argv.reserve(args.size() + 1);
   for (const std::string& a : args) argv.push_back(a.c_str());
@@ -371,19 +464,48 @@ sdk::Status StartShim(const ShimRequest& request, int64_t deadline_mono_ns, Shim
     return sdk::Status::Error(std::string("pipe: ") + std::strerror(errno));
   }
   for (int fd : {out[0], out[1], err[0], err[1], ready[0], ready[1]}) fds.Add(fd);
+  // Stdin and the sockets, prepared here: the shim may not allocate.
+  std::unique_ptr<AttachServer> attach;
+  int stdin_r = -1, console_fd = -1;
+  if (request.stdin_open) {
+    attach = std::make_unique<AttachServer>();
+    attach->stdin_once = request.stdin_once;
+    sdk::Status st = ListenUnix(attach_path, &attach->listen_fd);
+    fds.Add(attach->listen_fd);
+    CAPSTAN_SDK_RETURN_IF_ERROR(st);
+    if (!request.tty) {
+      int in[2];
+      if (pipe2(in, O_CLOEXEC) != 0) {
+        return sdk::Status::Error(std::string("pipe: ") + std::strerror(errno));
+      }
+      stdin_r = fds.Add(in[0]);
+      attach->stdin_fd = fds.Add(in[1]);
+      fcntl(in[1], F_SETFL, fcntl(in[1], F_GETFL) | O_NONBLOCK);
+    }
+  }
+  if (request.tty) {
+    sdk::Status st = ListenUnix(console_path, &console_fd);
+    fds.Add(console_fd);
+    CAPSTAN_SDK_RETURN_IF_ERROR(st);
+  }
   ShimPlan plan{argv.data(),
                 environ,
                 request.log_path.c_str(),
                 pid_file.c_str(),
                 exit_tmp.c_str(),
                 exit_file.c_str(),
+                attach ? attach_path.c_str() : nullptr,
+                request.tty ? console_path.c_str() : nullptr,
                 out[0],
                 out[1],
                 err[0],
                 err[1],
                 ready[1],
                 devnull,
-                log_fd};
+                log_fd,
+                stdin_r,
+                console_fd,
+                attach.get()};
 
   pid_t a = _Fork();
   if (a < 0) return sdk::Status::Error(std::string("fork: ") + std::strerror(errno));
@@ -393,7 +515,13 @@ sdk::Status StartShim(const ShimRequest& request, int64_t deadline_mono_ns, Shim
     if (b == 0) ShimMain(plan);
     _exit(b < 0 ? 1 : 0);
   }
-  for (int fd : {out[0], out[1], err[0], err[1], ready[1], devnull, log_fd}) fds.Close(fd);
+  for (int fd : {out[0], out[1], err[0], err[1], ready[1], devnull, log_fd, stdin_r, console_fd}) {
+    fds.Close(fd);
+  }
+  if (attach) {
+    fds.Close(attach->listen_fd);
+    fds.Close(attach->stdin_fd);
+  }
   int st = 0;
   while (waitpid(a, &st, 0) < 0 && errno == EINTR) {
   }

@@ -1,7 +1,8 @@
 // Runtime plugin `runc`: the per-container shim — a forked process (no exec, no extra binary)
 // that outlives the agent, runs `runc create`, adopts the container's init as a subreaper, writes
-// its stdout/stderr to the CRI log file and its exit status to a file in the bundle. The design
-// and its async-signal-safety rules are in shim.cc's header. Used by runc_runtime.cc.
+// its stdout/stderr to the CRI log file and its exit status to a file in the bundle, and keeps
+// stdin open for attach (shim_attach.h). The design and its async-signal-safety rules are in
+// shim.cc's header. Used by runc_runtime.cc.
 #ifndef CAPSTAN_PLUGINS_RUNTIME_RUNC_SHIM_H_
 #define CAPSTAN_PLUGINS_RUNTIME_RUNC_SHIM_H_
 
@@ -20,6 +21,16 @@ struct ShimRequest {
   std::string bundle_dir;    // holds config.json; the shim writes init.pid, exit, runc.log here
   std::string container_id;  // the runc id
   std::string log_path;      // absolute CRI log file; parent directories are created
+  // CRI "stdin": the shim keeps the container's stdin open (a pipe, or with `tty` the
+  // terminal's master) and serves `attach.sock` in the bundle (shim_attach.h).
+  bool stdin_open = false;
+  bool stdin_once = false;  // CRI "stdinOnce": stdin closes when the first attach ends (no tty)
+  // CRI "tty": config.json must set process.terminal; the shim passes `--console-socket`, holds
+  // the master and logs the terminal's output as stdout.
+  bool tty = false;
+  // With `tty`: where the shim listens for runc's terminal; short enough for sun_path (runc
+  // dials it by name), removed once the terminal arrived.
+  std::string console_socket;
 };
 
 struct ShimInfo {

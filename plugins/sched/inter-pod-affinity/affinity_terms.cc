@@ -3,15 +3,13 @@
 
 #include <algorithm>
 #include <cstring>
-
-#include "plugins/sched/common/object_json.h"
+#include <iterator>
+#include <string>
 
 namespace capstan::sched {
 namespace {
 
 using sdk::json::Json;
-
-constexpr uint64_t kSweepEvery = 32;
 
 bool ParseTerm(const Json& j, const sdk::PodView& owner, int64_t weight, AffinityTerm* t) {
   if (!j.is_object()) return false;
@@ -94,18 +92,20 @@ PodAffinity PodAffinity::Parse(const Json& pod_json, const sdk::PodView& owner) 
 }
 
 void TopologyCounts::Add(std::string_view key, std::string_view value, int64_t n) {
-  DomainCounts* counts = nullptr;
-  for (auto& [k, c] : keys_) {
-    if (sdk::SameBytes(k, key)) counts = &c;
-  }
-  if (counts == nullptr) {
+  if (n == 0) return;
+  auto k = keys_.begin();
+  while (k != keys_.end() && !sdk::SameBytes(k->first, key)) ++k;
+  if (k == keys_.end()) {
     keys_.emplace_back(std::string(key), DomainCounts());
-    counts = &keys_.back().second;
-    counts->reserve(reserve_);
+    k = std::prev(keys_.end());
   }
-  auto it = counts->find(value);
-  if (it == counts->end()) it = counts->emplace(value, 0).first;
+  DomainCounts& counts = k->second;
+  auto it = counts.find(value);
+  if (it == counts.end()) it = counts.emplace(value, 0).first;
   it->second += n;
+  if (it->second != 0) return;
+  counts.erase(it);
+  if (counts.empty()) keys_.erase(k);
 }
 
 int64_t TopologyCounts::Get(std::string_view key, std::string_view value) const {
@@ -115,6 +115,13 @@ int64_t TopologyCounts::Get(std::string_view key, std::string_view value) const 
     return it == counts.end() ? 0 : it->second;
   }
   return 0;
+}
+
+const DomainCounts* TopologyCounts::Find(std::string_view key) const {
+  for (const auto& [k, counts] : keys_) {
+    if (sdk::SameBytes(k, key)) return &counts;
+  }
+  return nullptr;
 }
 
 bool TopologyCounts::AnyPositive(const sdk::Labels& labels) const {
@@ -127,40 +134,33 @@ bool TopologyCounts::AnyPositive(const sdk::Labels& labels) const {
   return false;
 }
 
-size_t TopologyCounts::max_size() const {
-  size_t n = 0;
-  for (const auto& [k, counts] : keys_) n = std::max(n, counts.size());
-  return n;
-}
-
-const PodAffinity* ExistingPodCache::Get(const sdk::Cycle& cycle, const sdk::PodView& pod) {
-  if (pod.uid().empty() || pod.object() == nullptr) return nullptr;
-  auto it = entries_.find(pod.object());
-  if (it != entries_.end() && it->second.uid == pod.uid()) {
-    it->second.pass = pass_;
-    return it->second.affinity.get();
+std::string TermKey(const AffinityTerm& term) {
+  // Length-prefixed fields, so no choice of names can make two different terms collide.
+  std::string key;
+  auto put = [&key](std::string_view s) {
+    key += std::to_string(s.size());
+    key += ':';
+    key += s;
+  };
+  put(term.topology_key);
+  if (term.all_namespaces) {
+    key += '*';
+  } else {
+    std::vector<std::string_view> namespaces(term.namespaces.begin(), term.namespaces.end());
+    std::sort(namespaces.begin(), namespaces.end());
+    namespaces.erase(std::unique(namespaces.begin(), namespaces.end()), namespaces.end());
+    key += 'n' + std::to_string(namespaces.size());
+    for (std::string_view ns : namespaces) put(ns);
   }
-  Json pod_json;
-  // A pod whose JSON cannot be read counts as having no affinity until it is seen again.
-  if (!ObjectJsonWithAnyKey(cycle, pod.object(), {"podAffinity", "podAntiAffinity"}, &pod_json)
-           .ok()) {
-    return nullptr;
+  if (term.selector.matches_nothing()) return key + '0';
+  key += 's' + std::to_string(term.selector.requirements().size());
+  for (const Requirement& r : term.selector.requirements()) {
+    put(r.key);
+    key += std::to_string(static_cast<int>(r.op)) + ',' + std::to_string(r.number) + ',' +
+           std::to_string(r.values.size());
+    for (const std::string& v : r.values) put(v);
   }
-  PodAffinity a = PodAffinity::Parse(pod_json, pod);
-  std::shared_ptr<const PodAffinity> parsed;
-  if (!a.empty()) parsed = std::make_shared<const PodAffinity>(std::move(a));
-  Entry& e = entries_[pod.object()];
-  e = Entry{std::string(pod.uid()), std::move(parsed), pass_};
-  return e.affinity.get();
-}
-
-void ExistingPodCache::EndPass(bool complete) {
-  // A complete pass visits every live pod that can have an entry, so entries not seen in it
-  // belong to pods that are gone. Scanning the whole map is amortized over many passes.
-  if (!complete || pass_ % kSweepEvery != 0) return;
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    it = it->second.pass == pass_ ? std::next(it) : entries_.erase(it);
-  }
+  return key;
 }
 
 }  // namespace capstan::sched

@@ -12,18 +12,6 @@
 namespace capstan::sched {
 namespace {
 
-// Adds `n` to the domain of `node` for every term (of `terms`) that `target` matches.
-template <typename Add>
-void CountTerms(const std::vector<AffinityTerm>& terms, const sdk::PodView& target,
-                const sdk::NodeView& node, Add&& add) {
-  if (terms.empty()) return;
-  sdk::Labels labels = node.labels();
-  for (const AffinityTerm& t : terms) {
-    std::optional<std::string_view> value = labels.Get(t.topology_key);
-    if (value && t.Matches(target)) add(t, *value);
-  }
-}
-
 bool PodMatchesAllTerms(const std::vector<AffinityTerm>& terms, const sdk::PodView& pod) {
   if (terms.empty()) return false;
   for (const AffinityTerm& t : terms) {
@@ -37,18 +25,11 @@ bool FlagsKnown() { return AffinityNodesService() != nullptr; }
 
 }  // namespace
 
-const PodAffinity* InterPodAffinity::Existing(const sdk::Cycle& cycle, const sdk::PodView& pod,
-                                              bool gated) {
-  if (gated && (pod.flags() & CAPSTAN_SCHED_POD_HAS_AFFINITY) == 0) return nullptr;
-  return existing_.Get(cycle, pod);
-}
-
-DomainCounts& InterPodScoreState::For(const std::string& key) {
-  for (auto& [k, counts] : scores) {
-    if (k == key) return counts;
-  }
-  scores.emplace_back(key, DomainCounts());
-  return scores.back().second;
+int64_t DomainSource::At(const sdk::Labels& labels) const {
+  std::optional<std::string_view> value = labels.Get(*key);
+  if (!value) return 0;
+  auto it = counts->find(*value);
+  return it == counts->end() ? 0 : factor * it->second;
 }
 
 sdk::Status InterPodAffinity::Init(const sdk::Host& host, std::string_view config_json) {
@@ -78,6 +59,17 @@ sdk::Status InterPodAffinity::Incoming(const sdk::Cycle& cycle, const sdk::PodVi
   return sdk::Status::Ok();
 }
 
+sdk::Status InterPodAffinity::AddMatching(const sdk::Cycle& cycle, const AffinityTerm& term,
+                                          int64_t factor, std::vector<DomainSource>* out) {
+  const TopologyCounts* counts = nullptr;
+  sdk::Status s = index_.Matching(*host_, cycle, {&term}, &counts);
+  if (!s.ok()) return s;
+  if (const DomainCounts* c = counts->Find(term.topology_key)) {
+    out->push_back(DomainSource{&term.topology_key, c, factor});
+  }
+  return sdk::Status::Ok();
+}
+
 sdk::Status InterPodAffinity::PreFilter(sdk::Call& call, sdk::Cycle& cycle, const sdk::PodView& pod,
                                         std::string* node_names_json) {
   (void)call, (void)node_names_json;
@@ -85,40 +77,30 @@ sdk::Status InterPodAffinity::PreFilter(sdk::Call& call, sdk::Cycle& cycle, cons
   sdk::Status s = Incoming(cycle, pod, &state->incoming);
   if (!s.ok()) return s;
   const PodAffinity& in = *state->incoming;
-  size_t hint = size_hint_.load(std::memory_order_relaxed);
-  state->existing_anti.Reserve(hint);
-  state->anti.Reserve(hint);
-  state->affinity.Reserve(hint);
-  // Without required terms of its own, the pod only has to respect existing pods' required
-  // anti-affinity: visit just the nodes holding such pods (all nodes on older hosts).
-  bool own_terms = !in.required_affinity.empty() || !in.required_anti.empty();
-  bool gated = FlagsKnown();
-  auto visit = [&](const sdk::NodeView& node, sdk::Span<capstan_sched_pod_view> pods) {
-    for (const capstan_sched_pod_view& raw : pods) {
-      sdk::PodView existing(&raw);
-      if (const PodAffinity* ex = Existing(cycle, existing, gated)) {
-        CountTerms(ex->required_anti, pod, node, [&](const AffinityTerm& t, auto v) {
-          state->existing_anti.Add(t.topology_key, v, 1);
-        });
-      }
-      CountTerms(in.required_affinity, existing, node,
-                 [&](const AffinityTerm& t, auto v) { state->affinity.Add(t.topology_key, v, 1); });
-      CountTerms(in.required_anti, existing, node,
-                 [&](const AffinityTerm& t, auto v) { state->anti.Add(t.topology_key, v, 1); });
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    state->epoch = epoch_.fetch_add(1, std::memory_order_acq_rel) + 1;
+    s = index_.Sync(*host_, cycle, FlagsKnown());
+    if (!s.ok()) return s;
+    if (!in.empty()) index_.RememberIncoming(pod, state->incoming);
+    // Existing pods' required anti-affinity terms that match the pod (symmetry).
+    index_.ForEachMatchingGroup(TermKind::kRequiredAnti, pod, [&](const AffinityIndex::Group& g) {
+      if (!g.sums.empty()) state->existing_anti.push_back({&g.term.topology_key, &g.sums, 1});
+    });
+    // As upstream, an existing pod counts for the pod's required affinity only when it matches
+    // every term; for anti-affinity each term counts on its own.
+    if (!in.required_affinity.empty()) {
+      std::vector<const AffinityTerm*> all;
+      all.reserve(in.required_affinity.size());
+      for (const AffinityTerm& t : in.required_affinity) all.push_back(&t);
+      s = index_.Matching(*host_, cycle, all, &state->affinity);
+      if (!s.ok()) return s;
     }
-  };
-  std::lock_guard<std::mutex> lock(existing_.mu());
-  existing_.BeginPass();
-  bool filtered = false;
-  s = own_terms
-          ? ForEachSnapshotNode(*host_, cycle, visit)
-          : ForEachNodeWithPodFlag(*host_, cycle, CAPSTAN_SCHED_POD_HAS_REQUIRED_ANTI_AFFINITY,
-                                   &filtered, visit);
-  if (!s.ok()) return s;
-  existing_.EndPass(/*complete=*/!filtered);
-  size_hint_.store(std::max({state->existing_anti.max_size(), state->anti.max_size(),
-                             state->affinity.max_size()}),
-                   std::memory_order_relaxed);
+    for (const AffinityTerm& t : in.required_anti) {
+      s = AddMatching(cycle, t, 1, &state->anti);
+      if (!s.ok()) return s;
+    }
+  }
   s = filter_cache_.Put(cycle, state);
   if (!s.ok()) return s;
   if (state->existing_anti.empty() && in.required_affinity.empty() && in.required_anti.empty()) {
@@ -134,6 +116,9 @@ sdk::Status InterPodAffinity::Filter(sdk::Call& call, sdk::Cycle& cycle, const s
   if (state == nullptr) {
     return sdk::Status::Error("inter-pod-affinity: no PreFilter state for this cycle");
   }
+  if (state->epoch != epoch_.load(std::memory_order_acquire)) {
+    return sdk::Status::Error("inter-pod-affinity: Filter after a later PreFilter or PreScore");
+  }
   const PodAffinity& in = *state->incoming;
   sdk::Labels labels = node.labels();
   // Required affinity: every term's domain on this node must hold a matching pod, except for
@@ -142,21 +127,16 @@ sdk::Status InterPodAffinity::Filter(sdk::Call& call, sdk::Cycle& cycle, const s
   for (const AffinityTerm& t : in.required_affinity) {
     std::optional<std::string_view> value = labels.Get(t.topology_key);
     if (!value) return sdk::Status::Unresolvable(kReasonAffinity);
-    if (state->affinity.Get(t.topology_key, *value) <= 0) pods_exist = false;
+    if (state->affinity->Get(t.topology_key, *value) <= 0) pods_exist = false;
   }
-  if (!pods_exist && !(state->affinity.empty() && PodMatchesAllTerms(in.required_affinity, pod))) {
+  if (!pods_exist && !(state->affinity->empty() && PodMatchesAllTerms(in.required_affinity, pod))) {
     return sdk::Status::Unresolvable(kReasonAffinity);
   }
-  if (!state->anti.empty()) {
-    for (const AffinityTerm& t : in.required_anti) {
-      std::optional<std::string_view> value = labels.Get(t.topology_key);
-      if (value && state->anti.Get(t.topology_key, *value) > 0) {
-        return sdk::Status::Unschedulable(kReasonAntiAffinity);
-      }
-    }
+  for (const DomainSource& src : state->anti) {
+    if (src.At(labels) > 0) return sdk::Status::Unschedulable(kReasonAntiAffinity);
   }
-  if (state->existing_anti.AnyPositive(labels)) {
-    return sdk::Status::Unschedulable(kReasonExistingAnti);
+  for (const DomainSource& src : state->existing_anti) {
+    if (src.At(labels) > 0) return sdk::Status::Unschedulable(kReasonExistingAnti);
   }
   return sdk::Status::Ok();
 }
@@ -172,45 +152,33 @@ sdk::Status InterPodAffinity::PreScore(sdk::Call& call, sdk::Cycle& cycle, const
   bool has_constraints = !in.preferred_affinity.empty() || !in.preferred_anti.empty();
   if (ignore_existing_preferred_ && !has_constraints) return sdk::Status::Skip();
   auto state = std::make_shared<InterPodScoreState>();
-  auto add = [&](const AffinityTerm& t, std::string_view value, int64_t n) {
-    if (n == 0) return;
-    DomainCounts& counts = state->For(t.topology_key);
-    auto it = counts.find(value);
-    if (it == counts.end()) it = counts.emplace(value, 0).first;
-    it->second += n;
+  state->incoming = incoming;
+  // A group's sums (its pods on nodes with its topology key) times `factor`.
+  auto add_group = [&state](int64_t factor) {
+    return [&state, factor](const AffinityIndex::Group& g) {
+      if (!g.sums.empty()) state->sources.push_back({&g.term.topology_key, &g.sums, factor});
+    };
   };
-  bool gated = FlagsKnown();
-  auto visit = [&](const sdk::NodeView& node, sdk::Span<capstan_sched_pod_view> pods) {
-    if (node.labels().empty()) return;
-    for (const capstan_sched_pod_view& raw : pods) {
-      sdk::PodView existing(&raw);
-      CountTerms(in.preferred_affinity, existing, node,
-                 [&](const AffinityTerm& t, auto v) { add(t, v, t.weight); });
-      CountTerms(in.preferred_anti, existing, node,
-                 [&](const AffinityTerm& t, auto v) { add(t, v, -t.weight); });
-      const PodAffinity* ex = Existing(cycle, existing, gated);
-      if (ex == nullptr) continue;
-      if (hard_weight_ > 0) {
-        CountTerms(ex->required_affinity, pod, node,
-                   [&](const AffinityTerm& t, auto v) { add(t, v, hard_weight_); });
-      }
-      CountTerms(ex->preferred_affinity, pod, node,
-                 [&](const AffinityTerm& t, auto v) { add(t, v, t.weight); });
-      CountTerms(ex->preferred_anti, pod, node,
-                 [&](const AffinityTerm& t, auto v) { add(t, v, -t.weight); });
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    state->epoch = epoch_.fetch_add(1, std::memory_order_acq_rel) + 1;
+    s = index_.Sync(*host_, cycle, FlagsKnown());
+    if (!s.ok()) return s;
+    for (const AffinityTerm& t : in.preferred_affinity) {
+      s = AddMatching(cycle, t, t.weight, &state->sources);
+      if (!s.ok()) return s;
     }
-  };
-  std::lock_guard<std::mutex> lock(existing_.mu());
-  existing_.BeginPass();
-  // Without preferred terms of its own, only existing pods' terms score: visit just the nodes
-  // holding pods with affinity terms. Either walk sees every pod that can have an entry.
-  bool filtered = false;
-  s = has_constraints
-          ? ForEachSnapshotNode(*host_, cycle, visit)
-          : ForEachNodeWithPodFlag(*host_, cycle, CAPSTAN_SCHED_POD_HAS_AFFINITY, &filtered, visit);
-  if (!s.ok()) return s;
-  existing_.EndPass(/*complete=*/true);
-  if (state->scores.empty()) return sdk::Status::Skip();
+    for (const AffinityTerm& t : in.preferred_anti) {
+      s = AddMatching(cycle, t, -t.weight, &state->sources);
+      if (!s.ok()) return s;
+    }
+    if (hard_weight_ > 0) {
+      index_.ForEachMatchingGroup(TermKind::kRequiredAffinity, pod, add_group(hard_weight_));
+    }
+    index_.ForEachMatchingGroup(TermKind::kPreferredAffinity, pod, add_group(1));
+    index_.ForEachMatchingGroup(TermKind::kPreferredAnti, pod, add_group(-1));
+  }
+  if (state->sources.empty()) return sdk::Status::Skip();
   return score_cache_.Put(cycle, state);
 }
 
@@ -222,13 +190,11 @@ sdk::Status InterPodAffinity::Score(sdk::Call& call, sdk::Cycle& cycle, const sd
   if (state == nullptr) {
     return sdk::Status::Error("inter-pod-affinity: no PreScore state for this cycle");
   }
-  sdk::Labels labels = node.labels();
-  for (const auto& [key, counts] : state->scores) {
-    std::optional<std::string_view> value = labels.Get(key);
-    if (!value) continue;
-    auto it = counts.find(*value);
-    if (it != counts.end()) *score += it->second;
+  if (state->epoch != epoch_.load(std::memory_order_acquire)) {
+    return sdk::Status::Error("inter-pod-affinity: Score after a later PreFilter or PreScore");
   }
+  sdk::Labels labels = node.labels();
+  for (const DomainSource& src : state->sources) *score += src.At(labels);
   return sdk::Status::Ok();
 }
 
@@ -236,7 +202,7 @@ sdk::Status InterPodAffinity::NormalizeScore(sdk::Call& call, sdk::Cycle& cycle,
                                              const sdk::PodView& pod, sdk::NodeScores& scores) {
   (void)call, (void)pod;
   std::shared_ptr<const InterPodScoreState> state = score_cache_.Get(cycle);
-  if (state == nullptr || state->scores.empty()) return sdk::Status::Ok();
+  if (state == nullptr || state->sources.empty()) return sdk::Status::Ok();
   int64_t min_count = std::numeric_limits<int64_t>::max();
   int64_t max_count = std::numeric_limits<int64_t>::min();
   for (size_t i = 0; i < scores.size(); ++i) {

@@ -1,14 +1,16 @@
 // `InterPodAffinity` (PreFilter, Filter, PreScore, Score, NormalizeScore): required and preferred
 // pod affinity/anti-affinity by topology key, including the symmetry of existing pods'
-// anti-affinity. PreFilter/PreScore walk the snapshot once per cycle and reduce it to counts per
-// (topologyKey, value); Filter and Score are a few hash lookups per node. Exported by plugin.cc;
-// tested in tests/plugins/sched/inter-pod-affinity/.
+// anti-affinity. PreFilter/PreScore read counts per (topologyKey, value) from an index of the
+// existing pods kept across cycles (affinity_index.h), in O(distinct terms); Filter and Score are
+// a few hash lookups per node. Exported by plugin.cc; tested in
+// tests/plugins/sched/inter-pod-affinity/.
 #ifndef CAPSTAN_PLUGINS_SCHED_INTER_POD_AFFINITY_INTER_POD_AFFINITY_H_
 #define CAPSTAN_PLUGINS_SCHED_INTER_POD_AFFINITY_INTER_POD_AFFINITY_H_
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,6 +19,7 @@
 #include "capstan/sdk/host.h"
 #include "capstan/sdk/sched.h"
 #include "plugins/sched/common/cycle_cache.h"
+#include "plugins/sched/inter-pod-affinity/affinity_index.h"
 #include "plugins/sched/inter-pod-affinity/affinity_terms.h"
 
 namespace capstan::sched {
@@ -36,25 +39,40 @@ inline constexpr char kInterPodAffinitySchema[] = R"({
   }
 })";
 
+// Counts of the index read in a cycle: per value of `*key`, `factor` times `(*counts)[value]`.
+// Points into the plugin's index, which stays unchanged from PreFilter (or PreScore) until the
+// cycle's Filter (or Score) calls are over; the states below carry the index epoch they belong to.
+struct DomainSource {
+  const std::string* key = nullptr;
+  const DomainCounts* counts = nullptr;  // no zero entries
+  int64_t factor = 1;
+  // The count of the node's domain, 0 when the node lacks the key.
+  int64_t At(const sdk::Labels& labels) const;
+};
+
 struct InterPodFilterState {
   std::shared_ptr<const PodAffinity> incoming;
-  TopologyCounts existing_anti;  // existing pods' required anti-affinity matching the pod
-  TopologyCounts affinity;       // existing pods matching the pod's required affinity terms
-  TopologyCounts anti;           // existing pods matching the pod's required anti-affinity terms
+  uint64_t epoch = 0;
+  // Existing pods matching all of the pod's required affinity terms; NULL without such terms.
+  const TopologyCounts* affinity = nullptr;
+  std::vector<DomainSource> anti;           // pods matching a required anti-affinity term
+  std::vector<DomainSource> existing_anti;  // existing pods' anti-affinity terms matching it
 };
 
 struct InterPodScoreState {
-  // topologyKey -> value -> summed weight.
-  std::vector<std::pair<std::string, DomainCounts>> scores;
-  DomainCounts& For(const std::string& key);
+  std::shared_ptr<const PodAffinity> incoming;  // owns the terms some source keys point into
+  uint64_t epoch = 0;
+  std::vector<DomainSource> sources;  // a node scores the sum of their counts
 };
 
-// Thread-safe: configuration is immutable after Init; the caches are thread-safe.
+// Thread-safe: configuration is immutable after Init; the cycle caches are thread-safe and the
+// index is guarded by `mu_` (PreFilter and PreScore only).
 class InterPodAffinity final : public sdk::SchedPlugin {
  public:
   sdk::Status Init(const sdk::Host& host, std::string_view config_json);
-  // Walks the snapshot. SKIP when the pod has no required terms and no existing pod's required
-  // anti-affinity matches it; UNAVAILABLE without "capstan_host_sched_node_view_v1".
+  // Brings the index up to date with the snapshot (AffinityIndex::Sync) and reads its counts.
+  // SKIP when the pod has no required terms and no existing pod's required anti-affinity matches
+  // it; UNAVAILABLE without "capstan_host_sched_node_view_v1".
   sdk::Status PreFilter(sdk::Call& call, sdk::Cycle& cycle, const sdk::PodView& pod,
                         std::string* node_names_json) override;
   // UNRESOLVABLE "node(s) didn't match pod affinity rules"; UNSCHEDULABLE
@@ -71,24 +89,33 @@ class InterPodAffinity final : public sdk::SchedPlugin {
   sdk::Status NormalizeScore(sdk::Call& call, sdk::Cycle& cycle, const sdk::PodView& pod,
                              sdk::NodeScores& scores) override;
 
-  // Parsed existing pods currently cached (for tests).
+  // Existing pods whose parsed terms the index holds (for tests).
   size_t cached_pods() {
-    std::lock_guard<std::mutex> lock(existing_.mu());
-    return existing_.size();
+    std::lock_guard<std::mutex> lock(mu_);
+    return index_.parsed_pods();
+  }
+  // Combinations of incoming pods' terms the index maintains counts for (for tests).
+  size_t maintained_counts() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return index_.counters();
   }
 
  private:
-  // The cached affinity of existing `pod`; with `gated` (the host flags pods), NULL at once for
-  // pods flagged without affinity terms. Requires existing_.mu().
-  const PodAffinity* Existing(const sdk::Cycle& cycle, const sdk::PodView& pod, bool gated);
   sdk::Status Incoming(const sdk::Cycle& cycle, const sdk::PodView& pod,
                        std::shared_ptr<const PodAffinity>* out) const;
+  // The sources for the index's counts of existing pods matching `term`, times `factor`
+  // (none when no pod does). Requires mu_.
+  sdk::Status AddMatching(const sdk::Cycle& cycle, const AffinityTerm& term, int64_t factor,
+                          std::vector<DomainSource>* out);
 
   const sdk::Host* host_ = nullptr;
   int64_t hard_weight_ = 1;
   bool ignore_existing_preferred_ = false;
-  ExistingPodCache existing_;         // guarded by existing_.mu()
-  std::atomic<size_t> size_hint_{0};  // largest count map of the previous cycle
+  std::mutex mu_;
+  AffinityIndex index_;  // guarded by mu_
+  // Bumped whenever PreFilter or PreScore may change the index: states of another epoch point
+  // into an index that has changed since and must not be read.
+  std::atomic<uint64_t> epoch_{0};
   CycleCache<InterPodFilterState> filter_cache_{"inter-pod-affinity"};
   CycleCache<InterPodScoreState> score_cache_{"inter-pod-affinity/score"};
 };

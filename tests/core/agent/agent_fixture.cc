@@ -120,11 +120,15 @@ std::vector<std::string> AgentFixture::Events(const std::string& pod) {
   return out;
 }
 
-bool AgentFixture::HasEvent(const std::string& pod, const std::string& prefix) {
+bool AgentFixture::HasEventNow(const std::string& pod, const std::string& prefix) {
   for (const std::string& e : Events(pod)) {
     if (e.rfind(prefix, 0) == 0) return true;
   }
   return false;
+}
+
+bool AgentFixture::HasEvent(const std::string& pod, const std::string& prefix) {
+  return client::testing::Eventually([&] { return HasEventNow(pod, prefix); });
 }
 
 json AgentFixture::CreatedConfig(const std::string& pod, const std::string& name) {

@@ -34,7 +34,10 @@ class AgentFixture : public ::testing::Test {
   static std::string Condition(const nlohmann::json& obj, const std::string& type);
   // The pod's events as "Reason: message" lines.
   std::vector<std::string> Events(const std::string& pod);
+  // Whether such an event arrives within 10 s (the agent sends events from its own thread).
   bool HasEvent(const std::string& pod, const std::string& reason_and_message_prefix);
+  // Whether such an event is stored now.
+  bool HasEventNow(const std::string& pod, const std::string& reason_and_message_prefix);
   // The CreateContainer config the fake runtime got for the pod's container `name`, read back
   // through ContainerStatus's `info.config`; null when not created.
   nlohmann::json CreatedConfig(const std::string& pod, const std::string& name);

@@ -94,7 +94,7 @@ TEST_F(AgentProbeTest, StartupProbeGatesLivenessAndReadiness) {
   EXPECT_EQ(Status0("startup")["started"], false);
   EXPECT_EQ(Status0("startup")["ready"], false);
   EXPECT_EQ(Status0("startup")["restartCount"], 0);
-  EXPECT_FALSE(HasEvent("startup", "Unhealthy: Liveness probe failed"));
+  EXPECT_FALSE(HasEventNow("startup", "Unhealthy: Liveness probe failed"));
   std::ofstream(flag) << "ok";
   // Once started, the failing liveness probe runs and restarts the container.
   EXPECT_TRUE(Eventually([&] { return Status0("startup").value("restartCount", 0) >= 1; }));
@@ -141,7 +141,7 @@ TEST_F(AgentProbeTest, HttpGetAndTcpSocketProbesReachThePodIp) {
     EXPECT_EQ(seen_header, "yes");
   }
   EXPECT_EQ(Status0("http-probe")["restartCount"], 0);  // the tcpSocket liveness probe passes
-  EXPECT_FALSE(HasEvent("http-probe", "Unhealthy: Liveness probe failed"));
+  EXPECT_FALSE(HasEventNow("http-probe", "Unhealthy: Liveness probe failed"));
 }
 
 TEST_F(AgentProbeTest, FailingPostStartHookKillsTheContainer) {

@@ -159,6 +159,32 @@ TEST_F(OpenApiTest, V2IsJsonAndRefusesProtobufOnlyClients) {
             StatusCode::kNotAcceptable);
 }
 
+TEST_F(OpenApiTest, V2CarriesAddedDefinitionsUntilTheyAreRemoved) {
+  Result<ServedDocument> plain = openapi_->ServeV2("application/json");
+  ASSERT_TRUE(plain.ok());
+  const json widget = {{"type", "object"}, {"description", "a widget"}};
+  openapi_->SetV2Definitions("apis/example.com/v1", {{"com.example.v1.Widget", widget}});
+
+  Result<ServedDocument> merged = openapi_->ServeV2("application/json");
+  ASSERT_TRUE(merged.ok());
+  EXPECT_NE(merged->etag, plain->etag);
+  json swagger = json::parse(*merged->body, nullptr, false);
+  EXPECT_EQ(swagger["definitions"]["com.example.v1.Widget"], widget);
+  EXPECT_TRUE(swagger["definitions"].contains("io.k8s.api.apps.v1.Deployment"));
+  EXPECT_EQ(swagger["swagger"], "2.0");
+  Result<ServedDocument> again = openapi_->ServeV2("application/json");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->etag, merged->etag);
+  EXPECT_EQ(again->body.get(), merged->body.get()) << "built once, then served from memory";
+
+  openapi_->SetV2Definitions("apis/example.com/v1", json::object());
+  Result<ServedDocument> removed = openapi_->ServeV2("application/json");
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(removed->etag, plain->etag);
+  EXPECT_FALSE(
+      json::parse(*removed->body, nullptr, false)["definitions"].contains("com.example.v1.Widget"));
+}
+
 TEST_F(OpenApiTest, InMemoryDocumentsJoinTheRootWhenTheirGroupIsServed) {
   const std::string doc = R"({"openapi":"3.0.0","paths":{},"components":{"schemas":{}}})";
   openapi_->SetV3Document("apis/example.com/v1", doc);

@@ -78,6 +78,44 @@ TEST(CrdOpenApiTest, ComponentsCarryTheKindSchemaWithGvkAndObjectMeta) {
   EXPECT_EQ(list["x-kubernetes-group-version-kind"][0]["kind"], "CronTabList");
 }
 
+TEST(CrdOpenApiTest, V2DefinitionsReferenceUpstreamMetaAndCarryTheGvk) {
+  Json defs = BuildCrdOpenApiV2Definitions({CronTab(true, false)});
+  ASSERT_TRUE(defs.contains("com.example.stable.v1.CronTab"));
+  const Json& s = defs["com.example.stable.v1.CronTab"];
+  EXPECT_EQ(s["properties"]["metadata"]["$ref"],
+            "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta");
+  EXPECT_EQ(s["x-kubernetes-group-version-kind"][0]["kind"], "CronTab");
+  EXPECT_EQ(s["properties"]["spec"]["properties"]["cronSpec"]["type"], "string");
+  const Json& list = defs["com.example.stable.v1.CronTabList"];
+  EXPECT_EQ(list["properties"]["items"]["items"]["$ref"],
+            "#/definitions/com.example.stable.v1.CronTab");
+  EXPECT_EQ(list["properties"]["metadata"]["$ref"],
+            "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta");
+  EXPECT_EQ(list["x-kubernetes-group-version-kind"][0]["kind"], "CronTabList");
+}
+
+TEST(CrdOpenApiTest, V2DefinitionsDropWhatSwagger2AndKubectlValidationCannotRead) {
+  CrdOpenApiKind k = CronTab(true, false);
+  k.schema = Json::parse(R"({"type": "object", "properties": {"spec": {"type": "object",
+      "properties": {
+        "nick": {"type": "string", "nullable": true},
+        "port": {"x-kubernetes-int-or-string": true, "anyOf": [{"type": "integer"},
+                 {"type": "string"}]},
+        "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": true,
+                 "properties": {"a": {"type": "string"}}},
+        "mode": {"type": "string", "oneOf": [{"pattern": "^a"}], "enum": ["a", "b"]},
+        "list": {"type": "array", "items": {"type": "object", "properties": {
+                 "n": {"type": "integer", "nullable": true}}}}}}}})");
+  const Json spec =
+      BuildCrdOpenApiV2Definitions({k})["com.example.stable.v1.CronTab"]["properties"]["spec"];
+  const Json& p = spec["properties"];
+  EXPECT_EQ(p["nick"], Json::object());
+  EXPECT_EQ(p["port"], Json({{"x-kubernetes-int-or-string", true}}));
+  EXPECT_EQ(p["free"], Json({{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}}));
+  EXPECT_EQ(p["mode"], Json({{"type", "string"}, {"enum", {"a", "b"}}}));
+  EXPECT_EQ(p["list"]["items"]["properties"]["n"], Json::object());
+}
+
 TEST(CrdOpenApiTest, ClusterScopedAndSubresourcePaths) {
   Json doc = Json::parse(
       BuildCrdOpenApiV3({"stable.example.com", "v1"}, {CronTab(false, true)}, Json::object()));

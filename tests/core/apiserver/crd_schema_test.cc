@@ -208,6 +208,45 @@ TEST(StructuralSchemaTest, PrunesUnknownFieldsButKeepsPreservedAndEmbeddedOnes) 
   EXPECT_EQ(obj["kind"], "CronTab");
 }
 
+TEST(StructuralSchemaTest, NamesWhatItPrunesAsStrictDecodingAndServerSideApplyDo) {
+  Json obj = WithSpec(Json::parse(R"({
+    "size": 1, "unknown": 1, "free": {"anything": 1}, "labels": {"k": "v"},
+    "settings": {"level": 1, "deep": {"x": 1}}
+  })"));
+  obj["metadata"]["bogus"] = 1;
+  obj["status"] = {{"other", 3}};
+  const Json before = obj;
+
+  std::vector<std::string> strict;
+  Schema()->FindUnknownFields(obj, /*apply_style=*/false, &strict);
+  EXPECT_EQ(obj, before) << "finding must not modify";
+  EXPECT_EQ(strict, (std::vector<std::string>{"metadata.bogus", "spec.settings.deep",
+                                              "spec.unknown", "status.other"}));
+  std::vector<std::string> apply;
+  Schema()->FindUnknownFields(obj, /*apply_style=*/true, &apply);
+  EXPECT_EQ(apply, (std::vector<std::string>{".metadata.bogus", ".spec.settings.deep",
+                                             ".spec.unknown", ".status.other"}));
+
+  std::vector<std::string> removed;
+  Schema()->Prune(obj, &removed);
+  EXPECT_EQ(removed, strict) << "the report is what a write prunes";
+  std::vector<std::string> after;
+  Schema()->FindUnknownFields(obj, false, &after);
+  EXPECT_TRUE(after.empty());
+}
+
+TEST(StructuralSchemaTest, NamesUnknownFieldsOfListItemsByIndex) {
+  Result<std::shared_ptr<const StructuralSchema>> s = StructuralSchema::Parse(Json::parse(R"({
+    "type": "object", "properties": {"spec": {"type": "object", "properties": {
+      "parts": {"type": "array", "items": {"type": "object",
+                "properties": {"name": {"type": "string"}}}}}}}})"));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Json obj = WithSpec(Json::parse(R"({"parts": [{"name": "a"}, {"name": "b", "x": 1}]})"));
+  std::vector<std::string> paths;
+  (*s)->FindUnknownFields(obj, false, &paths);
+  EXPECT_EQ(paths, std::vector<std::string>{"spec.parts[1].x"});
+}
+
 TEST(StructuralSchemaTest, DefaultsAbsentAndNullFieldsTopDown) {
   Json obj = WithSpec({{"size", 1}});
   Schema()->Default(obj);

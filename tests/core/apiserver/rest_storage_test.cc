@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "core/store/leveldb_store.h"
 #include "tests/core/apiserver/rest_storage_fixture.h"
@@ -92,6 +93,31 @@ TEST_F(RestStorageTest, GenerateNameAppendsFiveCharacters) {
   std::string name = w.object["metadata"]["name"];
   EXPECT_EQ(name.size(), 9u);
   EXPECT_EQ(name.rfind("web-", 0), 0u);
+}
+
+TEST_F(RestStorageTest, AGeneratedNameThatIsTakenIsGeneratedAgain) {
+  std::vector<std::string> suffixes = {"aaaaa", "aaaaa", "bbbbb"};
+  size_t next = 0;
+  storage_->SetNameSuffixSource([&](size_t) { return suffixes[std::min(next++, size_t{2})]; });
+  nlohmann::json obj = ConfigMap("");
+  obj["metadata"].erase("name");
+  obj["metadata"]["generateName"] = "web-";
+  EXPECT_EQ(Ok(storage_->Create({}, "default", obj)).object["metadata"]["name"], "web-aaaaa");
+  WriteResult second = Ok(storage_->Create({}, "default", obj));
+  EXPECT_EQ(second.object["metadata"]["name"], "web-bbbbb");
+  EXPECT_EQ(next, 3u);
+
+  // Only so often: a name space that stays taken ends in AlreadyExists, as upstream.
+  next = 0;
+  suffixes = {"aaaaa", "aaaaa", "aaaaa"};
+  ApiResult<WriteResult> taken = storage_->Create({}, "default", obj);
+  ASSERT_TRUE(std::holds_alternative<ApiError>(taken));
+  EXPECT_EQ(std::get<ApiError>(taken).status.code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(next, 8u);
+  // A name given by the client is never replaced.
+  ApiResult<WriteResult> named = storage_->Create({}, "default", ConfigMap("web-aaaaa"));
+  ASSERT_TRUE(std::holds_alternative<ApiError>(named));
+  EXPECT_EQ(next, 8u);
 }
 
 TEST_F(RestStorageTest, UpdateWithStaleResourceVersionConflicts) {

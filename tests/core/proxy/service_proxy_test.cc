@@ -12,75 +12,13 @@
 #include <functional>
 #include <thread>
 
+#include "core/proxy/nft_runner.h"
+#include "tests/core/proxy/scripted_api_client.h"
+
 namespace capstan::proxy {
 namespace {
 
-// Serves LISTs of Services and EndpointSlices from fixed items and lets the test emit watch
-// events. Thread-safe (one mutex).
-class ScriptedApiClient : public client::ApiClient {
- public:
-  class Handle : public client::WatchHandle {
-   public:
-    void Stop() override { done_ = true; }
-    bool Done() const override { return done_; }
-
-   private:
-    std::atomic<bool> done_{false};
-  };
-
-  Result<client::ApiResponse> Request(std::string_view method, std::string_view path,
-                                      std::string_view, std::string,
-                                      std::chrono::milliseconds) override {
-    if (method != "GET") return Status(StatusCode::kUnimplemented, "scripted client");
-    bool slices = path.find("endpointslices") != std::string_view::npos;
-    std::lock_guard<std::mutex> lock(mu_);
-    nlohmann::json list = {{"kind", slices ? "EndpointSliceList" : "ServiceList"},
-                           {"apiVersion", slices ? "discovery.k8s.io/v1" : "v1"},
-                           {"metadata", {{"resourceVersion", "1"}}},
-                           {"items", slices ? slices_ : services_}};
-    return client::ApiResponse{200, list.dump(), "application/json"};
-  }
-
-  std::unique_ptr<client::WatchHandle> Watch(std::string path, client::WatchEventCallback on_event,
-                                             client::WatchEndCallback) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    (path.find("endpointslices") != std::string::npos ? slice_watch_ : service_watch_) =
-        std::move(on_event);
-    return std::make_unique<Handle>();
-  }
-
-  const client::ClientConfig& config() const override { return config_; }
-  int OpenConnections() const override { return 0; }
-  int64_t ConnectionsOpened() const override { return 0; }
-
-  void AddInitial(bool slice, nlohmann::json object) {
-    std::lock_guard<std::mutex> lock(mu_);
-    (slice ? slices_ : services_).push_back(std::move(object));
-  }
-  // Emits a watch event once the informer watches; false when it never did.
-  bool Emit(bool slice, client::WatchEventType type, nlohmann::json object) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-      client::WatchEventCallback cb;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        cb = slice ? slice_watch_ : service_watch_;
-      }
-      if (cb) {
-        cb(type, std::make_shared<const nlohmann::json>(std::move(object)));
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return false;
-  }
-
- private:
-  std::mutex mu_;
-  nlohmann::json services_ = nlohmann::json::array(), slices_ = nlohmann::json::array();
-  client::WatchEventCallback service_watch_, slice_watch_;
-  client::ClientConfig config_;
-};
+using fakes::ScriptedApiClient;
 
 nlohmann::json Service(const std::string& name, const std::string& ip, int node_port) {
   nlohmann::json port = {{"name", "http"}, {"port", 80}, {"protocol", "TCP"}};
@@ -157,14 +95,19 @@ TEST_F(ServiceProxyTest, FollowsServicesAndEndpointSlicesAndDeletesItsTableOnSto
   std::string t = TableWhen(Has("10.1.2.3 . 8080"));
   EXPECT_NE(t.find("10.96.5.5 . tcp . 80 : goto pick-1"), std::string::npos) << t;
   EXPECT_NE(t.find("tcp . 30555 : goto ext-default/web/tcp/80"), std::string::npos) << t;
-  EXPECT_EQ(proxy_->Stats().full_syncs, 1);
+  EXPECT_EQ(fakes::WaitForStats(*proxy_, [](const ProxyStats& s) { return s.full_syncs >= 1; })
+                .full_syncs,
+            1);
 
   // An endpoint change is one incremental transaction.
   ASSERT_TRUE(api_.Emit(true, WatchEventType::kModified, Slice("10.1.2.4", true)));
   t = TableWhen(Has("10.1.2.4 . 8080"));
   EXPECT_NE(t.find("10.1.2.4 . 8080"), std::string::npos) << t;
   EXPECT_EQ(t.find("10.1.2.3"), std::string::npos) << t;
-  EXPECT_GE(proxy_->Stats().delta_syncs, 1);
+  ProxyStats stats =
+      fakes::WaitForStats(*proxy_, [](const ProxyStats& s) { return s.delta_syncs >= 1; });
+  EXPECT_GE(stats.delta_syncs, 1);
+  EXPECT_EQ(stats.full_syncs, 1);
 
   // Not ready: the service rejects.
   ASSERT_TRUE(api_.Emit(true, WatchEventType::kModified, Slice("10.1.2.4", false)));
@@ -189,8 +132,9 @@ TEST_F(ServiceProxyTest, FollowsServicesAndEndpointSlicesAndDeletesItsTableOnSto
   ASSERT_TRUE(api_.Emit(true, WatchEventType::kModified, Slice("10.1.2.5", true)));
   t = TableWhen(Has("10.1.2.5 . 8080"));
   EXPECT_NE(t.find("10.1.2.5 . 8080"), std::string::npos) << t;
-  EXPECT_EQ(proxy_->Stats().errors, 1);
-  EXPECT_EQ(proxy_->Stats().full_syncs, 2);
+  stats = fakes::WaitForStats(*proxy_, [](const ProxyStats& s) { return s.full_syncs >= 2; });
+  EXPECT_EQ(stats.errors, 1);
+  EXPECT_EQ(stats.full_syncs, 2);
 
   proxy_->Stop();
   EXPECT_FALSE(runner.Run({"list", "table", "ip", "capstan-proxy-test"}).ok());

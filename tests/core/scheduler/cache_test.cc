@@ -95,6 +95,76 @@ TEST(CacheTest, SnapshotsCopyOnlyChangedNodes) {
   EXPECT_EQ(snap.generation(), g);  // nothing changed
 }
 
+// The change log behind "capstan_host_sched_changed_nodes_v1": every pod event (assume, forget,
+// bind, delete) names its node once, tokens of other snapshots or from before a node was added
+// are not understood, and an unchanged snapshot keeps its token.
+TEST(CacheTest, SnapshotsListNodesChangedSinceAToken) {
+  Cache cache;
+  for (const char* n : {"a", "b", "c", "d"}) cache.AddNode(Node(n));
+  Snapshot snap, other;
+  cache.UpdateSnapshot(&snap);
+  std::vector<uint32_t> changed;
+  EXPECT_FALSE(snap.ChangedSince(0, &changed));
+  uint64_t t0 = snap.change_token();
+  EXPECT_NE(t0, 0u);
+  ASSERT_TRUE(snap.ChangedSince(t0, &changed));
+  EXPECT_TRUE(changed.empty());
+  cache.UpdateSnapshot(&snap);
+  EXPECT_EQ(snap.change_token(), t0);  // nothing changed
+  ASSERT_TRUE(cache.AssumePod(Pod("p", "b")).ok());
+  cache.UpdateSnapshot(&snap);
+  uint64_t t1 = snap.change_token();
+  EXPECT_NE(t1, t0);
+  ASSERT_TRUE(snap.ChangedSince(t0, &changed));
+  EXPECT_EQ(changed, (std::vector<uint32_t>{1}));
+  cache.ForgetPod("default/p");
+  cache.AddOrUpdatePod(Pod("q", "d"));
+  cache.UpdateSnapshot(&snap);
+  uint64_t t2 = snap.change_token();
+  cache.RemovePod("default/q");
+  cache.AddOrUpdatePod(Pod("r", "a"));
+  cache.UpdateSnapshot(&snap);
+  ASSERT_TRUE(snap.ChangedSince(t0, &changed));
+  EXPECT_EQ(changed, (std::vector<uint32_t>{0, 1, 3}));
+  ASSERT_TRUE(snap.ChangedSince(t1, &changed));
+  EXPECT_EQ(changed, (std::vector<uint32_t>{0, 1, 3}));
+  ASSERT_TRUE(snap.ChangedSince(t2, &changed));
+  EXPECT_EQ(changed, (std::vector<uint32_t>{0, 3}));
+  // Another snapshot's token, or one this snapshot never issued, asks for a full resync.
+  cache.AddNode(Node("a"));  // a changed node label set is a change of node a
+  cache.UpdateSnapshot(&other);
+  EXPECT_FALSE(snap.ChangedSince(other.change_token(), &changed));
+  EXPECT_FALSE(snap.ChangedSince(snap.change_token() + 1000, &changed));
+  // Adding a node moves indices: earlier tokens are no longer understood.
+  uint64_t before = snap.change_token();
+  cache.AddNode(Node("aa"));
+  cache.UpdateSnapshot(&snap);
+  EXPECT_FALSE(snap.ChangedSince(before, &changed));
+  ASSERT_TRUE(snap.ChangedSince(snap.change_token(), &changed));
+  EXPECT_TRUE(changed.empty());
+}
+
+TEST(CacheTest, TheChangeLogForgetsTokensOlderThanItsBound) {
+  Cache cache;
+  cache.AddNode(Node("a"));
+  Snapshot snap;
+  cache.UpdateSnapshot(&snap);
+  uint64_t first = snap.change_token();
+  ASSERT_TRUE(cache.AssumePod(Pod("p", "a")).ok());
+  cache.UpdateSnapshot(&snap);
+  uint64_t second = snap.change_token();
+  std::vector<uint32_t> changed;
+  for (int i = 0; i < 5000; ++i) {
+    cache.ForgetPod("default/p");
+    ASSERT_TRUE(cache.AssumePod(Pod("p", "a")).ok());
+    cache.UpdateSnapshot(&snap);
+  }
+  EXPECT_FALSE(snap.ChangedSince(first, &changed));
+  EXPECT_FALSE(snap.ChangedSince(second, &changed));
+  ASSERT_TRUE(snap.ChangedSince(snap.change_token(), &changed));
+  EXPECT_TRUE(changed.empty());
+}
+
 TEST(CacheTest, AddingAndRemovingNodesRebuildsIndexes) {
   Cache cache;
   cache.AddNode(Node("b"));

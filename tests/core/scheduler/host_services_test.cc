@@ -129,6 +129,56 @@ TEST_F(HostServicesTest, AffinityNodesListOnlyNodesWithAffinityPodsAndFollowUpda
   EXPECT_EQ(fn(raw(), state.handle(), 1, &idx, &count), CAPSTAN_RC_UNAVAILABLE);
 }
 
+TEST_F(HostServicesTest, ChangedNodesFollowTheSnapshotFromAToken) {
+  auto fn = Get<capstan_host_sched_changed_nodes_v1_fn>("capstan_host_sched_changed_nodes_v1");
+  ASSERT_NE(fn, nullptr);
+  Cache cache;
+  for (const char* n : {"a", "b", "c"}) cache.AddNode(*NodeInfo::FromJson(Shared(NodeJson(n))));
+  Snapshot snap;
+  cache.UpdateSnapshot(&snap);
+  struct Answer {
+    capstan_rc rc;
+    uint64_t token;
+    int32_t full;
+    std::vector<uint32_t> indices;
+  };
+  auto ask = [&](uint64_t since) {
+    CycleState state(&snap);
+    Answer a{};
+    const uint32_t* idx = nullptr;
+    uint32_t count = 0;
+    a.rc = fn(raw(), state.handle(), since, &a.token, &a.full, &idx, &count);
+    if (idx != nullptr) a.indices.assign(idx, idx + count);
+    return a;
+  };
+  Answer first = ask(0);  // a plugin's first look: everything
+  ASSERT_EQ(first.rc, CAPSTAN_RC_OK);
+  EXPECT_EQ(first.full, 1);
+  EXPECT_TRUE(first.indices.empty());
+  EXPECT_EQ(first.token, snap.change_token());
+  json bound = PodJson("p");
+  bound["spec"]["nodeName"] = "c";
+  cache.AddOrUpdatePod(*PodInfo::FromJson(Shared(bound)));
+  cache.UpdateSnapshot(&snap);
+  Answer next = ask(first.token);
+  ASSERT_EQ(next.rc, CAPSTAN_RC_OK);
+  EXPECT_EQ(next.full, 0);
+  EXPECT_EQ(next.indices, (std::vector<uint32_t>{2}));
+  EXPECT_NE(next.token, first.token);
+  Answer same = ask(next.token);
+  EXPECT_EQ(same.full, 0);
+  EXPECT_TRUE(same.indices.empty());
+  EXPECT_EQ(same.token, next.token);
+  CycleState state(&snap);
+  uint64_t token = 0;
+  int32_t full = 0;
+  const uint32_t* idx = nullptr;
+  uint32_t count = 0;
+  EXPECT_EQ(fn(raw(), state.handle(), 0, nullptr, &full, &idx, &count), CAPSTAN_RC_INVALID);
+  state.DetachSnapshot();
+  EXPECT_EQ(fn(raw(), state.handle(), 0, &token, &full, &idx, &count), CAPSTAN_RC_UNAVAILABLE);
+}
+
 TEST_F(HostServicesTest, CycleStateWritesOnlyInSerialPhasesAndReadsStayValid) {
   auto write = Get<capstan_host_sched_cycle_write_v1_fn>("capstan_host_sched_cycle_write_v1");
   auto read = Get<capstan_host_sched_cycle_read_v1_fn>("capstan_host_sched_cycle_read_v1");

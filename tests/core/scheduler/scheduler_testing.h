@@ -109,20 +109,26 @@ struct LoadedChain {
   const plugin::Chain* chain() const { return registry->chain(CAPSTAN_KIND_SCHED); }
 };
 
-inline LoadedChain LoadChain(const json& entries) {
+// The sched chain of `entries`, libraries relative to `plugin_dir`.
+inline LoadedChain LoadChain(const json& entries, const std::string& plugin_dir) {
   LoadedChain out;
   json doc = {{"apiVersion", "capstan.io/v1alpha1"},
               {"kind", "PluginConfiguration"},
-              {"pluginDirs", {CAPSTAN_TEST_SCHED_PLUGIN_DIR}},
+              {"pluginDirs", {plugin_dir}},
               {"chains", {{"sched", {{"plugins", entries}}}}}};
   Result<plugin::PluginConfiguration> config =
-      plugin::ParsePluginConfiguration(doc, "test", CAPSTAN_TEST_SCHED_PLUGIN_DIR);
+      plugin::ParsePluginConfiguration(doc, "test", plugin_dir);
   EXPECT_TRUE(config.ok()) << config.status().ToString();
   plugin::RegistryOptions options;
   options.configure_host = SchedHostConfigurer(out.services);
   out.registry = plugin::Registry::Load(*config, options);
   EXPECT_TRUE(out.registry->status().ok()) << out.registry->status().ToString();
   return out;
+}
+
+// The test plugins' chain (libraries under tests/core/scheduler/plugins).
+inline LoadedChain LoadChain(const json& entries) {
+  return LoadChain(entries, CAPSTAN_TEST_SCHED_PLUGIN_DIR);
 }
 
 // Polls `pred` until true or 10 s pass.

@@ -5,8 +5,9 @@
  * `logPath` the host gives, in the CRI log format; the host reads them itself.
  * Threading: calls for different sandboxes may run concurrently when the plugin declares
  * CAPSTAN_CAP_THREAD_SAFE; calls for one sandbox and its containers are serialized by the host,
- * except `on_exec`, which may run concurrently with anything. Every entry is optional (NULL is
- * UNIMPLEMENTED) except the sandbox and container lifecycle. Conventions: common.h. */
+ * except `on_exec` and `on_attach`, which may run concurrently with anything. Every entry is
+ * optional (NULL is UNIMPLEMENTED) except the sandbox and container lifecycle. Conventions:
+ * common.h. */
 #ifndef CAPSTAN_ABI_RUNTIME_H_
 #define CAPSTAN_ABI_RUNTIME_H_
 
@@ -17,7 +18,7 @@ extern "C" {
 #endif
 
 #define CAPSTAN_RUNTIME_IFACE_MAJOR 1
-#define CAPSTAN_RUNTIME_IFACE_MINOR 2
+#define CAPSTAN_RUNTIME_IFACE_MINOR 3
 
 /* One runtime call: `request_json` in, `*out_response_json` out. NOT_FOUND for unknown IDs
  * (except on stop/remove, which succeed on absent objects). */
@@ -86,6 +87,19 @@ typedef struct capstan_runtime_v1 {
    * read is left out. Hosts read a plugin built against minor 0 (smaller struct_size) as NULL:
    * no container metrics. */
   capstan_runtime_rpc_fn on_list_container_stats;
+  /* Optional (minor 3): attaches to the stdin of the running container {"containerId"}, as CRI
+   * Attach does for a container created with "stdin": true (and "stdinOnce", "tty"). Copies
+   * `streams->stdin_fd` to the container's stdin and, for a container with a terminal, applies
+   * the sizes read from `streams->resize_fd` (lines as for `on_exec`) to that terminal, until
+   * stdin_fd reaches EOF, the container stops taking stdin (it exited, or "stdinOnce" and a
+   * previous attach ended), or the call is cancelled (DEADLINE_EXCEEDED). The output is not
+   * passed: the host follows the container's log (stdout_fd and stderr_fd are -1). When an
+   * attach ends, a container with "stdinOnce" and without "tty" sees EOF on its stdin, as with
+   * containerd. INVALID when the container was created without stdin or is not running,
+   * NOT_FOUND for an unknown container. Hosts read a plugin built against an older minor
+   * (smaller struct_size) as NULL: attach shows the output only. */
+  capstan_rc (*on_attach)(capstan_plugin_state* state, capstan_call* call,
+                          capstan_host_buf request_json, const capstan_runtime_streams* streams);
 } capstan_runtime_v1;
 
 #ifdef __cplusplus

@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 #define CAPSTAN_SCHED_IFACE_MAJOR 1
-#define CAPSTAN_SCHED_IFACE_MINOR 1
+#define CAPSTAN_SCHED_IFACE_MINOR 2
 
 /* Opaque: the per-cycle state shared by plugins (Kubernetes' CycleState). */
 typedef struct capstan_sched_cycle capstan_sched_cycle;
@@ -273,6 +273,20 @@ typedef capstan_rc (*capstan_host_sched_affinity_nodes_v1_fn)(capstan_host_ctx* 
                                                               uint32_t pod_flags,
                                                               const uint32_t** out_indices,
                                                               uint32_t* out_count);
+
+/* "capstan_host_sched_changed_nodes_v1" (sched 1.2): which nodes of the cycle's snapshot changed
+ * (pods added, updated or removed, assumed or forgotten; node labels or other fields) since the
+ * snapshot a plugin saw when it was handed `since`, so a plugin can keep per-node state across
+ * cycles and revisit only those nodes. Writes this snapshot's token to `*out_token` (never 0; pass
+ * it as `since` next time). With `*out_full` = 0, `*out_indices` holds the `*out_count` ascending
+ * indices of the changed nodes (host-owned, valid until this thread's next call of this service
+ * and at most for the cycle). With `*out_full` = 1 the host cannot tell (`since` is 0, comes from
+ * another snapshot or is too old, or nodes were added or removed, which moves indices): the
+ * plugin must treat every node as changed and drop per-index state (`*out_indices` NULL,
+ * `*out_count` 0). UNAVAILABLE outside a scheduling cycle. Thread-safe. */
+typedef capstan_rc (*capstan_host_sched_changed_nodes_v1_fn)(
+    capstan_host_ctx* ctx, capstan_sched_cycle* cycle, uint64_t since, uint64_t* out_token,
+    int32_t* out_full, const uint32_t** out_indices, uint32_t* out_count);
 
 #ifdef __cplusplus
 } /* extern "C" */

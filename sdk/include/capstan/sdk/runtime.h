@@ -77,6 +77,14 @@ class RuntimePlugin {
     (void)call, (void)request_json, (void)streams, (void)exit_code;
     return Status::Unimplemented("Exec");
   }
+  // Optional (runtime minor 3): copies `streams.stdin_fd` to the stdin of the running container
+  // {"containerId"} (and `streams.resize_fd` sizes to its terminal) until stdin_fd's EOF, the
+  // container no longer takes stdin, or `call.Cancelled()` (DEADLINE_EXCEEDED). Output is not
+  // passed (the host reads the log). May run concurrently with anything (abi/runtime.h).
+  virtual Status Attach(Call& call, std::string_view request_json, const ExecStreams& streams) {
+    (void)call, (void)request_json, (void)streams;
+    return Status::Unimplemented("Attach");
+  }
 };
 
 #undef CAPSTAN_SDK_RUNTIME_OPTIONAL
@@ -115,6 +123,36 @@ struct RuntimeBridge {
       D, RuntimePlugin, Exec,
       "Status Exec(Call&, std::string_view request_json, const ExecStreams&, int32_t*)");
 
+  CAPSTAN_SDK_CHECK_SIGNATURE(D, RuntimePlugin, Attach,
+                              "Status Attach(Call&, std::string_view request_json, "
+                              "const ExecStreams&)");
+
+  static ExecStreams ReadStreams(const capstan_runtime_streams* streams) {
+    ExecStreams s;
+    if (CAPSTAN_SDK_HAS_FIELD(streams, capstan_runtime_streams, tty)) {
+      s.stdin_fd = streams->stdin_fd;
+      s.stdout_fd = streams->stdout_fd;
+      s.stderr_fd = streams->stderr_fd;
+      s.tty = streams->tty != 0;
+    }
+    if (CAPSTAN_SDK_HAS_FIELD(streams, capstan_runtime_streams, resize_fd)) {
+      s.resize_fd = streams->resize_fd;
+    }
+    return s;
+  }
+
+  static capstan_rc OnAttach(capstan_plugin_state* state, capstan_call* call,
+                             capstan_host_buf request,
+                             const capstan_runtime_streams* streams) noexcept {
+    return Guard(call, [&] {
+      auto* inst = Instance<D>::From(state);
+      Call c(call, inst->host);
+      Status st = static_cast<RuntimePlugin&>(inst->plugin)
+                      .Attach(c, ToView(request), ReadStreams(streams));
+      return Finish(call, st);
+    });
+  }
+
   static capstan_rc OnExec(capstan_plugin_state* state, capstan_call* call,
                            capstan_host_buf request, const capstan_runtime_streams* streams,
                            int32_t* out_exit_code) noexcept {
@@ -122,16 +160,7 @@ struct RuntimeBridge {
     return Guard(call, [&] {
       auto* inst = Instance<D>::From(state);
       Call c(call, inst->host);
-      ExecStreams s;
-      if (CAPSTAN_SDK_HAS_FIELD(streams, capstan_runtime_streams, tty)) {
-        s.stdin_fd = streams->stdin_fd;
-        s.stdout_fd = streams->stdout_fd;
-        s.stderr_fd = streams->stderr_fd;
-        s.tty = streams->tty != 0;
-      }
-      if (CAPSTAN_SDK_HAS_FIELD(streams, capstan_runtime_streams, resize_fd)) {
-        s.resize_fd = streams->resize_fd;
-      }
+      ExecStreams s = ReadStreams(streams);
       int32_t exit_code = -1;
       Status st = static_cast<RuntimePlugin&>(inst->plugin).Exec(c, ToView(request), s, &exit_code);
       if (out_exit_code != nullptr) *out_exit_code = exit_code;
@@ -159,6 +188,7 @@ struct RuntimeBridge {
       CAPSTAN_SDK_OPTIONAL(D, RuntimePlugin, Exec, &OnExec),
       CAPSTAN_SDK_RUNTIME_ENTRY(UpdateContainerResources, 13),
       CAPSTAN_SDK_RUNTIME_ENTRY(ListContainerStats, 14),
+      CAPSTAN_SDK_OPTIONAL(D, RuntimePlugin, Attach, &OnAttach),
   };
   static_assert(kSlotRuntimeFirst + 15 <= kSlotCount, "runtime output slots overflow");
 

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "core/agent/runtime_client.h"
 #include "core/plugin/registry.h"
@@ -78,6 +79,18 @@ class AgentServerTest : public ::testing::Test {
       return rt->Exec(c.container_id, c.cmd,
                       {c.stdin_fd, c.stdout_fd, c.stderr_fd, c.tty, c.resize_fd}, c.cancel);
     };
+    // The test's stub when set, else the fake runtime's (which has no on_attach).
+    o.attach_stdin = [this](const ExecCall& c) -> Result<int32_t> {
+      std::function<Result<int32_t>(const ExecCall&)> stub;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        stub = attach_stub_;
+      }
+      if (stub) return stub(c);
+      CAPSTAN_RETURN_IF_ERROR(
+          runtime_->Attach(c.container_id, {c.stdin_fd, -1, -1, c.tty, c.resize_fd}, c.cancel));
+      return 0;
+    };
     Result<std::unique_ptr<AgentServer>> s = AgentServer::Start(std::move(o));
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);
@@ -126,7 +139,7 @@ class AgentServerTest : public ::testing::Test {
   // Pod default/web (uid "uid-1") with containers main and side; main's status as given.
   void SetPod(int restart_count, const json& state, const json& last_state = json::object()) {
     json pod = {{"metadata", {{"name", "web"}, {"namespace", "default"}, {"uid", "uid-1"}}},
-                {"spec", {{"containers", {{{"name", "main"}}, {{"name", "side"}}}}}},
+                {"spec", {{"containers", {main_spec_, {{"name", "side"}}}}}},
                 {"status",
                  {{"phase", "Running"},
                   {"containerStatuses",
@@ -223,8 +236,34 @@ class AgentServerTest : public ::testing::Test {
   std::string container_id_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const json>> pods_;
+  json main_spec_ = {{"name", "main"}};                          // SetPod's spec of container main
+  std::function<Result<int32_t>(const ExecCall&)> attach_stub_;  // guarded by mu_
+  std::mutex exit_mu_;
+  std::thread exit_;  // a container's delayed exit; guarded by exit_mu_
   std::unique_ptr<AgentServer> server_;
 };
+
+// Copies stdin lines to the log as "got:<line>" records (a container running
+// `while read l; do echo got:$l; done`), then runs `at_eof`.
+Result<int32_t> EchoToLog(const ExecCall& c, const std::function<void(const std::string&)>& log,
+                          const std::function<void()>& at_eof) {
+  if (!c.cmd.empty() || c.stdout_fd >= 0 || c.stdin_fd < 0) {
+    return InvalidError("attach gets stdin only");
+  }
+  std::string carry;
+  char buf[256];
+  ssize_t n;
+  while ((n = read(c.stdin_fd, buf, sizeof(buf))) > 0) {
+    carry.append(buf, static_cast<size_t>(n));
+    size_t nl;
+    while ((nl = carry.find('\n')) != std::string::npos) {
+      log(Rec("stdout", "got:" + carry.substr(0, nl)));
+      carry.erase(0, nl + 1);
+    }
+  }
+  if (at_eof) at_eof();
+  return 0;
+}
 
 TEST_F(AgentServerTest, HealthzNeedsNoCertificate) {
   Result<apiserver::testing::Response> r = Get("/healthz", nullptr);
@@ -399,7 +438,6 @@ TEST_F(AgentServerTest, ExecRequestsThatCannotRunAreRefusedBeforeTheUpgrade) {
       {"/exec/default/web/main?command=ls&stdout=true", "v3.channel.k8s.io", 400},
       {"/exec/default/web/side?command=ls&stdout=true", "v5.channel.k8s.io", 400},  // not running
       {"/exec/default/gone/main?command=ls&stdout=true", "v5.channel.k8s.io", 404},
-      {"/attach/default/web/main?stdin=true&stdout=true", "v5.channel.k8s.io", 400},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(RefusedUpgradeStatus(c.target, admin(), c.protocol), c.want) << c.target;
@@ -417,6 +455,66 @@ TEST_F(AgentServerTest, AttachStreamsNewOutputUntilTheContainerEnds) {
                   });
   EXPECT_EQ(r.channels[1], "out\n");
   EXPECT_EQ(r.channels[2], "err\n");
+  EXPECT_EQ(json::parse(r.channels[3]).value("status", ""), "Success");
+}
+
+TEST_F(AgentServerTest, AttachWithStdinPassesInputToTheRuntimeAndEndsWithIt) {
+  main_spec_ = {{"name", "main"}, {"stdin", true}};
+  SetPod(0, json{{"running", json::object()}});
+  AppendLog(0, Rec("stdout", "history"));  // attach starts at the log's end
+  attach_stub_ = [this](const ExecCall& c) {
+    return EchoToLog(
+        c, [this](const std::string& rec) { AppendLog(0, rec); }, nullptr);
+  };
+  // No stdinOnce: the session ends with the client's stdin (v5 close of channel 0), with the
+  // output the log has by then.
+  WsResult r = Ws("/attach/default/web/main?stdin=true&stdout=true&stderr=true", admin(),
+                  {std::string(1, '\0') + "ping\n", std::string("\xff\0", 2)});
+  EXPECT_EQ(r.channels[1], "got:ping\n");
+  EXPECT_EQ(json::parse(r.channels[3]).value("status", ""), "Success");
+}
+
+TEST_F(AgentServerTest, AttachWithStdinOnceShowsTheOutputUntilTheContainerEnds) {
+  main_spec_ = {{"name", "main"}, {"stdin", true}, {"stdinOnce", true}};
+  SetPod(0, json{{"running", json::object()}});
+  AppendLog(0, Rec("stdout", "history"));  // attach starts at the log's end
+  // The container reads its stdin to the end, then says goodbye and exits.
+  attach_stub_ = [this](const ExecCall& c) {
+    return EchoToLog(
+        c, [this](const std::string& rec) { AppendLog(0, rec); },
+        [this] {
+          std::lock_guard<std::mutex> lock(exit_mu_);
+          exit_ = std::thread([this] {
+            // Not a wait for state: the exit comes later than the attach's end, so a session
+            // that ended with its stdin would miss "bye".
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            AppendLog(0, Rec("stdout", "bye"));
+            SetPod(0, json{{"terminated", {{"exitCode", 0}}}});
+          });
+        });
+  };
+  WsResult r = Ws("/attach/default/web/main?stdin=true&stdout=true&stderr=true", admin(),
+                  {std::string(1, '\0') + "ping\n", std::string("\xff\0", 2)});
+  {
+    std::lock_guard<std::mutex> lock(exit_mu_);
+    ASSERT_TRUE(exit_.joinable());
+    exit_.join();
+  }
+  EXPECT_EQ(r.channels[1], "got:ping\nbye\n");
+  EXPECT_EQ(json::parse(r.channels[3]).value("status", ""), "Success");
+}
+
+TEST_F(AgentServerTest, AttachWithStdinToARuntimeWithoutAttachShowsTheOutputOnly) {
+  main_spec_ = {{"name", "main"}, {"stdin", true}};
+  SetPod(0, json{{"running", json::object()}});
+  AppendLog(0, Rec("stdout", "history"));  // attach starts at the log's end
+  // The fake runtime has no on_attach: the input goes nowhere, the output still flows.
+  WsResult r = Ws("/attach/default/web/main?stdin=true&stdout=true", admin(),
+                  {std::string(1, '\0') + "ping\n"}, "v5.channel.k8s.io", [this] {
+                    AppendLog(0, Rec("stdout", "out"));
+                    SetPod(0, json{{"terminated", {{"exitCode", 0}}}});
+                  });
+  EXPECT_EQ(r.channels[1], "out\n");
   EXPECT_EQ(json::parse(r.channels[3]).value("status", ""), "Success");
 }
 

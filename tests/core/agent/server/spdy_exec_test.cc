@@ -1,7 +1,8 @@
 // Integration tests for exec and attach over plain SPDY/3.1 (core/agent/server/spdy_exec.h): a
 // real AgentServer on 127.0.0.1:0 whose exec function is a stub writing to the descriptors it
-// is given and whose pods directory holds one CRI log, driven by the SPDY test client
-// (spdy_test_client.h) as kubectl 1.20 drives it.
+// is given, whose attach stub turns stdin lines into log records, and whose pods directory
+// holds one CRI log, driven by the SPDY test client (spdy_test_client.h) as kubectl 1.20
+// drives it.
 #include "core/agent/server/spdy_exec.h"
 
 #include <gtest/gtest.h>
@@ -50,8 +51,32 @@ Result<int32_t> StubExec(const ExecCall& c) {
   return c.cmd.size() > 1 ? std::stoi(c.cmd[1]) : 0;
 }
 
+// The runtime's attach as a container running `while read l; do echo got:$l; done` sees it:
+// every stdin line becomes a stdout record of the log, until stdin ends.
+Result<int32_t> StubAttach(const ExecCall& c, const std::filesystem::path& log) {
+  if (c.container_id != "c1" || !c.cmd.empty() || c.stdout_fd >= 0 || c.stdin_fd < 0) {
+    return InvalidError("attach gets stdin only");
+  }
+  std::string carry;
+  char buf[256];
+  ssize_t n;
+  while ((n = read(c.stdin_fd, buf, sizeof(buf))) > 0) {
+    carry.append(buf, static_cast<size_t>(n));
+    size_t nl;
+    while ((nl = carry.find('\n')) != std::string::npos) {
+      std::ofstream(log, std::ios::app)
+          << "2026-01-02T03:04:07.000000000Z stdout F got:" << carry.substr(0, nl) << "\n";
+      carry.erase(0, nl + 1);
+    }
+  }
+  return 0;
+}
+
 class SpdyExecTest : public ::testing::Test {
  protected:
+  // Whether the server gets the runtime's attach (ExecSessionParams::attach_stdin).
+  virtual bool WithAttach() const { return true; }
+
   void SetUp() override {
     // A session still writing after the client closed its socket must not kill the test
     // (the capstan binary ignores SIGPIPE too).
@@ -71,13 +96,18 @@ class SpdyExecTest : public ::testing::Test {
       if (ns != "default" || name != "web") return std::shared_ptr<const json>();
       return std::make_shared<const json>(json{
           {"metadata", {{"name", "web"}, {"namespace", "default"}, {"uid", "u1"}}},
-          {"spec", {{"containers", {{{"name", "main"}}}}}},
+          {"spec", {{"containers", {{{"name", "main"}, {"stdin", true}}}}}},
           {"status",
            {{"phase", "Running"},
             {"containerStatuses",
              {{{"name", "main"}, {"containerID", "fake://c1"}, {"state", {{"running", {}}}}}}}}}});
     };
     o.exec = StubExec;
+    if (WithAttach()) {
+      o.attach_stdin = [log = pods_dir_ / "u1/logs/main/0.log"](const ExecCall& c) {
+        return StubAttach(c, log);
+      };
+    }
     Result<std::unique_ptr<AgentServer>> s = AgentServer::Start(std::move(o));
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);
@@ -181,10 +211,38 @@ TEST_F(SpdyExecTest, AttachStreamsWhatTheContainerWritesAfterTheUpgradeUntilItEn
   ASSERT_TRUE(c.ReadUntil(&s, [&] { return c.goaway(); }));
 }
 
-TEST_F(SpdyExecTest, RefusesAttachToStdinAndUnsupportedProtocolsBeforeUpgrading) {
+TEST_F(SpdyExecTest, AttachPassesStdinToTheRuntimeAndEndsWithIt) {
+  // The container keeps stdin open but has no stdinOnce: the session ends with its stdin, after
+  // the output the log has by then (the stub wrote it before returning).
+  SpdyTestClient c(server_->port(), pki_.pki().admin, SpdyMode::kPlain,
+                   "/attach/default/web/main?stdin=true&stdout=true&stderr=true",
+                   "v4.channel.k8s.io");
+  ASSERT_EQ(c.status(), 101);
+  c.OpenStream(1, {{"streamtype", "error"}}, false);
+  c.OpenStream(3, {{"streamtype", "stdin"}}, false);
+  c.Send(SpdyDataFrame(3, "early\n", false));  // before the last stream: kept until it opens
+  c.OpenStream(5, {{"streamtype", "stdout"}}, false);
+  c.OpenStream(7, {{"streamtype", "stderr"}}, false);
+  std::map<uint32_t, StreamResult> s;
+  ASSERT_TRUE(c.ReadUntil(&s, [&] { return s[5].data == "got:early\n"; })) << s[5].data;
+  c.Send(SpdyDataFrame(3, "ping\n", true));
+  ASSERT_TRUE(c.ReadUntil(&s, [&] { return s[1].fin && s[5].fin; }));
+  EXPECT_EQ(s[5].data, "got:early\ngot:ping\n");
+  EXPECT_NE(s[1].data.find(R"("status":"Success")"), std::string::npos) << s[1].data;
+}
+
+class SpdyExecWithoutAttachTest : public SpdyExecTest {
+ protected:
+  bool WithAttach() const override { return false; }
+};
+
+TEST_F(SpdyExecWithoutAttachTest, RefusesAttachToStdinWithoutTheRuntimesAttach) {
   SpdyTestClient attach(server_->port(), pki_.pki().admin, SpdyMode::kPlain,
                         "/attach/default/web/main?stdin=true&stdout=true", "v4.channel.k8s.io");
   EXPECT_EQ(attach.status(), 400);
+}
+
+TEST_F(SpdyExecTest, RefusesUnsupportedProtocolsAndExecWithoutACommandBeforeUpgrading) {
   SpdyTestClient v9(server_->port(), pki_.pki().admin, SpdyMode::kPlain,
                     "/exec/default/web/main?command=x&stdout=true", "v9.channel.k8s.io");
   EXPECT_EQ(v9.status(), 400);

@@ -151,12 +151,12 @@ struct SchedBridge {
   }
 
   // Unreserve and PostBind: no code to return, so exceptions are logged.
-  template <void (B::*M)(Call&, Cycle&, const PodView&, std::string_view)>
+  template <void (B::*M)(Call&, Cycle&, const PodView&, std::string_view), bool kUnreserve>
   static void OnNodeNotice(capstan_plugin_state* state, capstan_call* call,
                            capstan_sched_cycle* cycle, const capstan_sched_pod_view* pod,
                            capstan_host_str node_name) noexcept {
     auto* inst = Instance<D>::From(state);
-    GuardVoid(inst->host, M == &B::Unreserve ? "Unreserve" : "PostBind", [&] {
+    GuardVoid(inst->host, kUnreserve ? "Unreserve" : "PostBind", [&] {
       Call c(call, inst->host);
       Cycle cy(cycle, inst->host);
       (static_cast<B&>(inst->plugin).*M)(c, cy, PodView(pod), ToView(node_name));
@@ -190,11 +190,11 @@ struct SchedBridge {
       CAPSTAN_SDK_OPTIONAL(D, B, Score, &OnScore),
       CAPSTAN_SDK_OPTIONAL(D, B, NormalizeScore, &OnNormalizeScore),
       CAPSTAN_SDK_OPTIONAL(D, B, Reserve, &OnNodeStep<&B::Reserve>),
-      CAPSTAN_SDK_OPTIONAL(D, B, Unreserve, &OnNodeNotice<&B::Unreserve>),
+      CAPSTAN_SDK_OPTIONAL(D, B, Unreserve, (&OnNodeNotice<&B::Unreserve, true>)),
       CAPSTAN_SDK_OPTIONAL(D, B, Permit, &OnPermit),
       CAPSTAN_SDK_OPTIONAL(D, B, PreBind, &OnNodeStep<&B::PreBind>),
       CAPSTAN_SDK_OPTIONAL(D, B, Bind, &OnNodeStep<&B::Bind>),
-      CAPSTAN_SDK_OPTIONAL(D, B, PostBind, &OnNodeNotice<&B::PostBind>),
+      CAPSTAN_SDK_OPTIONAL(D, B, PostBind, (&OnNodeNotice<&B::PostBind, false>)),
   };
   static constexpr capstan_kind_descriptor Kind() {
     return {sizeof(capstan_kind_descriptor),
