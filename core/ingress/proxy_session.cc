@@ -65,13 +65,17 @@ void DropHopByHop(Fields& f) {
 
 // Streams what is left of the body that `p` is parsing from `in` to `out` through `sr` (whose
 // header was already written). The Beast relay pattern: the parser fills `buf`, the serializer
-// drains it; both report `need_buffer` when their piece is used up.
-template <bool kIsRequest, class In, class Out, class Arm>
+// drains it; both report `need_buffer` when their piece is used up. `read_done` runs once,
+// as soon as the whole body has been read from `in` and before its last piece is written, so
+// that `in` can be reused (pooled) while the client still receives the tail.
+template <bool kIsRequest, class In, class Out, class Arm, class ReadDone>
 asio::awaitable<error_code> RelayBody(In& in, boost::beast::flat_buffer& in_buf,
                                       http::parser<kIsRequest, http::buffer_body>& p,
                                       http::serializer<kIsRequest, http::buffer_body>& sr, Out& out,
-                                      std::array<char, kPieceBytes>& buf, Arm arm) {
+                                      std::array<char, kPieceBytes>& buf, Arm arm,
+                                      ReadDone read_done) {
   error_code ec;
+  bool reported = false;
   do {
     if (!p.is_done()) {
       p.get().body().data = buf.data();
@@ -87,6 +91,10 @@ asio::awaitable<error_code> RelayBody(In& in, boost::beast::flat_buffer& in_buf,
       p.get().body().data = nullptr;
       p.get().body().size = 0;
       p.get().body().more = false;
+    }
+    if (p.is_done() && !reported) {
+      reported = true;
+      read_done();
     }
     arm();
     co_await http::async_write(out, sr, Token(ec));
@@ -253,8 +261,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
           if (ec) co_return false;
         }
         const bool had_body = !req.is_done();
-        ec = co_await RelayBody(stream_, buf_, req, sr, *upstream_, piece_,
-                                [this] { Arm(impl_->options.io_timeout); });
+        ec = co_await RelayBody(
+            stream_, buf_, req, sr, *upstream_, piece_,
+            [this] { Arm(impl_->options.io_timeout); }, [] {});
         if (ec) co_return false;  // the client went away mid-body
         boost::beast::flat_buffer up_buf;
         http::response_parser<http::buffer_body> res;
@@ -318,14 +327,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Arm(impl_->options.io_timeout);
     co_await http::async_write_header(stream_, sr, Token(ec));
     if (ec) co_return false;
-    ec = co_await RelayBody(*upstream_, up_buf, res, sr, stream_, piece_,
-                            [this] { Arm(impl_->options.io_timeout); });
-    if (ec) co_return false;
-    if (upstream_keep && res.is_done() && up_buf.size() == 0 && !aborted_) {
-      impl_->pool.Put(key, std::move(*upstream_));
-    }
+    // The upstream connection goes back to the pool once its response is read, before the
+    // client has the last bytes: a request the client sends next finds it there.
+    tcp::socket& upstream = *upstream_;
+    ec = co_await RelayBody(
+        upstream, up_buf, res, sr, stream_, piece_, [this] { Arm(impl_->options.io_timeout); },
+        [&] {
+          if (upstream_keep && up_buf.size() == 0 && !aborted_) {
+            impl_->pool.Put(key, std::move(*upstream_));
+            upstream_.reset();
+          }
+        });
     upstream_.reset();
-    co_return keep;
+    co_return keep && !ec;
   }
 
   ProxyServer::Impl* const impl_;
