@@ -37,6 +37,7 @@ constexpr EntryInfo kSchedEntries[] = {
     CAPSTAN_ENTRY(capstan_sched_v1, on_pre_bind, false),
     CAPSTAN_ENTRY(capstan_sched_v1, on_bind, false),
     CAPSTAN_ENTRY(capstan_sched_v1, on_post_bind, false),
+    CAPSTAN_ENTRY(capstan_sched_v1, on_score_nodes, false),
 };
 constexpr EntryInfo kControllerEntries[] = {
     CAPSTAN_ENTRY(capstan_controller_v1, on_describe, true),

@@ -11,6 +11,9 @@ namespace {
 constexpr size_t kMinFeasibleNodesToFind = 100;
 constexpr size_t kChunk = 8;
 constexpr size_t kMinNodesForParallel = 32;
+// Nodes per on_score_nodes call: large enough that one ABI crossing serves many nodes, small
+// enough that two workers still share 100+ feasible nodes evenly.
+constexpr size_t kScoreSlice = 32;
 
 bool Rejects(capstan_rc rc) {
   return rc == CAPSTAN_RC_UNSCHEDULABLE || rc == CAPSTAN_RC_UNRESOLVABLE || rc == CAPSTAN_RC_DENIED;
@@ -363,20 +366,50 @@ std::string Algorithm::RunScores(CycleState& state, const PodInfo& pod, const Sn
   std::mutex error_mu;
   std::string error;
   state.set_writable(false);
+  auto fail = [&](const SchedPluginRef& p, capstan_rc rc, const std::string& msg) {
+    if (failed.exchange(true)) return;
+    std::lock_guard lock(error_mu);
+    error = "running Score plugin \"" + p.name + "\": " + plugin::RcName(rc) + ": " + msg;
+  };
+  // Plugins with on_score_nodes score a slice of nodes per call; the others one node per call.
+  std::vector<size_t> batched;
+  std::vector<size_t> single;
+  for (size_t a = 0; a < k; ++a) {
+    (plugins[active[a]].vt->on_score_nodes != nullptr ? batched : single).push_back(a);
+  }
   auto work = [&](int) {
     CallSlot& slot = Framework::ThreadSlot();
     std::string msg;
     for (;;) {
-      size_t begin = next.fetch_add(kChunk, std::memory_order_relaxed);
+      size_t begin = next.fetch_add(kScoreSlice, std::memory_order_relaxed);
       if (begin >= m || failed.load(std::memory_order_relaxed)) break;
-      for (size_t j = begin; j < std::min(m, begin + kChunk); ++j) {
+      const size_t end = std::min(m, begin + kScoreSlice);
+      for (size_t a : batched) {
+        const SchedPluginRef& p = plugins[active[a]];
+        int64_t* out = &scores[a * m + begin];
+        auto call = [&](capstan_plugin_state* s, capstan_call* c) {
+          return p.vt->on_score_nodes(s, c, state.handle(), pod.view(), &views[begin],
+                                      static_cast<uint32_t>(end - begin), out);
+        };
+        capstan_rc rc = p.thread_safe
+                            ? fw_->CallIn(slot, p, deadlines[active[a]], &msg, call)
+                            : fw_->Call(p, deadlines[active[a]], "on_score_nodes", &msg, call);
+        if (rc == CAPSTAN_RC_OK) continue;
+        if (p.ignore_errors) {
+          std::fill(out, out + (end - begin), int64_t{0});
+        } else {
+          fail(p, rc, msg);
+        }
+      }
+      if (single.empty()) continue;
+      for (size_t j = begin; j < end; ++j) {
         if (j + 1 < m) {
           const char* v = reinterpret_cast<const char*>(views[j + 1]);
           __builtin_prefetch(v);
           __builtin_prefetch(v + 64);
           __builtin_prefetch(v + 128);
         }
-        for (size_t a = 0; a < k; ++a) {
+        for (size_t a : single) {
           const SchedPluginRef& p = plugins[active[a]];
           int64_t score = 0;
           auto call = [&](capstan_plugin_state* s, capstan_call* c) {
@@ -389,9 +422,8 @@ std::string Algorithm::RunScores(CycleState& state, const PodInfo& pod, const Sn
             scores[a * m + j] = score;
           } else if (p.ignore_errors) {
             scores[a * m + j] = 0;
-          } else if (!failed.exchange(true)) {
-            std::lock_guard lock(error_mu);
-            error = "running Score plugin \"" + p.name + "\": " + plugin::RcName(rc) + ": " + msg;
+          } else {
+            fail(p, rc, msg);
           }
         }
       }

@@ -75,7 +75,7 @@ Result<std::unique_ptr<Framework>> Framework::Create(const plugin::Chain& chain,
     if (vt->on_filter != nullptr) fw->filter_.push_back(i);
     if (vt->on_post_filter != nullptr) fw->post_filter_.push_back(i);
     if (vt->on_pre_score != nullptr) fw->pre_score_.push_back(i);
-    if (vt->on_score != nullptr) fw->score_.push_back(i);
+    if (vt->on_score != nullptr || vt->on_score_nodes != nullptr) fw->score_.push_back(i);
     if (vt->on_reserve != nullptr || vt->on_unreserve != nullptr) fw->reserve_.push_back(i);
     if (vt->on_permit != nullptr) fw->permit_.push_back(i);
     if (vt->on_pre_bind != nullptr) fw->pre_bind_.push_back(i);

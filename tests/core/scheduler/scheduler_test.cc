@@ -103,6 +103,49 @@ TEST(SchedulerTest, PicksTheHighestWeightedScore) {
   EXPECT_EQ(h.BoundTo("p"), std::vector<std::string>{"c"});
 }
 
+TEST(SchedulerTest, ScoresPluginsWithAndWithoutOnScoreNodesTogether) {
+  // test-legacy-score (sched 1.2: on_score per node) prefers b; test-name-score (SDK: scored
+  // through on_score_nodes) prefers c. Weights decide: 1 vs 3 gives c, 5 vs 3 gives b.
+  for (auto [legacy_weight, want] : {std::pair{1, "c"}, std::pair{5, "b"}}) {
+    Harness h(Basic({Entry("legacy", "test-legacy-score", json::object(), legacy_weight),
+                     Entry("likes-c", "test-name-score", {{"prefer", "c"}}, 3)}));
+    for (const char* n : {"a", "b", "c"}) h.scheduler->OnNodeAdd(Shared(NodeJson(n)));
+    h.scheduler->OnPodAdd(Shared(PodJson("p")));
+    h.RunAll();
+    EXPECT_EQ(h.BoundTo("p"), std::vector<std::string>{want}) << "legacy weight " << legacy_weight;
+  }
+}
+
+TEST(SchedulerTest, ScoresEveryNodeAcrossSlicesOfOnScoreNodes) {
+  // 70 nodes span three on_score_nodes slices; node i scores i, so only a score written to the
+  // right node's place makes n69 win (and n68 when n69 is gone).
+  for (bool without_best : {false, true}) {
+    Harness h(Basic({Entry("label", "test-name-score", {{"fromLabel", true}}),
+                     Entry("legacy", "test-legacy-score")}));
+    for (int i = 0; i < 70; ++i) {
+      if (without_best && i == 69) continue;
+      std::string name = "n" + std::to_string(i);
+      h.scheduler->OnNodeAdd(Shared(NodeJson(name, "4", "8Gi", {{"score", std::to_string(i)}})));
+    }
+    h.scheduler->OnPodAdd(Shared(PodJson("p")));
+    h.RunAll();
+    EXPECT_EQ(h.BoundTo("p"), std::vector<std::string>{without_best ? "n68" : "n69"});
+  }
+}
+
+TEST(SchedulerTest, AScoreErrorOnAnyNodeFailsTheCycleNamingThePlugin) {
+  Harness h(Basic({Entry("faulty", "test-faulty", {{"errorIn", {"score"}}})}));
+  for (const char* n : {"a", "b", "c"}) h.scheduler->OnNodeAdd(Shared(NodeJson(n)));
+  h.scheduler->OnPodAdd(Shared(PodJson("p")));
+  h.RunAll();
+  EXPECT_TRUE(h.BoundTo("p").empty());
+  std::vector<std::string> events = h.EventMessages("FailedScheduling");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_NE(events[0].find("running Score plugin \"faulty\": ERROR"), std::string::npos)
+      << events[0];
+  EXPECT_TRUE(h.scheduler->queue().Contains("default/p"));
+}
+
 TEST(SchedulerTest, NormalizeScoreBringsRawScoresIntoRange) {
   json entries = Basic({Entry("label", "test-name-score",
                               {{"fromLabel", true}, {"normalize", true}, {"scale", 10}})});

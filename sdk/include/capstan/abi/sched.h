@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 #define CAPSTAN_SCHED_IFACE_MAJOR 1
-#define CAPSTAN_SCHED_IFACE_MINOR 2
+#define CAPSTAN_SCHED_IFACE_MINOR 3
 
 /* Opaque: the per-cycle state shared by plugins (Kubernetes' CycleState). */
 typedef struct capstan_sched_cycle capstan_sched_cycle;
@@ -252,6 +252,17 @@ typedef struct capstan_sched_v1 {
   /* PostBind: informational, after a successful bind. */
   void (*on_post_bind)(capstan_plugin_state* state, capstan_call* call, capstan_sched_cycle* cycle,
                        const capstan_sched_pod_view* pod, capstan_host_str node_name);
+
+  /* Since sched 1.3 (read only when `struct_size` covers it). Score for many nodes in one call:
+   * writes the raw score of `nodes[i]` to `out_scores[i]` for every i < `node_count`. When set,
+   * the host calls it instead of `on_score`, with disjoint slices of the feasible nodes (several
+   * at once from different threads when the plugin declares CAPSTAN_CAP_THREAD_SAFE), so one
+   * crossing of the ABI serves dozens of nodes. A non-OK code fails the cycle as `on_score`
+   * would (for a plugin configured to ignore errors, the slice scores 0). */
+  capstan_rc (*on_score_nodes)(capstan_plugin_state* state, capstan_call* call,
+                               capstan_sched_cycle* cycle, const capstan_sched_pod_view* pod,
+                               const capstan_sched_node_view* const* nodes, uint32_t node_count,
+                               int64_t* out_scores);
 } capstan_sched_v1;
 
 /* "capstan_host_sched_node_view_v1": the view of node `node_index` of the cycle's snapshot

@@ -55,6 +55,7 @@ static const capstan_sched_v1 kSched = {
     NULL,
     NULL,
     NULL,
+    NULL, /* on_score_nodes */
 };
 
 static const capstan_kind_descriptor kKinds[] = {

@@ -4,6 +4,8 @@
 #ifndef CAPSTAN_SDK_INTERNAL_SCHED_BRIDGE_H_
 #define CAPSTAN_SDK_INTERNAL_SCHED_BRIDGE_H_
 
+#include <algorithm>
+
 #include "capstan/sdk/internal/bridge.h"
 #include "capstan/sdk/sched.h"
 
@@ -123,6 +125,28 @@ struct SchedBridge {
     });
   }
 
+  // One Guard and one instance lookup for a slice of nodes; the plugin's Score runs per node.
+  static capstan_rc OnScoreNodes(capstan_plugin_state* state, capstan_call* call,
+                                 capstan_sched_cycle* cycle, const capstan_sched_pod_view* pod,
+                                 const capstan_sched_node_view* const* nodes, uint32_t node_count,
+                                 int64_t* out_scores) noexcept {
+    if (out_scores != nullptr) std::fill(out_scores, out_scores + node_count, int64_t{0});
+    return Guard(call, [&] {
+      auto* inst = Instance<D>::From(state);
+      Call c(call, inst->host);
+      Cycle cy(cycle, inst->host);
+      PodView pv(pod);
+      B& plugin = static_cast<B&>(inst->plugin);
+      for (uint32_t i = 0; i < node_count; ++i) {
+        int64_t score = 0;
+        Status s = plugin.Score(c, cy, pv, NodeView(nodes[i]), &score);
+        if (!s.ok()) return Finish(call, s);
+        if (out_scores != nullptr) out_scores[i] = score;
+      }
+      return Finish(call, Status::Ok());
+    });
+  }
+
   static capstan_rc OnNormalizeScore(capstan_plugin_state* state, capstan_call* call,
                                      capstan_sched_cycle* cycle, const capstan_sched_pod_view* pod,
                                      capstan_sched_node_score* scores,
@@ -195,6 +219,7 @@ struct SchedBridge {
       CAPSTAN_SDK_OPTIONAL(D, B, PreBind, &OnNodeStep<&B::PreBind>),
       CAPSTAN_SDK_OPTIONAL(D, B, Bind, &OnNodeStep<&B::Bind>),
       CAPSTAN_SDK_OPTIONAL(D, B, PostBind, (&OnNodeNotice<&B::PostBind, false>)),
+      CAPSTAN_SDK_OPTIONAL(D, B, Score, &OnScoreNodes),
   };
   static constexpr capstan_kind_descriptor Kind() {
     return {sizeof(capstan_kind_descriptor),
