@@ -61,7 +61,7 @@ void LocalExchangeSink::CloseExchange() {
   for (auto& cb : callbacks) threads_->PostOrRun(std::move(cb));
 }
 
-void LocalExchangeSink::RunWritten(std::function<void()> on_written) {
+void LocalExchangeSink::RunWritten(const std::function<void()>& on_written) {
   {
     std::lock_guard l(mu_);
     if (abandoned_) return;
@@ -111,8 +111,8 @@ void LocalExchangeSink::PostChunk(StatePtr, std::string data, std::function<void
   state_->queued_bytes.fetch_sub(n, std::memory_order_acq_rel);
   // Never inside WriteChunk: a producer may hold its own lock while writing (list_stream.cc).
   if (on_written) {
-    threads_->Post([self = shared_from_this(), on_written = std::move(on_written)]() mutable {
-      self->RunWritten(std::move(on_written));
+    threads_->Post([self = shared_from_this(), on_written = std::move(on_written)] {
+      self->RunWritten(on_written);
     });
   }
 }
@@ -212,7 +212,7 @@ bool LocalExchangeSink::Deliver(Item& item) {
       if (item.accounted > 0) {
         state_->queued_bytes.fetch_sub(item.accounted, std::memory_order_acq_rel);
       }
-      if (alive && item.on_written) RunWritten(std::move(item.on_written));
+      if (alive && item.on_written) RunWritten(item.on_written);
       return alive;
     }
     case Item::kEnd:

@@ -84,7 +84,7 @@ class LocalExchangeSink final : public ExchangeSink,
   // Marks the exchange closed and runs the OnClosed callbacks, unless it completed normally.
   void CloseExchange();
   // Runs `on_written` on a client thread unless the exchange ended abnormally first.
-  void RunWritten(std::function<void()> on_written);
+  void RunWritten(const std::function<void()>& on_written);
 
   const std::shared_ptr<LocalThreads> threads_;
   const std::shared_ptr<client::WatchEventStream> events_;  // null in request mode
