@@ -4,8 +4,10 @@
 // DIR/admin.kubeconfig, creates one Deployment of R replicas and watches its pods until all R
 // exist and all R are bound. Prints one JSON object with times, server CPU (from /proc) and RSS.
 // `--idle-rss` instead measures the idle server with and without its controller host.
+// `--control-plane-transport` is passed to the server (how its scheduler and controllers reach
+// the API: in-process, its default, or https).
 // Usage: deployment_bench [--capstan=BIN] [--plugin-dir=DIR] [--plugin-config=YAML]
-//                         [--nodes=N] [--replicas=R]
+//                         [--nodes=N] [--replicas=R] [--control-plane-transport=T]
 //                         [--creators=C] [--timeout=S] [--idle-rss] [--keep]
 #include <fcntl.h>
 #include <poll.h>
@@ -47,6 +49,7 @@ struct Flags {
   std::string capstan = CAPSTAN_BIN;
   std::string plugin_dir;     // empty: the server's default
   std::string plugin_config;  // empty: the server's default chains
+  std::string transport;      // --control-plane-transport; empty: the server's default
   size_t nodes = 1000;
   size_t replicas = 10000;
   int creators = 8;  // client threads registering nodes
@@ -76,6 +79,7 @@ class Server {
                                      "--ingress-https-port=0", "--dns-port=0"};
     if (!f.plugin_dir.empty()) args.push_back("--plugin-dir=" + f.plugin_dir);
     if (!f.plugin_config.empty()) args.push_back("--plugin-config=" + f.plugin_config);
+    if (!f.transport.empty()) args.push_back("--control-plane-transport=" + f.transport);
     if (!controllers) args.push_back("--disable-controllers");
     std::vector<char*> argv;
     argv.reserve(args.size() + 1);
@@ -407,6 +411,8 @@ int Main(int argc, char** argv) {
       f.plugin_dir = v;
     } else if (is("--plugin-config=")) {
       f.plugin_config = v;
+    } else if (is("--control-plane-transport=")) {
+      f.transport = v;
     } else if (is("--nodes=")) {
       f.nodes = strtoul(v.c_str(), nullptr, 10);
     } else if (is("--replicas=")) {
@@ -439,6 +445,7 @@ int Main(int argc, char** argv) {
       static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   out["capstan"] = f.capstan;
   if (!f.plugin_config.empty()) out["plugin_config"] = f.plugin_config;
+  out["control_plane_transport"] = f.transport.empty() ? "server default" : f.transport;
   printf("%s\n", out.dump(2).c_str());
   if (f.keep) {
     fprintf(stderr, "kept %s\n", dir.c_str());

@@ -3,8 +3,11 @@
 // scheduler_runner_test.cc), N Node and M pending Pod objects created through the API, then the
 // real scheduler (StartScheduler, core/scheduler/scheduler_runner.h) with the default sched
 // plugins as .so; timed until a pods watch has seen all M pods bound. Prints one JSON object.
+// `--transport=in-process` gives the scheduler the in-process client
+// (core/apiserver/local_api_client.h) instead of HTTPS; objects are created and the pods watch
+// runs over HTTPS either way.
 // Usage: scheduler_api_bench [--nodes=N] [--pods=M] [--parallelism=P] [--creators=C]
-//                            [--binding-threads=B]
+//                            [--binding-threads=B] [--transport=https|in-process]
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -23,6 +26,7 @@
 #include "bench/hollow_cluster.h"
 #include "core/apiserver/api_server.h"
 #include "core/apiserver/http_server.h"
+#include "core/apiserver/local_api_client.h"
 #include "core/plugin/chain_config.h"
 #include "core/plugin/registry.h"
 #include "core/registry/strategy_factory.h"
@@ -42,6 +46,7 @@ struct Flags {
   int parallelism = 2;
   int creators = 8;  // client threads creating the objects
   int binding_threads = SchedulerOptions{}.binding_threads;
+  std::string transport = "https";  // the scheduler's: https or in-process
 };
 
 class CertAuthenticator : public apiserver::Authenticator {
@@ -136,6 +141,8 @@ int Main(int argc, char** argv) {
       f.binding_threads = atoi(a + 18);
     } else if (strncmp(a, "--creators=", 11) == 0) {
       f.creators = atoi(a + 11);
+    } else if (strcmp(a, "--transport=https") == 0 || strcmp(a, "--transport=in-process") == 0) {
+      f.transport = a + 12;
     } else {
       fprintf(stderr, "unknown flag %s\n", a);
       return 2;
@@ -200,10 +207,18 @@ int Main(int argc, char** argv) {
         if (!s.ok()) fprintf(stderr, "watch ended: %s\n", s.ToString().c_str());
       });
 
+  std::unique_ptr<client::ApiClient> local;
+  if (f.transport == "in-process") {
+    Result<std::unique_ptr<apiserver::LocalApiClient>> l = apiserver::LocalApiClient::Open(
+        config,
+        [&](std::shared_ptr<apiserver::HttpExchange> ex) { (*api)->Handle(std::move(ex)); });
+    if (!l.ok()) Die("in-process client", l.status());
+    local = std::move(*l);
+  }
   auto services = std::make_shared<SchedHostServices>();
   std::unique_ptr<plugin::Registry> registry = LoadDefault(services);
   SchedulerRunnerOptions ro;
-  ro.client = c->get();
+  ro.client = local ? local.get() : c->get();
   ro.chain = registry->chain(CAPSTAN_KIND_SCHED);
   ro.services = services;
   ro.scheduler.parallelism = f.parallelism;
@@ -229,6 +244,7 @@ int Main(int argc, char** argv) {
               {"pods", f.pods},
               {"parallelism", f.parallelism},
               {"binding_threads", f.binding_threads},
+              {"transport", f.transport},
               {"completed", done},
               {"bound_seen_by_watch", bound},
               {"scheduled", st.scheduled.load()},
@@ -252,6 +268,7 @@ int Main(int argc, char** argv) {
   watch->Stop();
   (*runner)->Stop();
   runner->reset();
+  local.reset();
   http->Stop(std::chrono::milliseconds(500));
   (*api)->Shutdown();
   return done ? 0 : 1;

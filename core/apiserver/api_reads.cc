@@ -140,8 +140,6 @@ void ApiServer::List(RequestContext& ctx) {
   SendList(ctx.exchange, 200, std::move(headers), std::move(head), std::move(page.items), "]}");
 }
 
-namespace {
-
 // One open watch: its stream, its cache registration and its timers. Shared by the sink, the
 // close callback and the timers; the first of them to end it wins.
 struct WatchSession : std::enable_shared_from_this<WatchSession> {
@@ -192,7 +190,24 @@ struct WatchSession : std::enable_shared_from_this<WatchSession> {
   }
 };
 
-}  // namespace
+void ApiServer::TrackWatch(const std::shared_ptr<WatchSession>& session) {
+  std::lock_guard l(watches_mu_);
+  if (watches_.size() >= 64 && watches_.size() == watches_.capacity()) {
+    std::erase_if(watches_, [](const std::weak_ptr<WatchSession>& w) { return w.expired(); });
+  }
+  watches_.push_back(session);
+}
+
+void ApiServer::EndWatches() {
+  std::vector<std::weak_ptr<WatchSession>> watches;
+  {
+    std::lock_guard l(watches_mu_);
+    watches.swap(watches_);
+  }
+  for (auto& w : watches) {
+    if (auto session = w.lock()) session->End(true);  // no-op once ended
+  }
+}
 
 void ApiServer::Watch(RequestContext& ctx) {
   Result<ListOptions> opts = ParseListOptions([&](std::string_view n) { return ctx.Query(n); });
@@ -254,6 +269,7 @@ void ApiServer::Watch(RequestContext& ctx) {
     std::lock_guard l(session->mu);
     session->watcher = std::move(*watcher);
   }
+  TrackWatch(session);
   std::weak_ptr<WatchSession> weak = session;
   ctx.exchange->OnClosed([weak] {
     if (auto s = weak.lock()) s->End(false);

@@ -155,6 +155,7 @@ ApiServer::~ApiServer() { Shutdown(); }
 void ApiServer::Shutdown() {
   if (shut_down_.exchange(true)) return;
   workers_.join();
+  EndWatches();
   if (metrics_) metrics_->Stop();
   if (node_proxy_) node_proxy_->Shutdown();
   timers_.stop();

@@ -12,9 +12,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/api/discovery.h"
 #include "core/api/field_schema.h"
@@ -56,6 +58,7 @@ struct ApiServerOptions {
 
 class ApiServer;
 class MetricsApi;
+struct WatchSession;  // one open watch (api_reads.cc)
 
 // What one request handler needs, resolved once by the dispatcher.
 struct RequestContext {
@@ -136,6 +139,9 @@ class ApiServer {
   void Get(RequestContext& ctx);
   void List(RequestContext& ctx);
   void Watch(RequestContext& ctx);
+  // Remembers a streaming watch so that Shutdown() can end it; ends them all (api_reads.cc).
+  void TrackWatch(const std::shared_ptr<WatchSession>& session);
+  void EndWatches();
   // api_writes.cc
   void Create(RequestContext& ctx);
   void Update(RequestContext& ctx);
@@ -181,6 +187,10 @@ class ApiServer {
   boost::asio::io_context timers_;
   std::thread timer_thread_;
   std::atomic<bool> shut_down_{false};
+  std::mutex watches_mu_;  // guards `watches_`
+  // Watches, ended by Shutdown(): over HTTPS the HTTP server's Stop ends them first, but
+  // in-process clients (local_api_client.h) have no server in between.
+  std::vector<std::weak_ptr<WatchSession>> watches_;
   std::atomic<int64_t> requests_total_{0};
 };
 

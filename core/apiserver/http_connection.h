@@ -22,6 +22,8 @@
 
 namespace capstan::apiserver {
 
+class HttpConnection;
+
 // Owned jointly by the server and every connection, so the io_context outlives any
 // connection a handler still references. Registry methods are thread-safe (mutex).
 struct HttpRuntime {
@@ -61,8 +63,9 @@ struct HttpRuntime {
 };
 
 // Every private method runs on the connection's strand; public `Post*` methods may be called
-// from any thread and post there.
-class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+// from any thread and post there. The `ExchangeSink` of the exchanges it dispatches.
+class HttpConnection final : public ExchangeSink,
+                             public std::enable_shared_from_this<HttpConnection> {
  public:
   HttpConnection(std::shared_ptr<HttpRuntime> runtime, boost::asio::ip::tcp::socket socket);
   ~HttpConnection();
@@ -71,14 +74,15 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void PostBeginShutdown();
   void PostForceClose();
 
-  using StatePtr = std::shared_ptr<ExchangeState>;
-  void PostRespond(StatePtr state, int status, HttpHeaders headers, std::string body);
-  void PostStartStream(StatePtr state, int status, HttpHeaders headers);
-  void PostChunk(StatePtr state, std::string data, std::function<void()> on_written = nullptr);
-  void PostEndStream(StatePtr state);
-  void PostCut(StatePtr state);
-  void PostOnClosed(StatePtr state, std::function<void()> callback);
-  void PostTakeOver(StatePtr state, std::function<void(TakenSocket)> callback);
+  // ExchangeSink
+  void PostRespond(StatePtr state, int status, HttpHeaders headers, std::string body) override;
+  void PostStartStream(StatePtr state, int status, HttpHeaders headers) override;
+  void PostChunk(StatePtr state, std::string data, std::function<void()> on_written) override;
+  void PostEndStream(StatePtr state) override;
+  void PostCut(StatePtr state) override;
+  void PostOnClosed(StatePtr state, std::function<void()> callback) override;
+  bool CanTakeOverSocket() const override { return true; }
+  void PostTakeOver(StatePtr state, std::function<void(TakenSocket)> callback) override;
 
  private:
   using Clock = std::chrono::steady_clock;

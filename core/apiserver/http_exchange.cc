@@ -1,26 +1,23 @@
 // `HttpExchange` (http_exchange.h): validates the response sequence with an atomic phase on
-// the caller's thread, then posts the work to the connection (http_connection.cc).
+// the caller's thread, then passes the work to the sink (exchange_sink.h).
 #include "core/apiserver/http_exchange.h"
-
-#include "core/apiserver/http_connection.h"
 
 namespace capstan::apiserver {
 
-HttpExchange::HttpExchange(std::shared_ptr<HttpConnection> connection,
-                           std::shared_ptr<ExchangeState> state, HttpRequest request,
-                           size_t max_stream_queued_bytes)
-    : connection_(std::move(connection)),
+HttpExchange::HttpExchange(std::shared_ptr<ExchangeSink> sink, std::shared_ptr<ExchangeState> state,
+                           HttpRequest request, size_t max_stream_queued_bytes)
+    : sink_(std::move(sink)),
       state_(std::move(state)),
       request_(std::move(request)),
       max_stream_queued_bytes_(max_stream_queued_bytes) {}
 
 HttpExchange::~HttpExchange() {
   if (Transition(ExchangeState::kPending, ExchangeState::kDone)) {
-    connection_->PostRespond(
+    sink_->PostRespond(
         state_, 500, {{"Content-Type", "application/json"}},
         ErrorStatusJson(500, "InternalError", "the request handler did not respond"));
   } else if (Transition(ExchangeState::kStreaming, ExchangeState::kDone)) {
-    connection_->PostEndStream(state_);
+    sink_->PostEndStream(state_);
   }
 }
 
@@ -30,13 +27,13 @@ bool HttpExchange::Transition(int from, int to) {
 
 bool HttpExchange::Respond(int status, HttpHeaders headers, std::string body) {
   if (!Transition(ExchangeState::kPending, ExchangeState::kDone)) return false;
-  connection_->PostRespond(state_, status, std::move(headers), std::move(body));
+  sink_->PostRespond(state_, status, std::move(headers), std::move(body));
   return true;
 }
 
 bool HttpExchange::StartStream(int status, HttpHeaders headers) {
   if (closed() || !Transition(ExchangeState::kPending, ExchangeState::kStreaming)) return false;
-  connection_->PostStartStream(state_, status, std::move(headers));
+  sink_->PostStartStream(state_, status, std::move(headers));
   return true;
 }
 
@@ -52,26 +49,27 @@ bool HttpExchange::WriteChunk(std::string data, std::function<void()> on_written
   if (before + n > max_stream_queued_bytes_) {
     state_->queued_bytes.fetch_sub(n, std::memory_order_acq_rel);
     state_->closed.store(true, std::memory_order_release);
-    connection_->PostCut(state_);
+    sink_->PostCut(state_);
     return false;
   }
-  connection_->PostChunk(state_, std::move(data), std::move(on_written));
+  sink_->PostChunk(state_, std::move(data), std::move(on_written));
   return true;
 }
 
 bool HttpExchange::EndStream() {
   if (!Transition(ExchangeState::kStreaming, ExchangeState::kDone)) return false;
-  connection_->PostEndStream(state_);
+  sink_->PostEndStream(state_);
   return true;
 }
 
 void HttpExchange::OnClosed(std::function<void()> callback) {
-  connection_->PostOnClosed(state_, std::move(callback));
+  sink_->PostOnClosed(state_, std::move(callback));
 }
 
 bool HttpExchange::TakeOverSocket(std::function<void(TakenSocket)> on_taken) {
+  if (!sink_->CanTakeOverSocket()) return false;
   if (!Transition(ExchangeState::kPending, ExchangeState::kUpgraded)) return false;
-  connection_->PostTakeOver(state_, std::move(on_taken));
+  sink_->PostTakeOver(state_, std::move(on_taken));
   return true;
 }
 

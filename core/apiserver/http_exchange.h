@@ -1,47 +1,27 @@
 // `HttpExchange`: one request and its response, handed to the server's handler
 // (http_server.h). A handler answers with `Respond`, or streams with `StartStream` /
 // `WriteChunk` / `EndStream` (watch), or takes the socket over for a protocol upgrade
-// (WebSocket/SPDY exec and port-forward). The connection side lives in http_connection.cc.
+// (WebSocket/SPDY exec and port-forward). The response goes to the exchange's `ExchangeSink`
+// (exchange_sink.h): a TLS connection (http_connection.cc) or an in-process client
+// (local_exchange_sink.h).
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
 
+#include "core/apiserver/exchange_sink.h"
 #include "core/apiserver/http_request.h"
 #include "core/apiserver/http_response.h"
-#include "core/apiserver/http_tls_socket.h"
 
 namespace capstan::apiserver {
 
-class HttpConnection;
-
-// The TLS stream an upgraded connection continues on (an Asio AsyncStream; Beast's
-// websocket::stream<TlsStream> works on it). Its executor is the connection's strand; the new
-// owner must initiate I/O only from that executor.
-using TlsStream = TlsSocket;
-
-// What `TakeOverSocket` hands over. `stream` is null when the connection was already gone.
-struct TakenSocket {
-  std::unique_ptr<TlsStream> stream;
-  // Bytes the client sent after the request head, already decrypted; the new protocol's
-  // first input. Usually empty (clients wait for the 101).
-  std::string buffered;
-};
-
-// Shared between an exchange and its connection. Internal; exposed only so both sides can
-// hold it.
-struct ExchangeState {
-  enum Phase : int { kPending, kStreaming, kDone, kUpgraded };
-  std::atomic<int> phase{kPending};
-  std::atomic<bool> closed{false};      // client gone, stream cut or server stopping
-  std::atomic<size_t> queued_bytes{0};  // stream bytes accepted but not yet written
-};
-
 // Thread-safety: every method may be called from any thread (store commit thread, watch
-// notifier, a worker pool); each call is posted to the connection's strand and takes effect
-// in call order for calls made from one thread. Methods never block and never throw.
+// notifier, a worker pool); each call is passed to the sink (for a socket: posted to the
+// connection's strand) and takes effect in call order for calls made from one thread. Methods
+// never block and never throw. Below, "the connection" is the sink: for the in-process sink,
+// the client's threads stand for the connection's strand and "on the socket" means "taken by
+// the client".
 //
 // Lifetime: the handler receives a shared_ptr and may keep it as long as it likes; it keeps
 // the connection's memory (not its socket) alive. Dropping the last reference without having
@@ -52,7 +32,7 @@ struct ExchangeState {
 // return false where they return a value.
 class HttpExchange {
  public:
-  HttpExchange(std::shared_ptr<HttpConnection> connection, std::shared_ptr<ExchangeState> state,
+  HttpExchange(std::shared_ptr<ExchangeSink> sink, std::shared_ptr<ExchangeState> state,
                HttpRequest request, size_t max_stream_queued_bytes);
   ~HttpExchange();
   HttpExchange(const HttpExchange&) = delete;
@@ -104,14 +84,14 @@ class HttpExchange {
   // server no longer reads, writes, times out or closes that socket, and Stop() does not
   // track it. The server does not read ahead on upgrade requests, so `buffered` holds only
   // bytes the client sent eagerly. Returns false (and does not call `on_taken`) when a
-  // response was already started; when the client is already gone `on_taken` gets a null
-  // stream.
+  // response was already started or the sink has no socket (the in-process client); when the
+  // client is already gone `on_taken` gets a null stream.
   bool TakeOverSocket(std::function<void(TakenSocket)> on_taken);
 
  private:
   bool Transition(int from, int to);
 
-  std::shared_ptr<HttpConnection> connection_;
+  std::shared_ptr<ExchangeSink> sink_;
   std::shared_ptr<ExchangeState> state_;
   HttpRequest request_;
   size_t max_stream_queued_bytes_;

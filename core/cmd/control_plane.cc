@@ -2,6 +2,8 @@
 #include "core/cmd/control_plane.h"
 
 #include "capstan/abi/common.h"
+#include "core/apiserver/local_api_client.h"
+#include "core/client/kubeconfig.h"
 #include "core/common/log.h"
 
 namespace capstan::cmd {
@@ -14,12 +16,38 @@ void ControlPlane::Stop() {
   client_.reset();
 }
 
+Result<ControlPlaneTransport> ParseControlPlaneTransport(std::string_view text) {
+  if (text == "in-process") return ControlPlaneTransport::kInProcess;
+  if (text == "https") return ControlPlaneTransport::kHttps;
+  return InvalidError("--control-plane-transport wants in-process or https, not \"" +
+                      std::string(text) + "\"");
+}
+
+namespace {
+
+// The components' client: same kubeconfig (server, CA, admin certificate) either way.
+Result<std::unique_ptr<client::ApiClient>> ControlPlaneClient(const ControlPlaneOptions& options) {
+  if (options.transport == ControlPlaneTransport::kHttps) {
+    return client::ApiClient::FromKubeconfig(options.kubeconfig);
+  }
+  Result<client::ClientConfig> config = client::LoadKubeconfig(options.kubeconfig);
+  if (!config.ok()) return config.status();
+  Result<std::unique_ptr<apiserver::LocalApiClient>> local =
+      apiserver::LocalApiClient::Open(*config, options.api_handler);
+  if (!local.ok()) return local.status();
+  return std::unique_ptr<client::ApiClient>(std::move(*local));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ControlPlane>> StartControlPlane(const ControlPlaneOptions& options) {
   std::unique_ptr<ControlPlane> cp(new ControlPlane());
-  Result<std::unique_ptr<client::ApiClient>> client =
-      client::ApiClient::FromKubeconfig(options.kubeconfig);
+  Result<std::unique_ptr<client::ApiClient>> client = ControlPlaneClient(options);
   if (!client.ok()) return client.status().WithContext("control-plane API client");
   cp->client_ = std::move(*client);
+  log::Info(
+      "server", "control plane API transport",
+      {{"transport", options.transport == ControlPlaneTransport::kHttps ? "https" : "in-process"}});
 
   const plugin::Chain* sched = options.plugins->chain(CAPSTAN_KIND_SCHED);
   if (!options.scheduler) {

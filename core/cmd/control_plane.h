@@ -1,12 +1,15 @@
 // The in-process control-plane components `capstan server` runs next to the API server: the
-// scheduler and the controller host (and, as it lands, the local agent). They reach the API
-// over HTTPS through core/client with the admin identity — the same path they take when run as
-// separate processes — so nothing here touches the store. Used by server_cmd.cc.
+// scheduler and the controller host. They reach the API through a `client::ApiClient` with the
+// admin identity — by default the in-process one (core/apiserver/local_api_client.h: exchanges
+// handed to the API server's handler, no socket or TLS), or HTTPS as when they run as separate
+// processes — so nothing here touches the store. Used by server_cmd.cc.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <string_view>
 
+#include "core/apiserver/http_server.h"
 #include "core/client/api_client.h"
 #include "core/common/status.h"
 #include "core/controllers/controller_host.h"
@@ -17,8 +20,18 @@
 
 namespace capstan::cmd {
 
+// How the components reach the API server (`capstan server --control-plane-transport`).
+enum class ControlPlaneTransport { kInProcess, kHttps };
+
+// "in-process" or "https". Errors: kInvalid naming the accepted values.
+Result<ControlPlaneTransport> ParseControlPlaneTransport(std::string_view text);
+
 struct ControlPlaneOptions {
-  std::string kubeconfig;                     // the API and the identity the components use
+  std::string kubeconfig;  // the API and the identity the components use
+  ControlPlaneTransport transport = ControlPlaneTransport::kInProcess;
+  // kInProcess: the API server's handler (`ApiServer::Handle`); it must outlive the control
+  // plane.
+  apiserver::HttpHandler api_handler;
   const plugin::Registry* plugins = nullptr;  // borrowed; must outlive the control plane
   // The services configured into the registry's sched instances (SchedHostConfigurer).
   std::shared_ptr<scheduler::SchedHostServices> sched_services;

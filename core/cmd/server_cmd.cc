@@ -43,6 +43,9 @@ struct ServerFlags {
   bool disable_agent = false;
   bool disable_scheduler = false;
   bool disable_controllers = false;
+  // How the scheduler and controller host reach the API (control_plane.h).
+  std::string control_plane_transport = "in-process";
+  ControlPlaneTransport transport = ControlPlaneTransport::kInProcess;
   std::vector<std::string> disabled_controllers;  // names in the default controller chain
   // The local agent (without --disable-agent).
   std::string node_name;
@@ -215,6 +218,10 @@ int Serve(const ServerFlags& f) {
   }
   ControlPlaneOptions cp_options;
   cp_options.kubeconfig = pki->paths.admin_kubeconfig;
+  cp_options.transport = f.transport;
+  cp_options.api_handler = [raw_api](std::shared_ptr<apiserver::HttpExchange> ex) {
+    raw_api->Handle(std::move(ex));
+  };
   cp_options.plugins = plugins.get();
   cp_options.sched_services = sched_services;
   cp_options.scheduler = !f.disable_scheduler;
@@ -372,6 +379,10 @@ int RunServer(const Args& args) {
                 "leave this controller out of the default chain (e.g. node-lifecycle); repeatable");
   fs.Bool("disable-controllers", &f.disable_controllers,
           "do not run the controller host in this process");
+  fs.String("control-plane-transport", &f.control_plane_transport,
+            "how the scheduler and controller host reach the API server: in-process (handed to "
+            "it directly, with the admin identity) or https (over loopback, as separate "
+            "processes would)");
   AddImageGcFlags(&fs, &f.image_gc);
   Status parsed = fs.Parse(args);
   if (!parsed.ok()) {
@@ -400,6 +411,12 @@ int RunServer(const Args& args) {
     std::fprintf(stderr, "capstan server: --secure-port must be in 0..65535\n");
     return kExitUsage;
   }
+  Result<ControlPlaneTransport> transport = ParseControlPlaneTransport(f.control_plane_transport);
+  if (!transport.ok()) {
+    std::fprintf(stderr, "capstan server: %s\n", transport.status().message().c_str());
+    return kExitUsage;
+  }
+  f.transport = *transport;
   Result<agent::ImageGcOptions> image_gc = ImageGcOptionsFrom(f.image_gc);
   if (!image_gc.ok()) {
     std::fprintf(stderr, "capstan server: %s\n", image_gc.status().message().c_str());

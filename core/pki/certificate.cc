@@ -331,8 +331,11 @@ Result<X509Identity> IdentityFromCertPem(std::string_view chain_pem) {
   return X509Identity{std::move(info->common_name), std::move(info->organizations)};
 }
 
-Status VerifyCert(std::string_view ca_pem, std::string_view chain_pem, VerifyPurpose purpose,
-                  std::string_view host) {
+namespace {
+
+// VerifyCert; when `verified_pem` is not null, also the verified chain as PEM.
+Status Verify(std::string_view ca_pem, std::string_view chain_pem, VerifyPurpose purpose,
+              std::string_view host, std::string* verified_pem) {
   Result<std::vector<CertPtr>> cas = ParseCertChainPem(ca_pem, "CA bundle");
   if (!cas.ok()) return cas.status();
   Result<std::vector<CertPtr>> chain = ParseCertChainPem(chain_pem, "certificate chain");
@@ -374,6 +377,40 @@ Status VerifyCert(std::string_view ca_pem, std::string_view chain_pem, VerifyPur
     ClearOpenSslErrors();
     return Status(StatusCode::kUnauthenticated, std::string("certificate verification failed: ") +
                                                     X509_verify_cert_error_string(err));
+  }
+  if (verified_pem == nullptr) return Status::Ok();
+  STACK_OF(X509)* verified = X509_STORE_CTX_get0_chain(ctx.get());
+  for (int i = 0; verified != nullptr && i < sk_X509_num(verified); ++i) {
+    Result<std::string> pem = CertToPem(sk_X509_value(verified, i));
+    if (!pem.ok()) return pem.status();
+    verified_pem->append(*pem);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status VerifyCert(std::string_view ca_pem, std::string_view chain_pem, VerifyPurpose purpose,
+                  std::string_view host) {
+  return Verify(ca_pem, chain_pem, purpose, host, nullptr);
+}
+
+Result<std::string> VerifiedChainPem(std::string_view ca_pem, std::string_view chain_pem,
+                                     VerifyPurpose purpose, std::string_view host) {
+  std::string out;
+  CAPSTAN_RETURN_IF_ERROR(Verify(ca_pem, chain_pem, purpose, host, &out));
+  return out;
+}
+
+Status CheckKeyMatchesCert(std::string_view cert_pem, std::string_view key_pem) {
+  Result<CertPtr> cert = ParseCertPem(cert_pem, "client certificate");
+  if (!cert.ok()) return cert.status();
+  Result<KeyPtr> key = ParseKeyPem(key_pem, "client key");
+  if (!key.ok()) return key.status();
+  ClearOpenSslErrors();
+  if (X509_check_private_key(cert->get(), key->get()) != 1) {
+    ClearOpenSslErrors();
+    return InvalidError("the private key does not match the certificate");
   }
   return Status::Ok();
 }

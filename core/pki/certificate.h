@@ -95,4 +95,14 @@ enum class VerifyPurpose { kAny, kServer, kClient };
 Status VerifyCert(std::string_view ca_pem, std::string_view chain_pem, VerifyPurpose purpose,
                   std::string_view host = {});
 
+// VerifyCert that also returns the verified chain as PEM, leaf first, up to and including the
+// trusted CA: what a TLS server records for a verified client certificate (the API server's
+// `HttpRequest::client_cert_chain_pem`). Errors: those of VerifyCert.
+Result<std::string> VerifiedChainPem(std::string_view ca_pem, std::string_view chain_pem,
+                                     VerifyPurpose purpose, std::string_view host = {});
+
+// OK when `key_pem` is the private key of the first certificate in `cert_pem` (what a TLS
+// handshake proves). Errors: kBadRequest for unparseable PEM; kInvalid when they do not match.
+Status CheckKeyMatchesCert(std::string_view cert_pem, std::string_view key_pem);
+
 }  // namespace capstan::pki

@@ -76,6 +76,37 @@ TEST(CertificateTest, VerificationRejectsWrongHostWrongCaAndWrongPurpose) {
   EXPECT_TRUE(VerifyCert(ca.cert_pem, client.cert_pem, VerifyPurpose::kClient).ok());
 }
 
+TEST(CertificateTest, VerifiedChainRunsFromTheLeafToTheTrustedCa) {
+  CertKeyPair ca = MustCa();
+  CertSpec spec;
+  spec.common_name = "jane";
+  spec.usage = CertUsage::kClient;
+  CertKeyPair client = MustIssue(ca, spec);
+
+  Result<std::string> chain =
+      VerifiedChainPem(ca.cert_pem, client.cert_pem, VerifyPurpose::kClient);
+  ASSERT_TRUE(chain.ok()) << chain.status().ToString();
+  EXPECT_EQ(*chain, client.cert_pem + ca.cert_pem);
+
+  CertKeyPair other_ca = MustCa("other");
+  EXPECT_EQ(
+      VerifiedChainPem(other_ca.cert_pem, client.cert_pem, VerifyPurpose::kClient).status().code(),
+      StatusCode::kUnauthenticated);
+}
+
+TEST(CertificateTest, KeyMustBelongToTheCertificate) {
+  CertKeyPair ca = MustCa();
+  CertSpec spec;
+  spec.common_name = "jane";
+  spec.usage = CertUsage::kClient;
+  CertKeyPair client = MustIssue(ca, spec);
+  CertKeyPair other = MustIssue(ca, spec);
+
+  EXPECT_TRUE(CheckKeyMatchesCert(client.cert_pem, client.key_pem).ok());
+  EXPECT_EQ(CheckKeyMatchesCert(client.cert_pem, other.key_pem).code(), StatusCode::kInvalid);
+  EXPECT_EQ(CheckKeyMatchesCert(client.cert_pem, "junk").code(), StatusCode::kBadRequest);
+}
+
 TEST(CertificateTest, ClientCertIdentityIsCommonNameAndOrganizations) {
   CertKeyPair ca = MustCa();
   CertSpec spec;
