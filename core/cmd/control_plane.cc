@@ -23,26 +23,22 @@ Result<ControlPlaneTransport> ParseControlPlaneTransport(std::string_view text) 
                       std::string(text) + "\"");
 }
 
-namespace {
-
-// The components' client: same kubeconfig (server, CA, admin certificate) either way.
-Result<std::unique_ptr<client::ApiClient>> ControlPlaneClient(const ControlPlaneOptions& options) {
-  if (options.transport == ControlPlaneTransport::kHttps) {
-    return client::ApiClient::FromKubeconfig(options.kubeconfig);
+Result<std::unique_ptr<client::ApiClient>> OpenComponentClient(const ComponentApi& api) {
+  if (api.transport == ControlPlaneTransport::kHttps) {
+    return client::ApiClient::FromKubeconfig(api.kubeconfig);
   }
-  Result<client::ClientConfig> config = client::LoadKubeconfig(options.kubeconfig);
+  Result<client::ClientConfig> config = client::LoadKubeconfig(api.kubeconfig);
   if (!config.ok()) return config.status();
   Result<std::unique_ptr<apiserver::LocalApiClient>> local =
-      apiserver::LocalApiClient::Open(*config, options.api_handler);
+      apiserver::LocalApiClient::Open(*config, api.api_handler);
   if (!local.ok()) return local.status();
   return std::unique_ptr<client::ApiClient>(std::move(*local));
 }
 
-}  // namespace
-
 Result<std::unique_ptr<ControlPlane>> StartControlPlane(const ControlPlaneOptions& options) {
   std::unique_ptr<ControlPlane> cp(new ControlPlane());
-  Result<std::unique_ptr<client::ApiClient>> client = ControlPlaneClient(options);
+  Result<std::unique_ptr<client::ApiClient>> client =
+      OpenComponentClient({options.kubeconfig, options.transport, options.api_handler});
   if (!client.ok()) return client.status().WithContext("control-plane API client");
   cp->client_ = std::move(*client);
   log::Info(
@@ -86,8 +82,7 @@ std::unique_ptr<RunningIngress> StartIngress(const IngressStartOptions& options)
   io.proxy.https_port = options.https_port;
   io.status_address = options.status_address;
   auto running = std::make_unique<RunningIngress>();
-  Result<std::unique_ptr<client::ApiClient>> client =
-      client::ApiClient::FromKubeconfig(options.kubeconfig);
+  Result<std::unique_ptr<client::ApiClient>> client = OpenComponentClient(options.api);
   Status error = client.status();
   if (client.ok()) {
     running->client = std::move(*client);

@@ -26,6 +26,19 @@ enum class ControlPlaneTransport { kInProcess, kHttps };
 // "in-process" or "https". Errors: kInvalid naming the accepted values.
 Result<ControlPlaneTransport> ParseControlPlaneTransport(std::string_view text);
 
+// How one of the server's own components (scheduler, controller host, DNS, ingress) reaches
+// the API: the kubeconfig gives the API and the admin identity either way.
+struct ComponentApi {
+  std::string kubeconfig;
+  ControlPlaneTransport transport = ControlPlaneTransport::kInProcess;
+  // kInProcess: the API server's handler (`ApiServer::Handle`); it must outlive every client
+  // opened with it.
+  apiserver::HttpHandler api_handler;
+};
+
+// A client for one component. Errors: the kubeconfig's, the client's.
+Result<std::unique_ptr<client::ApiClient>> OpenComponentClient(const ComponentApi& api);
+
 struct ControlPlaneOptions {
   std::string kubeconfig;  // the API and the identity the components use
   ControlPlaneTransport transport = ControlPlaneTransport::kInProcess;
@@ -61,7 +74,7 @@ Result<std::unique_ptr<ControlPlane>> StartControlPlane(const ControlPlaneOption
 // The built-in ingress (core/ingress) over its own API client. `address` "" means the API
 // server's bind address; `status_address` is what Ingress status reports.
 struct IngressStartOptions {
-  std::string kubeconfig;
+  ComponentApi api;
   std::string address;
   int http_port = 80;
   int https_port = 443;

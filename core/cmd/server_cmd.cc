@@ -216,12 +216,14 @@ int Serve(const ServerFlags& f) {
     log::Warn("server", "the kubernetes Service is not in place",
               {{"error", kubernetes_service.ToString()}});
   }
+  // The server's own components reach the API in-process unless told otherwise.
+  const ComponentApi component_api{
+      pki->paths.admin_kubeconfig, f.transport,
+      [raw_api](std::shared_ptr<apiserver::HttpExchange> ex) { raw_api->Handle(std::move(ex)); }};
   ControlPlaneOptions cp_options;
-  cp_options.kubeconfig = pki->paths.admin_kubeconfig;
-  cp_options.transport = f.transport;
-  cp_options.api_handler = [raw_api](std::shared_ptr<apiserver::HttpExchange> ex) {
-    raw_api->Handle(std::move(ex));
-  };
+  cp_options.kubeconfig = component_api.kubeconfig;
+  cp_options.transport = component_api.transport;
+  cp_options.api_handler = component_api.api_handler;
   cp_options.plugins = plugins.get();
   cp_options.sched_services = sched_services;
   cp_options.scheduler = !f.disable_scheduler;
@@ -234,8 +236,7 @@ int Serve(const ServerFlags& f) {
   std::unique_ptr<dns::ClusterDns> cluster_dns;
   std::string kube_dns_ip;  // set once kube-dns fronts the DNS: the local pods' nameserver
   if (!f.disable_dns) {
-    Result<std::unique_ptr<client::ApiClient>> c =
-        client::ApiClient::FromKubeconfig(pki->paths.admin_kubeconfig);
+    Result<std::unique_ptr<client::ApiClient>> c = OpenComponentClient(component_api);
     if (!c.ok()) return fail(c.status());
     dns_client = std::move(*c);
     dns::DnsServerOptions d;
@@ -268,10 +269,9 @@ int Serve(const ServerFlags& f) {
   std::unique_ptr<RunningIngress> ingress;
   if (!f.disable_ingress) {
     std::string address = f.ingress_address.empty() ? f.bind_address : f.ingress_address;
-    ingress =
-        StartIngress({pki->paths.admin_kubeconfig, address, static_cast<int>(f.ingress_http_port),
-                      static_cast<int>(f.ingress_https_port),
-                      address == "0.0.0.0" || address == "::" ? advertise : address});
+    ingress = StartIngress({component_api, address, static_cast<int>(f.ingress_http_port),
+                            static_cast<int>(f.ingress_https_port),
+                            address == "0.0.0.0" || address == "::" ? advertise : address});
   }
   std::unique_ptr<LocalAgent> local_agent;
   if (!f.pod_routes.empty() && f.pod_routes != "host-gw" && f.pod_routes != "none") {
@@ -380,9 +380,9 @@ int RunServer(const Args& args) {
   fs.Bool("disable-controllers", &f.disable_controllers,
           "do not run the controller host in this process");
   fs.String("control-plane-transport", &f.control_plane_transport,
-            "how the scheduler and controller host reach the API server: in-process (handed to "
-            "it directly, with the admin identity) or https (over loopback, as separate "
-            "processes would)");
+            "how the server's own scheduler, controller host, DNS and ingress reach the API "
+            "server: in-process (handed to it directly, with the admin identity) or https (over "
+            "loopback, as separate processes would)");
   AddImageGcFlags(&fs, &f.image_gc);
   Status parsed = fs.Parse(args);
   if (!parsed.ok()) {
