@@ -98,8 +98,8 @@ sdk::Status CreatePodNamespaces(const PodNamespacePaths& paths) {
     close(fd);
   }
   if (paths.net.empty() && paths.ipc.empty() && paths.uts.empty()) return sdk::Status::Ok();
-  // A thread rather than a forked child: forking copies the host's whole address space (page
-  // tables of a process of hundreds of MB) and tears it down again, for three syscalls.
+  // A thread rather than a forked child: a fork copies the host's page tables (the server maps
+  // GBs of reserved heap and thread stacks) and tears them down again, for a few syscalls.
   Outcome outcome;
   try {
     std::thread worker([&paths, &outcome] { outcome = NamespaceThread(paths); });
