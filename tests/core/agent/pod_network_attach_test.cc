@@ -68,6 +68,14 @@ class OverlapNetwork : public PodNetwork {
 
 class PodNetworkAttachTest : public testing::AgentFixture {
  protected:
+  // Owned by the fixture, so that it outlives the agent (stopped in TearDown) even when a test
+  // fails while an ADD is still waiting.
+  OverlapNetwork& Network() {
+    network_ = std::make_unique<OverlapNetwork>(&runtime_);
+    return *network_;
+  }
+  std::unique_ptr<OverlapNetwork> network_;
+
   json OneContainerPod(const std::string& name, const json& env = json::array()) {
     return Pod(name, {{"containers",
                        json::array({{{"name", "main"}, {"image", "nginx"}, {"env", env}}})}});
@@ -76,7 +84,7 @@ class PodNetworkAttachTest : public testing::AgentFixture {
 
 TEST_F(PodNetworkAttachTest, AddRunsWhileTheFirstContainerIsCreatedAndBeforeItStarts) {
   fake_config_["netnsDir"] = "/run/fake-netns";
-  OverlapNetwork network(&runtime_);
+  OverlapNetwork& network = Network();
   StartAgent([&](AgentOptions& o) { o.network = &network; });
   ASSERT_TRUE(Create("/api/v1/namespaces/default/pods", OneContainerPod("overlap")).ok());
   ASSERT_TRUE(Eventually([&] { return Condition(GetPod("overlap"), "Ready") == "True"; }));
@@ -98,7 +106,7 @@ TEST_F(PodNetworkAttachTest, AddRunsWhileTheFirstContainerIsCreatedAndBeforeItSt
 
 TEST_F(PodNetworkAttachTest, AContainerReadingThePodIpIsCreatedAfterTheAdd) {
   fake_config_["netnsDir"] = "/run/fake-netns";
-  OverlapNetwork network(&runtime_);
+  OverlapNetwork& network = Network();
   network.wait_for_container = false;
   StartAgent([&](AgentOptions& o) { o.network = &network; });
   json env = json::array(
@@ -115,7 +123,7 @@ TEST_F(PodNetworkAttachTest, AContainerReadingThePodIpIsCreatedAfterTheAdd) {
 
 TEST_F(PodNetworkAttachTest, AFailedAddRemovesTheContainerCreatedBesideItAndRetries) {
   fake_config_["netnsDir"] = "/run/fake-netns";
-  OverlapNetwork network(&runtime_);
+  OverlapNetwork& network = Network();
   network.fail_first = 1;
   StartAgent([&](AgentOptions& o) { o.network = &network; });
   ASSERT_TRUE(Create("/api/v1/namespaces/default/pods", OneContainerPod("retry")).ok());
