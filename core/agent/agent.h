@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -149,6 +150,10 @@ class Agent {
     bool volumes_ready = false;
     std::chrono::steady_clock::time_point volumes_synced{};
     SyncTimeline timeline;  // of the sync in progress (debug logging)
+    // A CNI ADD in flight beside the first container's creation (pod_network_attach.cc); it
+    // never outlives the sync that started it.
+    std::future<Result<PodNetworkResult>> network_pending;
+    PodNetworkRequest network_request;
   };
 
   explicit Agent(AgentOptions options, std::unique_ptr<RuntimeClient> runtime);
@@ -181,6 +186,16 @@ class Agent {
   Status RemoveContainer(ContainerRecord& rec, int64_t grace_seconds);
   // Pod-level setup before containers: volumes, sandbox, network, /etc/hosts, resolv.conf.
   Status EnsureSandbox(const nlohmann::json& pod, PodRecord& record);
+  // Writes the pod's /etc/hosts (with its IP once known) and resolv.conf in place: containers
+  // bind-mount the files, so a rewrite reaches those already created.
+  Status WritePodFiles(const nlohmann::json& pod, const PodRecord& record);
+  // pod_network_attach.cc: CNI ADD on its own thread; Finish joins it (OK when none is pending):
+  // records the IP and rewrites /etc/hosts, or on failure reports FailedCreatePodSandBox and
+  // removes the sandbox with every container created in it (`record.sandbox_id` empty after).
+  void BeginNetworkAttach(PodNetworkRequest request, PodRecord& record);
+  Status FinishNetworkAttach(const nlohmann::json& pod, PodRecord& record);
+  // Whether the container's env reads status.podIP(s) (it is then created after the ADD).
+  static bool NeedsPodIp(const nlohmann::json& container);
   Status SyncVolumes(const nlohmann::json& pod, PodRecord& record, bool force);
   // image_pull.cc: ensures the container's image per imagePullPolicy with the pod's pull
   // secrets; returns null (and sets the waiting reason) while it cannot.

@@ -219,6 +219,7 @@ Status Agent::StartContainer(const json& pod, const json& container, bool init, 
     LowerRequeue(requeue_after, options_.backoff_initial);
     return Status::Ok();
   };
+  if (NeedsPodIp(container)) CAPSTAN_RETURN_IF_ERROR(FinishNetworkAttach(pod, record));
   Result<EnvList> env = ContainerEnv(pod, container, record);
   timeline.Mark("env");
   if (!env.ok()) return config_error(env.status());
@@ -253,6 +254,8 @@ Status Agent::StartContainer(const json& pod, const json& container, bool init, 
     return created.status();
   }
   rec.id = created->value("containerId", "");
+  // The pod's CNI ADD ran while the container was created; a failure removes it (rec.id).
+  CAPSTAN_RETURN_IF_ERROR(FinishNetworkAttach(pod, record));
   events_.Record(pod, field, false, "Created", "Created container: " + name);
   timeline.Mark("events");
   Result<json> started = runtime_->Call("StartContainer", {{"containerId", rec.id}});

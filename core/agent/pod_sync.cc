@@ -37,6 +37,10 @@ Status Agent::RemoveContainer(ContainerRecord& rec, int64_t grace_seconds) {
 }
 
 Status Agent::Teardown(PodRecord& record, int64_t grace_seconds) {
+  if (record.network_pending.valid()) {  // not expected: every sync joins its ADD
+    (void)record.network_pending.get();
+    record.netns_path = record.network_request.netns_path;
+  }
   for (auto& [name, c] : record.containers) {
     CAPSTAN_RETURN_IF_ERROR(RemoveContainer(c, grace_seconds));
   }
@@ -107,24 +111,20 @@ Status Agent::EnsureSandbox(const json& pod, PodRecord& record) {
                                    {"protocol", proto},
                                    {"hostIP", pm["hostIp"]}});
     }
-    Result<PodNetworkResult> net = options_.network->Add(req);
-    if (!net.ok() || net->ips.empty()) {
-      Status why = net.ok() ? InternalError("the network returned no IP") : net.status();
-      events_.Record(pod, "", true, "FailedCreatePodSandBox",
-                     "Failed to create pod sandbox: setting up the pod network: " + why.message());
-      (void)options_.network->Del(req);
-      (void)runtime_->Call("StopPodSandbox", {{"podSandboxId", record.sandbox_id}});
-      (void)runtime_->Call("RemovePodSandbox", {{"podSandboxId", record.sandbox_id}});
-      record.sandbox_id.clear();
-      return why.WithContext("pod network");
-    }
-    record.netns_path = netns;
-    record.pod_ip = net->ips.front();
+    // Joined once the first container is created (pod_network_attach.cc).
+    BeginNetworkAttach(std::move(req), record);
     timeline.Mark("network");
   } else {
     record.pod_ip = (*sb)["status"].value("network", json::object()).value("ip", "");
   }
-  // Files every container mounts; written once the pod IP is known.
+  CAPSTAN_RETURN_IF_ERROR(WritePodFiles(pod, record));
+  timeline.Mark("pod_files");
+  return Status::Ok();
+}
+
+Status Agent::WritePodFiles(const json& pod, const PodRecord& record) {
+  // Files every container mounts; /etc/hosts is written again once the pod IP is known.
+  bool host_network = pod.value("spec", json::object()).value("hostNetwork", false);
   std::string node_hosts;
   if (host_network) {
     if (std::FILE* f = std::fopen("/etc/hosts", "r")) {
@@ -144,7 +144,6 @@ Status Agent::EnsureSandbox(const json& pod, PodRecord& record) {
     std::fwrite(f.data.data(), 1, f.data.size(), out);
     std::fclose(out);
   }
-  timeline.Mark("pod_files");
   return Status::Ok();
 }
 
@@ -294,7 +293,17 @@ Status Agent::SyncPod(const std::string& key) {
   }
   milliseconds requeue_after{0};
   if (setup.ok() && !record->sandbox_id.empty()) {
-    CAPSTAN_RETURN_IF_ERROR(RunContainers(*pod, *record, &requeue_after));
+    Status run = RunContainers(*pod, *record, &requeue_after);
+    // An ADD still pending here (no container was created: its image is being pulled) is
+    // joined now; a failed one took the sandbox down and is retried like a failed setup.
+    Status net = FinishNetworkAttach(*pod, *record);
+    if (record->sandbox_id.empty()) {
+      setup = run.ok() ? net : run;
+    } else {
+      CAPSTAN_RETURN_IF_ERROR(run);
+    }
+  } else if (Status net = FinishNetworkAttach(*pod, *record); !net.ok() && setup.ok()) {
+    setup = net;
   }
   CAPSTAN_RETURN_IF_ERROR(ReportStatus(*pod, *record));
   timeline.End(key);

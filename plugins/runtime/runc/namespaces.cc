@@ -7,21 +7,23 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <string>
+#include <system_error>
+#include <thread>
 
 namespace capstan::plugins::runc_runtime {
 namespace {
 
-// Exit codes of the child, one per step, so the parent can say what failed.
-enum ChildStep : int { kUnshare = 10, kHostname, kLoopback, kMountNet, kMountIpc, kMountUts };
+// The step that failed, so the caller can say what.
+enum Step : int { kOk = 0, kUnshare, kHostname, kLoopback, kMountNet, kMountIpc, kMountUts };
 
-const char* StepName(int code) {
-  switch (code) {
+const char* StepName(int step) {
+  switch (step) {
     case kUnshare:
       return "unshare";
     case kHostname:
@@ -35,39 +37,54 @@ const char* StepName(int code) {
     case kMountUts:
       return "bind-mounting the UTS namespace";
     default:
-      return "namespace child";
+      return "namespace thread";
   }
 }
 
-// Runs in the forked child: syscalls only.
-[[noreturn]] void NamespaceChild(const char* net, const char* ipc, const char* uts,
-                                 const char* hostname, size_t hostname_len) {
-  int flags = (net != nullptr ? CLONE_NEWNET : 0) | (ipc != nullptr ? CLONE_NEWIPC : 0) |
-              (uts != nullptr ? CLONE_NEWUTS : 0);
-  if (unshare(flags) != 0) _exit(kUnshare);
-  if (uts != nullptr && hostname_len > 0 && sethostname(hostname, hostname_len) != 0) {
-    _exit(kHostname);
+struct Outcome {
+  int step = kOk;
+  int error = 0;  // errno of the failed step
+};
+
+// Runs on a thread of its own, which then exits: unshare(2) of these three namespaces applies to
+// the calling thread only, so the rest of the host keeps its own. The thread's namespace files
+// are bind-mounted (the mount namespace is the process's) so that they outlive it.
+Outcome NamespaceThread(const PodNamespacePaths& paths) {
+  auto fail = [](int step) { return Outcome{step, errno}; };
+  int flags = (paths.net.empty() ? 0 : CLONE_NEWNET) | (paths.ipc.empty() ? 0 : CLONE_NEWIPC) |
+              (paths.uts.empty() ? 0 : CLONE_NEWUTS);
+  if (unshare(flags) != 0) return fail(kUnshare);
+  if (!paths.uts.empty() && !paths.hostname.empty() &&
+      sethostname(paths.hostname.data(), paths.hostname.size()) != 0) {
+    return fail(kHostname);
   }
-  if (net != nullptr) {
+  // /proc/self/ns names the thread group leader's namespaces, not this thread's.
+  std::string self = "/proc/self/task/" + std::to_string(gettid()) + "/ns/";
+  if (!paths.net.empty()) {
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return fail(kLoopback);
     struct ifreq ifr {};
     memcpy(ifr.ifr_name, "lo", 3);
-    if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) != 0) _exit(kLoopback);
+    bool up = ioctl(s, SIOCGIFFLAGS, &ifr) == 0;
     ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
-    if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) _exit(kLoopback);
+    up = up && ioctl(s, SIOCSIFFLAGS, &ifr) == 0;
+    Outcome why = up ? Outcome{} : fail(kLoopback);
     close(s);
-    if (mount("/proc/self/ns/net", net, nullptr, MS_BIND, nullptr) != 0) _exit(kMountNet);
+    if (!up) return why;
+    if (mount((self + "net").c_str(), paths.net.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+      return fail(kMountNet);
+    }
   }
-  if (ipc != nullptr && mount("/proc/self/ns/ipc", ipc, nullptr, MS_BIND, nullptr) != 0) {
-    _exit(kMountIpc);
+  if (!paths.ipc.empty() &&
+      mount((self + "ipc").c_str(), paths.ipc.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+    return fail(kMountIpc);
   }
-  if (uts != nullptr && mount("/proc/self/ns/uts", uts, nullptr, MS_BIND, nullptr) != 0) {
-    _exit(kMountUts);
+  if (!paths.uts.empty() &&
+      mount((self + "uts").c_str(), paths.uts.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+    return fail(kMountUts);
   }
-  _exit(0);
+  return Outcome{};
 }
-
-const char* OrNull(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
 
 }  // namespace
 
@@ -81,19 +98,21 @@ sdk::Status CreatePodNamespaces(const PodNamespacePaths& paths) {
     close(fd);
   }
   if (paths.net.empty() && paths.ipc.empty() && paths.uts.empty()) return sdk::Status::Ok();
-  pid_t pid = _Fork();
-  if (pid < 0) return sdk::Status::Error(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    NamespaceChild(OrNull(paths.net), OrNull(paths.ipc), OrNull(paths.uts), paths.hostname.c_str(),
-                   paths.hostname.size());
+  // A thread rather than a forked child: a fork copies the host's page tables (the server maps
+  // GBs of reserved heap and thread stacks) and tears them down again, for a few syscalls.
+  Outcome outcome;
+  try {
+    std::thread worker([&paths, &outcome] { outcome = NamespaceThread(paths); });
+    worker.join();
+  } catch (const std::system_error& e) {
+    (void)ReleasePodNamespaces(paths);
+    return sdk::Status::Error(std::string("creating pod namespaces: starting a thread: ") +
+                              e.what());
   }
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return sdk::Status::Ok();
-  int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  if (outcome.step == kOk) return sdk::Status::Ok();
   (void)ReleasePodNamespaces(paths);
-  return sdk::Status::Error(std::string("creating pod namespaces failed at ") + StepName(code));
+  return sdk::Status::Error(std::string("creating pod namespaces failed at ") +
+                            StepName(outcome.step) + ": " + std::strerror(outcome.error));
 }
 
 sdk::Status ReleasePodNamespaces(const PodNamespacePaths& paths) {

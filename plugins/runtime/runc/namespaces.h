@@ -1,6 +1,7 @@
-// Runtime plugin `runc`: persistent pod namespaces — a forked child unshares the network, IPC
-// and UTS namespaces, sets the hostname, brings up `lo`, and bind-mounts /proc/self/ns/* onto
-// files that keep the namespaces alive after it exits. Used by runc_runtime.cc.
+// Runtime plugin `runc`: persistent pod namespaces — a short-lived thread unshares the network,
+// IPC and UTS namespaces, sets the hostname, brings up `lo`, and bind-mounts its
+// /proc/self/task/<tid>/ns/* onto files that keep the namespaces alive after it exits (no fork of
+// the host). Used by runc_runtime.cc.
 #ifndef CAPSTAN_PLUGINS_RUNTIME_RUNC_NAMESPACES_H_
 #define CAPSTAN_PLUGINS_RUNTIME_RUNC_NAMESPACES_H_
 
@@ -20,7 +21,7 @@ struct PodNamespacePaths {
 };
 
 // Creates the files (and their directory) and the namespaces. On error, undoes what it did.
-// Thread-safe: the child runs only async-signal-safe syscalls on memory prepared before fork.
+// Thread-safe; the calling thread's own namespaces are untouched, and no child process is made.
 sdk::Status CreatePodNamespaces(const PodNamespacePaths& paths);
 
 // Unmounts and deletes the files; absent files are fine (idempotent).

@@ -3,16 +3,20 @@
 // Design. The plugin lives in a multithreaded host, so after fork() only async-signal-safe calls
 // are allowed in the child (another thread may hold malloc's or stdio's locks at fork time).
 // StartShim therefore prepares everything in the parent — argv/env arrays, paths as C strings,
-// pipes (O_CLOEXEC), the opened log file and /dev/null — and forks with _Fork() (no atfork
-// handlers). Child A calls setsid() and forks shim B, then exits, so B is re-parented away from
-// the host and is never the host's zombie. B (named "capstan-shim"): becomes
-// PR_SET_CHILD_SUBREAPER, resets its signal mask and dispositions, closes every descriptor it did
-// not prepare (other threads' pipes would otherwise never see EOF), forks C which dup2()s the pipes
-// onto 0/1/2 and execve()s `runc create` at once. When runc exits, the container's init has been
-// re-parented to B. B reports {create status, init pid} on a pipe the parent waits on, then loops:
-// poll() the two pipes, cut lines into CRI log records ("<RFC3339Nano> stdout F text", P for a line
-// cut at the buffer size) formatted on the stack and written with write(); waitpid(-1, WNOHANG)
-// reaps init and orphans. When init is reaped and the pipes hit EOF (or 2 s later), B writes
+// pipes (O_CLOEXEC), the opened log file and /dev/null. Child A is a clone() sharing the host's
+// memory (CLONE_VM | CLONE_VFORK, on its own stack, all signals blocked, as posix_spawn does): it
+// calls setsid() and forks shim B with _Fork() (no atfork handlers), then exits, so B is
+// re-parented away from the host and is never the host's zombie. B is the one copy of the host's
+// address space (forking a large host costs milliseconds in page tables; session 9 removed the
+// two other copies). B (named "capstan-shim"): becomes PR_SET_CHILD_SUBREAPER, resets its signal
+// mask and dispositions, closes every descriptor it did not prepare (other threads' pipes would
+// otherwise never see EOF), starts C as a CLONE_VM | CLONE_VFORK child of its own, which dup2()s
+// the pipes onto 0/1/2 and execve()s `runc create` at once. When runc exits, the container's init
+// has been re-parented to B. B reports {create status, init pid} on a pipe the parent waits on,
+// then loops: poll() the two pipes, cut lines into CRI log records ("<RFC3339Nano> stdout F text",
+// P for a line cut at the buffer size) formatted on the stack and written with write(); waitpid(-1,
+// WNOHANG) reaps init and orphans. When init is reaped and the pipes hit EOF (or 2 s later), B
+// writes
 // "<exit code> <finish ns>" to `exit.tmp`, renames it to `exit` and _exit()s. Only syscalls
 // (read, write, poll, waitpid, open, rename, clock_gettime, prctl, sigaction, close_range,
 // execve) run in A, B and C; nothing allocates. SIGUSR1 makes B reopen the log (rotation).
@@ -24,6 +28,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -52,6 +58,10 @@ namespace {
 // ---- Everything in this block runs in forked children: async-signal-safe only. ----
 
 constexpr size_t kLineMax = 8192;
+// Stacks of the children that share memory with their parent: C only calls sigaction, dup2 and
+// execve; B runs all of ShimMain (two 8 KiB line buffers, C's stack) on a copy of A's.
+constexpr size_t kChildStackSize = 16 * 1024;
+constexpr size_t kStarterStackSize = 512 * 1024;
 constexpr int64_t kDrainNs = 2'000'000'000;
 
 volatile sig_atomic_t g_reopen_log = 0;
@@ -261,6 +271,23 @@ void WriteExitFile(const ShimPlan& p, int exit_code) {
   rename(p.exit_tmp, p.exit_file);
 }
 
+// C: runs on its own stack in B's memory (CLONE_VM | CLONE_VFORK) until execve replaces it, so
+// it only changes what is its own (dispositions, descriptors).
+int RuncChild(void* arg) {
+  const ShimPlan& p = *static_cast<const ShimPlan*>(arg);
+  // Ignored dispositions survive execve; the container must not inherit the shim's.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigaction(SIGPIPE, &dfl, nullptr);
+  sigaction(SIGHUP, &dfl, nullptr);
+  if (dup2(p.stdin_r >= 0 ? p.stdin_r : p.devnull, 0) < 0 || dup2(p.out_w, 1) < 0 ||
+      dup2(p.err_w, 2) < 0) {
+    _exit(126);
+  }
+  execve(p.runc_argv[0], const_cast<char* const*>(p.runc_argv), p.envp);
+  _exit(127);
+}
+
 [[noreturn]] void ShimMain(const ShimPlan& p) {
   prctl(PR_SET_NAME, "capstan-shim", 0, 0, 0);
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -279,20 +306,10 @@ void WriteExitFile(const ShimPlan& p, int exit_code) {
                 attach != nullptr ? attach->stdin_fd : -1};
   CloseAllExcept(keep, static_cast<int>(sizeof(keep) / sizeof(keep[0])));
   if (chdir("/") != 0) _exit(120);
-  pid_t runc = _Fork();
-  if (runc == 0) {
-    // Ignored dispositions survive execve; the container must not inherit the shim's.
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    sigaction(SIGPIPE, &dfl, nullptr);
-    sigaction(SIGHUP, &dfl, nullptr);
-    if (dup2(p.stdin_r >= 0 ? p.stdin_r : p.devnull, 0) < 0 || dup2(p.out_w, 1) < 0 ||
-        dup2(p.err_w, 2) < 0) {
-      _exit(126);
-    }
-    execve(p.runc_argv[0], const_cast<char* const*>(p.runc_argv), p.envp);
-    _exit(127);
-  }
+  // C shares B's memory until its execve (as posix_spawn does): no copy of the address space.
+  alignas(16) char runc_stack[kChildStackSize];
+  pid_t runc = clone(RuncChild, runc_stack + sizeof(runc_stack), CLONE_VM | CLONE_VFORK | SIGCHLD,
+                     const_cast<ShimPlan*>(&p));
   close(p.out_w);
   close(p.err_w);
   close(p.devnull);
@@ -379,6 +396,15 @@ void WriteExitFile(const ShimPlan& p, int exit_code) {
   if (attach != nullptr) unlink(p.attach_path);
   WriteExitFile(p, exit_code);
   _exit(0);
+}
+
+// A: runs in the host's memory (CLONE_VM | CLONE_VFORK, on a stack the parent allocated, with
+// every signal blocked) and forks B, the only copy of the host's address space the shim makes.
+int ShimStarter(void* arg) {
+  setsid();
+  pid_t b = _Fork();
+  if (b == 0) ShimMain(*static_cast<const ShimPlan*>(arg));
+  _exit(b < 0 ? 1 : 0);
 }
 
 // ---- Parent side. ----
@@ -507,14 +533,16 @@ sdk::Status StartShim(const ShimRequest& request, int64_t deadline_mono_ns, Shim
                 console_fd,
                 attach.get()};
 
-  pid_t a = _Fork();
-  if (a < 0) return sdk::Status::Error(std::string("fork: ") + std::strerror(errno));
-  if (a == 0) {
-    setsid();
-    pid_t b = _Fork();
-    if (b == 0) ShimMain(plan);
-    _exit(b < 0 ? 1 : 0);
-  }
+  // A borrows this thread's memory until it exits; B then runs on (a copy of) A's stack.
+  std::unique_ptr<char[]> a_stack(new char[kStarterStackSize]);
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t a = clone(ShimStarter, a_stack.get() + kStarterStackSize, CLONE_VM | CLONE_VFORK | SIGCHLD,
+                  &plan);
+  int clone_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (a < 0) return sdk::Status::Error(std::string("clone: ") + std::strerror(clone_errno));
   for (int fd : {out[0], out[1], err[0], err[1], ready[1], devnull, log_fd, stdin_r, console_fd}) {
     fds.Close(fd);
   }
