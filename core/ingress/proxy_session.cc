@@ -262,8 +262,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         }
         const bool had_body = !req.is_done();
         ec = co_await RelayBody(
-            stream_, buf_, req, sr, *upstream_, piece_,
-            [this] { Arm(impl_->options.io_timeout); }, [] {});
+            stream_, buf_, req, sr, *upstream_, piece_, [this] { Arm(impl_->options.io_timeout); },
+            [] {});
         if (ec) co_return false;  // the client went away mid-body
         boost::beast::flat_buffer up_buf;
         http::response_parser<http::buffer_body> res;
