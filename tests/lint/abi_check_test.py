@@ -63,8 +63,8 @@ CASES = [
          "} capstan_authn_extra;\n"), True, "new record capstan_authn_extra"),
     ("ABI minor bumped", "common.h", "#define CAPSTAN_ABI_MINOR 0", "#define CAPSTAN_ABI_MINOR 1",
      True, "CAPSTAN_ABI_MINOR: minor bumped 0 -> 1"),
-    ("interface minor bumped", "sched.h", "#define CAPSTAN_SCHED_IFACE_MINOR 2",
-     "#define CAPSTAN_SCHED_IFACE_MINOR 3", True, "CAPSTAN_SCHED_IFACE_MINOR: minor bumped"),
+    ("interface minor bumped", "sched.h", "#define CAPSTAN_SCHED_IFACE_MINOR 3",
+     "#define CAPSTAN_SCHED_IFACE_MINOR 4", True, "CAPSTAN_SCHED_IFACE_MINOR: minor bumped"),
     ("same value spelled differently", "common.h", "(1ull << 1)", "(2ULL)", True, "OK against"),
 ]
 
