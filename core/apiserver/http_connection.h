@@ -68,7 +68,7 @@ class HttpConnection final : public ExchangeSink,
                              public std::enable_shared_from_this<HttpConnection> {
  public:
   HttpConnection(std::shared_ptr<HttpRuntime> runtime, boost::asio::ip::tcp::socket socket);
-  ~HttpConnection();
+  ~HttpConnection() override;
 
   void Start();
   void PostBeginShutdown();
