@@ -20,7 +20,8 @@ Result<std::unique_ptr<RunningAgent>> StartAgent(const AgentLaunchOptions& o) {
   std::filesystem::create_directories(o.data_dir + "/pods", ec);
   if (ec) return InvalidError("agent: cannot create " + o.data_dir + ": " + ec.message());
   auto running = std::unique_ptr<RunningAgent>(new RunningAgent());
-  Result<std::unique_ptr<client::ApiClient>> client = client::ApiClient::Create(o.client);
+  Result<std::unique_ptr<client::ApiClient>> client =
+      o.open_client ? o.open_client() : client::ApiClient::Create(o.client);
   if (!client.ok()) return client.status();
   running->client_ = std::move(*client);
   if (o.pull_images) {

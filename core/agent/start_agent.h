@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,6 +21,9 @@ namespace capstan::agent {
 
 struct AgentLaunchOptions {
   client::ClientConfig client;  // the API and the node's identity
+  // Opens the agent's API client; empty: HTTPS with `client`. `capstan server`'s local agent
+  // passes the in-process transport (core/cmd/control_plane.h OpenComponentClient).
+  std::function<Result<std::unique_ptr<client::ApiClient>>()> open_client;
   std::string node_name;
   std::shared_ptr<plugin::PluginInstance> runtime;  // a CAPSTAN_KIND_RUNTIME instance
   // Agent state: pod directories under <data_dir>/pods. Required.

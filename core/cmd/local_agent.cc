@@ -45,11 +45,13 @@ Result<std::unique_ptr<LocalAgent>> StartLocalAgent(const LocalAgentOptions& opt
   if (runtime == nullptr || runtime->entries.empty()) {
     return InvalidError("the local agent needs a runtime chain (or pass --disable-agent)");
   }
-  Result<client::ClientConfig> client = client::LoadKubeconfig(options.kubeconfig);
+  Result<client::ClientConfig> client = client::LoadKubeconfig(options.api.kubeconfig);
   if (!client.ok()) return client.status().WithContext("local agent");
   std::unique_ptr<LocalAgent> local(new LocalAgent());
   agent::AgentLaunchOptions o;
   o.client = *client;
+  ComponentApi api = options.api;
+  o.open_client = [api] { return OpenComponentClient(api); };
   o.node_name = options.node_name;
   o.runtime = runtime->entries.front().instance;
   o.data_dir = options.data_dir;
@@ -89,6 +91,8 @@ Result<std::unique_ptr<LocalAgent>> StartLocalAgent(const LocalAgentOptions& opt
   log::Info("server", "local agent running",
             {{"node", options.node_name},
              {"runtime", runtime_name},
+             {"transport",
+              options.api.transport == ControlPlaneTransport::kHttps ? "https" : "in-process"},
              {"api", options.listen_address + ":" + std::to_string(local->agent_->api_port())}});
   return local;
 }

@@ -1,7 +1,9 @@
 // The node agent `capstan server` runs next to the control plane unless --disable-agent: the
 // runtime plugin of the server's `runtime` chain, pod networking through its `cni` chain
-// (pod_network_cni.h), images from the registries file, all with the admin identity over HTTPS
-// like the other in-process components; also the image GC flags it shares with `capstan agent`.
+// (pod_network_cni.h), images from the registries file, all with the admin identity; the agent
+// itself reaches the API like the other in-process components (`--control-plane-transport`),
+// its service proxy, NetworkPolicy and route watchers over HTTPS; also the image GC flags it
+// shares with `capstan agent`.
 // Wiring only (core/agent/start_agent.h does the work).
 #pragma once
 
@@ -12,6 +14,7 @@
 
 #include "core/agent/image_gc_manager.h"
 #include "core/agent/start_agent.h"
+#include "core/cmd/control_plane.h"
 #include "core/cmd/pod_network_cni.h"
 #include "core/common/flags.h"
 #include "core/netpol/agent_netpol.h"
@@ -22,7 +25,7 @@
 namespace capstan::cmd {
 
 struct LocalAgentOptions {
-  std::string kubeconfig;                     // the API and identity the agent uses
+  ComponentApi api;                           // the API, identity and transport the agent uses
   const plugin::Registry* plugins = nullptr;  // borrowed; holds the runtime and cni chains
   std::string node_name;
   std::string data_dir;              // pods, images

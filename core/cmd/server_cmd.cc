@@ -279,7 +279,7 @@ int Serve(const ServerFlags& f) {
   }
   if (!f.disable_agent) {
     LocalAgentOptions ao;
-    ao.kubeconfig = pki->paths.admin_kubeconfig;
+    ao.api = component_api;
     ao.plugins = plugins.get();
     ao.node_name = f.node_name;
     ao.data_dir = agent_dir;
@@ -380,9 +380,9 @@ int RunServer(const Args& args) {
   fs.Bool("disable-controllers", &f.disable_controllers,
           "do not run the controller host in this process");
   fs.String("control-plane-transport", &f.control_plane_transport,
-            "how the server's own scheduler, controller host, DNS and ingress reach the API "
-            "server: in-process (handed to it directly, with the admin identity) or https (over "
-            "loopback, as separate processes would)");
+            "how the server's own scheduler, controller host, DNS, ingress and local agent reach "
+            "the API server: in-process (handed to it directly, with the admin identity) or "
+            "https (over loopback, as separate processes would)");
   AddImageGcFlags(&fs, &f.image_gc);
   Status parsed = fs.Parse(args);
   if (!parsed.ok()) {

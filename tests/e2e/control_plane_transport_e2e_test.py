@@ -1,7 +1,8 @@
-"""End-to-end: `capstan server --control-plane-transport` — the scheduler and the controller host
-reach the API server in-process (the default, core/apiserver/local_api_client.h) or over HTTPS;
-with either, a Deployment gets its pods created and bound, by the same admin identity. An
-unknown value is a usage error."""
+"""End-to-end: `capstan server --control-plane-transport` — the scheduler, the controller host
+and the local node agent reach the API server in-process (the default,
+core/apiserver/local_api_client.h) or over HTTPS; with either, a Deployment gets its pods
+created and bound, by the same admin identity, and the local agent (fake runtime) registers its
+Node and runs pods. An unknown value is a usage error."""
 import json
 import os
 import subprocess
@@ -37,6 +38,12 @@ spec:
 
 
 class TransportTest(unittest.TestCase):
+    def assert_logged_transport(self, c, marker, want_transport):
+        """The server logged the line with `marker` once, naming the transport."""
+        lines = [l for l in c.server_log().splitlines() if marker in l]
+        self.assertEqual(len(lines), 1, c.server_log()[-2000:])
+        self.assertIn("transport=%s" % want_transport, lines[0])
+
     def run_deployment(self, extra_args, want_transport):
         c = Cluster(extra_args=extra_args)
         try:
@@ -55,9 +62,7 @@ class TransportTest(unittest.TestCase):
             # The scheduler's binding was written by the admin identity in both modes.
             events = json.loads(c.kubectl("get", "events", "-o", "json"))["items"]
             self.assertTrue(any(e.get("reason") == "Scheduled" for e in events), events[:3])
-            lines = [l for l in c.server_log().splitlines() if "control plane API transport" in l]
-            self.assertEqual(len(lines), 1, c.server_log()[-2000:])
-            self.assertIn("transport=%s" % want_transport, lines[0])
+            self.assert_logged_transport(c, "control plane API transport", want_transport)
         finally:
             c.stop()
 
@@ -66,6 +71,31 @@ class TransportTest(unittest.TestCase):
 
     def test_https_stays_selectable(self):
         self.run_deployment(["--control-plane-transport", "https"], "https")
+
+    def run_local_agent_pod(self, extra_args, want_transport):
+        c = Cluster(extra_args=["--runtime", "fake", "--node-name", "local", *extra_args],
+                    agent=True)
+        try:
+            c.wait_for(lambda: "local" in c.kubectl("get", "nodes", "-o", "name"), timeout=30,
+                       what="the local agent's Node")
+            c.kubectl("run", "p", "--image", "busybox", "--restart", "Never")
+
+            def running():
+                pod = json.loads(c.kubectl("get", "pod", "p", "-o", "json"))
+                return (pod["spec"].get("nodeName") == "local"
+                        and pod.get("status", {}).get("phase") == "Running")
+
+            c.wait_for(running, timeout=60, what="pod p Running on the local node")
+            c.kubectl("delete", "pod", "p", "--wait=true", timeout=60)
+            self.assert_logged_transport(c, "local agent running", want_transport)
+        finally:
+            c.stop()
+
+    def test_local_agent_in_process_by_default(self):
+        self.run_local_agent_pod([], "in-process")
+
+    def test_local_agent_over_https(self):
+        self.run_local_agent_pod(["--control-plane-transport", "https"], "https")
 
     def test_unknown_transport_is_a_usage_error(self):
         with tempfile.TemporaryDirectory() as d:

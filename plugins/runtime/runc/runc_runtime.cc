@@ -2,6 +2,7 @@
 // runc_runtime.h). Listing and exec live in runc_exec_list.cc.
 #include "runc_runtime.h"
 
+#include <dlfcn.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -44,6 +45,17 @@ int64_t Deadline(const sdk::Call& call, int64_t fallback_ns) {
   return d != 0 ? d : MonotonicNs() + fallback_ns;
 }
 
+// `capstan-shim` beside the file this code was loaded from (the plugin's .so).
+std::string DefaultShimPath() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&DefaultShimPath), &info) == 0 || info.dli_fname == nullptr) {
+    return "";
+  }
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::absolute(info.dli_fname, ec);
+  return ec ? "" : (self.parent_path() / kShimExecutable).string();
+}
+
 bool ShimAlive(int32_t pid) {
   if (pid <= 0) return false;
   std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
@@ -67,6 +79,10 @@ sdk::Status RuncRuntime::Init(const sdk::Host& host, std::string_view config_jso
   state_dir_ = sdk::json::GetString(*config, "stateDir").value_or(state_dir_);
   runc_path_ = sdk::json::GetString(*config, "runcPath").value_or(runc_path_);
   cgroup_root_ = sdk::json::GetString(*config, "cgroupRoot").value_or(cgroup_root_);
+  shim_path_ = sdk::json::GetString(*config, "shimPath").value_or(DefaultShimPath());
+  if (shim_path_.empty() || shim_path_[0] != '/') {
+    return sdk::Status::Invalid("shimPath must be absolute (the capstan-shim executable)");
+  }
   if (state_dir_.empty() || state_dir_[0] != '/') {
     return sdk::Status::Invalid("stateDir must be absolute");
   }
@@ -91,6 +107,9 @@ sdk::Status RuncRuntime::Health(sdk::Call& call) {
   (void)call;
   if (access(runc_path_.c_str(), X_OK) != 0) {
     return sdk::Status::Unavailable(runc_path_ + " is not executable");
+  }
+  if (access(shim_path_.c_str(), X_OK) != 0) {
+    return sdk::Status::Unavailable(shim_path_ + " is not executable");
   }
   return sdk::Status::Ok();
 }
@@ -346,6 +365,7 @@ sdk::Status RuncRuntime::CreateContainer(sdk::Call& call, std::string_view reque
   if (st.ok()) {
     c.created_at = WallNs();
     ShimRequest shim_request;
+    shim_request.shim_path = shim_path_;
     shim_request.runc_path = runc_path_;
     shim_request.runc_root = state_dir_ + "/runc";
     shim_request.bundle_dir = bundle;

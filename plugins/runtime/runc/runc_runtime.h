@@ -149,6 +149,7 @@ class RuncRuntime final : public sdk::RuntimePlugin {
 
   std::string state_dir_ = "/run/capstan/runc";
   std::string runc_path_ = "/usr/sbin/runc";
+  std::string shim_path_;  // config "shimPath"; default: capstan-shim beside the plugin
   std::string cgroup_root_ = "capstan";
 
   mutable std::mutex mu_;  // guards the maps and the record files

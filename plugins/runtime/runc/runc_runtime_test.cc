@@ -99,7 +99,10 @@ class RuncRuntimeTest : public ::testing::Test {
         fs::create_symlink("busybox", root_ / "rootfs/bin" / name);
       }
     }
-    config_ = Json{{"stateDir", (root_ / "state").string()}, {"cgroupRoot", kCgroupRoot}}.dump();
+    config_ = Json{{"stateDir", (root_ / "state").string()},
+                   {"cgroupRoot", kCgroupRoot},
+                   {"shimPath", CAPSTAN_SHIM_PATH}}
+                  .dump();
     Restart();
   }
 
@@ -494,6 +497,50 @@ TEST_F(RuncRuntimeTest, RestartedPluginAdoptsSandboxesAndRunningContainers) {
   EXPECT_TRUE(WaitFor([&] { return Log("adopt", "ticker").size() > before; }));
   Call(&Rt::on_stop_container, {{"containerId", id}, {"timeout", 10}});
   EXPECT_EQ(Status(id)["exitCode"], 7);
+}
+
+TEST_F(RuncRuntimeTest, TheShimIsTheSmallExecutableNotACopyOfTheHost) {
+  std::string sb = RunSandbox("shimexe");
+  std::string id = Run(sb, "main", {"/bin/sh", "-c", "echo up; sleep 30"});
+  ASSERT_TRUE(WaitFor([&] { return Log("shimexe", "main").find("F up") != std::string::npos; }));
+  Json record = Json::parse(ReadFile(plugin_->plugin().BundleDir(id) + "/container.json"));
+  std::string proc = "/proc/" + std::to_string(record["shimPid"].get<int>());
+  EXPECT_EQ(fs::read_symlink(proc + "/exe"), fs::path(CAPSTAN_SHIM_PATH));
+  EXPECT_EQ(ReadFile(proc + "/comm"), "capstan-shim\n");
+  // Only the descriptors it was handed survive the exec (logs, pipes; no stdin here).
+  size_t fds = 0;
+  for (auto it = fs::directory_iterator(proc + "/fd"); it != fs::directory_iterator(); ++it) ++fds;
+  EXPECT_LE(fds, 4u);
+  Call(&Rt::on_stop_container, {{"containerId", id}, {"timeout", 0}});
+}
+
+TEST_F(RuncRuntimeTest, AShimPathThatIsNotExecutableIsReportedByHealthAndCreate) {
+  config_ = Json{{"stateDir", (root_ / "state").string()},
+                 {"cgroupRoot", kCgroupRoot},
+                 {"shimPath", (root_ / "no-such-shim").string()}}
+                .dump();
+  Restart();
+  Outcome health = plugin_->Health();
+  EXPECT_EQ(health.rc, CAPSTAN_RC_UNAVAILABLE);
+  EXPECT_NE(health.error.find("no-such-shim is not executable"), std::string::npos) << health.error;
+  std::string sb = RunSandbox("noshim");
+  Json config = {{"metadata", {{"name", "main"}, {"attempt", 0}}},
+                 {"image", {{"image", "busybox:test"}}},
+                 {"rootfs", (root_ / "rootfs").string()},
+                 {"command", {"/bin/true"}},
+                 {"logPath", "main/0.log"}};
+  Outcome create = plugin_->Runtime(&Rt::on_create_container,
+                                    Json{{"podSandboxId", sb}, {"config", config}}.dump());
+  EXPECT_NE(create.rc, 0);
+  EXPECT_NE(create.error.find("no-such-shim"), std::string::npos) << create.error;
+  EXPECT_TRUE(Call(&Rt::on_list_containers, Json::object())["containers"].empty());
+}
+
+TEST_F(RuncRuntimeTest, ARelativeShimPathIsRejectedAtInit) {
+  TestPlugin<RuncRuntime> bad(
+      host_, Json{{"stateDir", (root_ / "state").string()}, {"shimPath", "capstan-shim"}}.dump());
+  EXPECT_FALSE(bad.init().ok());
+  EXPECT_NE(bad.init().error.find("shimPath must be absolute"), std::string::npos);
 }
 
 TEST_F(RuncRuntimeTest, MemoryLimitLandsInTheContainersCgroup) {

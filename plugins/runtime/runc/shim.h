@@ -1,8 +1,9 @@
-// Runtime plugin `runc`: the per-container shim — a forked process (no exec, no extra binary)
-// that outlives the agent, runs `runc create`, adopts the container's init as a subreaper, writes
-// its stdout/stderr to the CRI log file and its exit status to a file in the bundle, and keeps
-// stdin open for attach (shim_attach.h). The design and its async-signal-safety rules are in
-// shim.cc's header. Used by runc_runtime.cc.
+// Runtime plugin `runc`: starting the per-container shim — the small `capstan-shim` executable
+// installed beside the plugin (shim_exe.cc), a process that outlives the agent, runs `runc
+// create`, adopts the container's init as a subreaper, writes its stdout/stderr to the CRI log
+// file and its exit status to a file in the bundle, and keeps stdin open for attach
+// (shim_attach.h). How it is started without copying the host is in shim.cc's header. Used by
+// runc_runtime.cc.
 #ifndef CAPSTAN_PLUGINS_RUNTIME_RUNC_SHIM_H_
 #define CAPSTAN_PLUGINS_RUNTIME_RUNC_SHIM_H_
 
@@ -16,6 +17,7 @@
 namespace capstan::plugins::runc_runtime {
 
 struct ShimRequest {
+  std::string shim_path;     // the `capstan-shim` executable
   std::string runc_path;     // e.g. /usr/sbin/runc
   std::string runc_root;     // runc --root
   std::string bundle_dir;    // holds config.json; the shim writes init.pid, exit, runc.log here
@@ -38,6 +40,9 @@ struct ShimInfo {
   pid_t init_pid = -1;
 };
 
+// The shim executable's file name, installed beside the plugin's .so.
+inline constexpr char kShimExecutable[] = "capstan-shim";
+
 // Files in the bundle directory.
 inline constexpr char kExitFile[] = "exit";  // "<exit code> <finished ns since epoch>\n"
 inline constexpr char kInitPidFile[] = "init.pid";
@@ -45,8 +50,8 @@ inline constexpr char kRuncLogFile[] = "runc.log";
 
 // Starts the shim and waits (until `deadline_mono_ns`, 0 = 30 s) for `runc create` to finish.
 // OK when the container is CREATED (init waiting for `runc start`); ERROR with runc's own error
-// text otherwise (the shim has then exited). Thread-safe: the forked children touch only
-// async-signal-safe calls and memory prepared before the fork.
+// text otherwise (the shim has then exited). Thread-safe: the children that share the host's
+// memory until the shim's execve make system calls only, on memory prepared beforehand.
 sdk::Status StartShim(const ShimRequest& request, int64_t deadline_mono_ns, ShimInfo* info);
 
 // Asks a running shim to reopen its log file (after the host rotated it). OK when signalled.
