@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -201,14 +202,13 @@ sdk::Status StartShim(const ShimRequest& request, int64_t deadline_mono_ns, Shim
   argv.reserve(argv_strings.size() + 1);
   for (std::string& a : argv_strings) argv.push_back(a.data());
   argv.push_back(nullptr);
-  const int keep[] = {f.out_r,  f.out_w,   f.err_r,      f.err_w,         f.ready_w,     f.devnull,
-                      f.log_fd, f.stdin_r, f.console_fd, f.attach_listen, f.attach_stdin};
+  const std::array<int, 11> keep = ShimFdList(f);
   std::unique_ptr<char[]> stacks(new char[2 * kCloneStackSize]);
   ExecPlan plan{request.shim_path.c_str(),
                 argv.data(),
                 environ,
-                keep,
-                sizeof(keep) / sizeof(keep[0]),
+                keep.data(),
+                keep.size(),
                 stacks.get() + 2 * kCloneStackSize,
                 0};
   sigset_t all, old;

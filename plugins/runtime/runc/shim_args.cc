@@ -35,11 +35,17 @@ bool ParseFds(const std::string& text, ShimFds* fds) {
 
 }  // namespace
 
+std::array<int, 11> ShimFdList(const ShimFds& fds) {
+  std::array<int, 11> out{};
+  for (size_t i = 0; i < kFdOrder.size(); ++i) out[i] = fds.*kFdOrder[i];
+  return out;
+}
+
 std::vector<std::string> EncodeShimArgs(const ShimArgs& args) {
   std::string fds;
-  for (int ShimFds::*member : kFdOrder) {
+  for (int fd : ShimFdList(args.fds)) {
     if (!fds.empty()) fds += ',';
-    fds += std::to_string(args.fds.*member);
+    fds += std::to_string(fd);
   }
   std::vector<std::string> out = {"--log",  args.log_path,  "--pid-file", args.pid_file,
                                   "--exit", args.exit_file, "--fds",      fds};

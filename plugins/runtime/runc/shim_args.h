@@ -7,6 +7,7 @@
 #ifndef CAPSTAN_PLUGINS_RUNTIME_RUNC_SHIM_ARGS_H_
 #define CAPSTAN_PLUGINS_RUNTIME_RUNC_SHIM_ARGS_H_
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ struct ShimArgs {
   ShimFds fds;
   std::vector<std::string> runc_argv;  // runc's full argv, its path first
 };
+
+// `fds`' members in the order `--fds` lists them.
+std::array<int, 11> ShimFdList(const ShimFds& fds);
 
 // The arguments after argv[0].
 std::vector<std::string> EncodeShimArgs(const ShimArgs& args);

@@ -1,8 +1,8 @@
 // Runtime plugin `runc`: the shim's side of attach — a container created with stdin keeps it
 // open in the shim (the write end of a pipe, or the master of its terminal), and the shim serves
 // `attach.sock` in the bundle: each connection's frames (attach_frame.h) become stdin bytes and
-// terminal sizes. Runs inside the shim after fork: async-signal-safe calls only, no allocation,
-// all state in an `AttachServer` the parent allocated before fork (shim.cc's header). Used by
+// terminal sizes. Runs inside the shim (shim_main.h): system calls only, no allocation, all state
+// in an `AttachServer` allocated when the shim starts (shim_exe.cc). Used by
 // shim.cc; exercised through runc_runtime_test.cc (real runc).
 #ifndef CAPSTAN_PLUGINS_RUNTIME_RUNC_SHIM_ATTACH_H_
 #define CAPSTAN_PLUGINS_RUNTIME_RUNC_SHIM_ATTACH_H_
